@@ -1,0 +1,1 @@
+//! carrier-sim: an offline simulator of the Chinese carriers' IoT platforms.

@@ -1,0 +1,2 @@
+//! The `carrier-sim` command line.
+fn main() {}
