@@ -1,1 +1,181 @@
-//! carrier-sim: an offline simulator of the Chinese carriers' IoT platforms.
+//! carrier-sim: an offline simulator of the Chinese carriers' IoT
+//! connectivity-management platforms — China Mobile OneLink, China Unicom's
+//! Jasper-style REST API and CMP gateway, China Telecom's `m2m_ec` API and 5G
+//! CMP — with their SMS/USSD service numbers, backed by in-memory card fleets,
+//! usage traces and a simulated clock.
+//!
+//! Embedding in a Rust test (like wiremock's `MockServer::start()`):
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let sim = carrier_sim::Simulator::start().await;
+//! let url = format!("{}/_sim/health", sim.uri());
+//! // ... point the client under test at sim.uri() ...
+//! sim.advance("31d").unwrap();
+//! # }
+//! ```
+
+pub mod carriers;
+pub mod clock;
+pub mod control;
+pub mod devices;
+pub mod domain;
+pub mod engine;
+pub mod fixture;
+pub mod journal;
+pub mod server;
+pub mod store;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use fixture::Fixture;
+pub use server::Settings;
+pub use world::World;
+
+/// A running simulator on a free port; stops when dropped.
+pub struct Simulator {
+    running: server::Running,
+}
+
+/// Configures a [`Simulator`] before starting it.
+#[derive(Default)]
+pub struct SimulatorBuilder {
+    fixture: Option<Result<Fixture, String>>,
+    seed: Option<u64>,
+    start: Option<jiff::Timestamp>,
+    settings: Settings,
+}
+
+impl SimulatorBuilder {
+    /// Uses a fixture (TOML or JSON text).
+    pub fn fixture_str(mut self, text: &str) -> Self {
+        self.fixture = Some(fixture::load(text).map_err(join_problems));
+        self
+    }
+
+    /// Uses a fixture file.
+    pub fn fixture_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.fixture = Some(
+            std::fs::read_to_string(path.as_ref())
+                .map_err(|e| format!("{}: {e}", path.as_ref().display()))
+                .and_then(|t| fixture::load(&t).map_err(join_problems)),
+        );
+        self
+    }
+
+    /// Uses a fixture value.
+    pub fn fixture(mut self, fx: Fixture) -> Self {
+        self.fixture = Some(Ok(fx));
+        self
+    }
+
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Sets the simulated start time.
+    pub fn start_time(mut self, ts: jiff::Timestamp) -> Self {
+        self.start = Some(ts);
+        self
+    }
+
+    /// Sets the HTTP listen address (default `127.0.0.1:0`).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.settings.bind = addr;
+        self
+    }
+
+    /// Replaces all run-time settings.
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Builds the world and starts the listeners.
+    pub async fn try_start(self) -> Result<Simulator, String> {
+        let mut fx = match self.fixture {
+            Some(f) => f?,
+            None => fixture::default_fixture(),
+        };
+        if let Some(s) = self.seed {
+            fx.seed = s;
+        }
+        if let Some(t) = self.start {
+            fx.start = t;
+        }
+        let world = World::new(fx);
+        let running = server::start(world, self.settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Simulator { running })
+    }
+
+    /// Like `try_start`, panicking on error (for tests).
+    pub async fn start(self) -> Simulator {
+        self.try_start().await.expect("carrier-sim failed to start")
+    }
+}
+
+fn join_problems(p: Vec<fixture::Problem>) -> String {
+    p.iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Simulator {
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Starts on the embedded default fixture.
+    pub async fn start() -> Simulator {
+        Self::builder().start().await
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.running.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.running.addr
+    }
+
+    /// Base URL of China Mobile OneLink v5 (`…/v5/ec`).
+    pub fn cmcc_url(&self) -> String {
+        format!("{}/v5/ec", self.uri())
+    }
+
+    /// Base URL of China Unicom's REST API (`…/rws/api/v1`).
+    pub fn cucc_url(&self) -> String {
+        format!("{}/rws/api/v1", self.uri())
+    }
+
+    /// Base URL of China Telecom's m2m_ec API (`…/m2m_ec`).
+    pub fn ctcc_url(&self) -> String {
+        format!("{}/m2m_ec", self.uri())
+    }
+
+    pub fn world(&self) -> &Arc<World> {
+        &self.running.ctx.world
+    }
+
+    pub fn context(&self) -> &server::AppContext {
+        &self.running.ctx
+    }
+
+    /// Advances the simulated clock (`"40d"`, `"1h"`).
+    pub fn advance(&self, d: &str) -> Result<(), String> {
+        let d = clock::parse_duration(d)?;
+        self.world().advance(d).map(|_| ())
+    }
+
+    /// Stops the listeners and waits for them.
+    pub async fn stop(self) {
+        self.running.stop().await
+    }
+}

@@ -1,2 +1,222 @@
-//! The `carrier-sim` command line.
-fn main() {}
+//! The `carrier-sim` command line: `serve`, `validate`, `generate`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use carrier_sim::{fixture, server, Settings, World};
+
+#[derive(Parser)]
+#[command(
+    name = "carrier-sim",
+    version,
+    about = "Offline simulator of the Chinese carriers' IoT connectivity-management platforms"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the carrier APIs and the /_sim admin plane.
+    Serve {
+        /// Fixture file (TOML or JSON); the embedded default fleet when absent.
+        #[arg(long)]
+        fixture: Option<PathBuf>,
+        /// HTTP listen address.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Overrides the fixture's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// CMCC: check the transid layout strictly (appid + 14-digit time + 8-digit sequence).
+        #[arg(long)]
+        cmcc_strict_transid: bool,
+        /// Virtual AT modem TCP address.
+        #[arg(long)]
+        modem_bind: Option<SocketAddr>,
+        /// Offer the modem of this card (ICCID or MSISDN) on a pseudo-terminal (repeatable).
+        #[arg(long)]
+        modem_pty: Vec<String>,
+        /// SMPP SMSC TCP address.
+        #[arg(long)]
+        smpp_bind: Option<SocketAddr>,
+        /// Bearer token for the admin plane (required when bound beyond loopback).
+        #[arg(long, env = "CARRIER_SIM_ADMIN_TOKEN")]
+        admin_token: Option<String>,
+    },
+    /// Check a fixture file and report every problem with its location.
+    Validate { file: PathBuf },
+    /// Write a realistic large fleet as a JSON fixture.
+    Generate {
+        #[arg(long)]
+        cards: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (stdout when absent).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "carrier_sim=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { file } => validate(&file),
+        Command::Generate { cards, seed, out } => generate(cards, seed, out),
+        Command::Serve {
+            fixture,
+            bind,
+            seed,
+            cmcc_strict_transid,
+            modem_bind,
+            modem_pty,
+            smpp_bind,
+            admin_token,
+        } => {
+            let settings = Settings {
+                bind,
+                cmcc_strict_transid,
+                modem_bind,
+                modem_pty,
+                smpp_bind,
+                admin_token,
+            };
+            serve(fixture, seed, settings)
+        }
+    }
+}
+
+fn read_fixture(path: &PathBuf) -> Result<fixture::Fixture, ExitCode> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("{}: {e}", path.display());
+        ExitCode::from(2)
+    })?;
+    fixture::load(&text).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{}: {p}", path.display());
+        }
+        eprintln!("{} problem(s) in {}", problems.len(), path.display());
+        ExitCode::from(1)
+    })
+}
+
+fn validate(path: &PathBuf) -> ExitCode {
+    match read_fixture(path) {
+        Ok(fx) => {
+            let cards = fx.cards.len() + fx.groups.iter().map(|g| g.count).sum::<usize>();
+            println!(
+                "{}: ok ({} accounts, {} plans, {} pools, {} cards)",
+                path.display(),
+                fx.accounts.len(),
+                fx.plans.len(),
+                fx.pools.len(),
+                cards
+            );
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn generate(cards: usize, seed: u64, out: Option<PathBuf>) -> ExitCode {
+    let fx = fixture::generate::large_fleet(cards, seed, true);
+    let result = match out {
+        Some(path) => fixture::generate::write_json(&fx, &path),
+        None => fixture::generate::write_json_to(&fx, std::io::stdout().lock()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("generate: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve(fixture_path: Option<PathBuf>, seed: Option<u64>, settings: Settings) -> ExitCode {
+    let mut fx = match &fixture_path {
+        Some(p) => match read_fixture(p) {
+            Ok(f) => f,
+            Err(code) => return code,
+        },
+        None => fixture::default_fixture(),
+    };
+    if let Some(s) = seed {
+        fx.seed = s;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let world = World::new(fx);
+        let running = match server::start(world.clone(), settings.clone()).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("cannot start: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        print_banner(&running, &world, fixture_path.as_ref());
+        wait_for_signal().await;
+        eprintln!("shutting down");
+        running.stop().await;
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_banner(running: &server::Running, world: &World, fixture: Option<&PathBuf>) {
+    let base = format!("http://{}", running.addr);
+    println!("carrier-sim listening on {base}");
+    println!(
+        "  fixture: {}",
+        fixture
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "embedded default".into())
+    );
+    println!(
+        "  cards: {}   clock: {} (frozen)",
+        world.store.card_count(),
+        carrier_sim::clock::rfc3339(world.now())
+    );
+    println!(
+        "  CMCC OneLink v5: {base}/v5/ec   (transid check: {})",
+        if running.ctx.settings.cmcc_strict_transid {
+            "strict"
+        } else {
+            "lenient"
+        }
+    );
+    println!("  CUCC REST:       {base}/rws/api/v1    CMP gateway: {base}/api");
+    println!("  CTCC m2m_ec:     {base}/m2m_ec        5G CMP: {base}");
+    println!("  admin:           {base}/_sim/health");
+    for a in world.accounts() {
+        let creds = serde_json::to_string(&a.credentials).unwrap_or_default();
+        println!("  account {} ({}): {}", a.id, a.carrier, creds);
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

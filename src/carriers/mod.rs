@@ -1,0 +1,12 @@
+//! The carrier dialects. Each one translates its carrier's wire protocol to
+//! domain operations and back; none changes card state except through the
+//! world's operations. This file mounts them all on one router.
+
+use axum::Router;
+
+use crate::server::AppContext;
+
+/// Every dialect's routes.
+pub fn router(_ctx: &AppContext) -> Router {
+    Router::new()
+}

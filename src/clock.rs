@@ -1,0 +1,250 @@
+//! The simulated clock and the calendar (Asia/Shanghai, UTC+08:00 all year,
+//! cycles from the 1st of each month). The clock is frozen by default; it can
+//! jump forward or run at N× speed. This is the only place that reads the
+//! wall clock, and only to measure elapsed time in the speed mode.
+
+use std::time::Instant;
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{Offset, TimeZone};
+use jiff::{SignedDuration, Timestamp};
+use parking_lot::Mutex;
+
+/// Asia/Shanghai has had no DST since 1991: a fixed +08:00 offset.
+pub fn shanghai() -> TimeZone {
+    TimeZone::fixed(Offset::constant(8))
+}
+
+/// Local civil time in Shanghai.
+pub fn local(ts: Timestamp) -> DateTime {
+    Offset::constant(8).to_datetime(ts)
+}
+
+/// Instant of a Shanghai civil time.
+pub fn from_local(dt: DateTime) -> Timestamp {
+    Offset::constant(8).to_timestamp(dt).expect("in range")
+}
+
+/// Cycle number of an instant: year*12 + (month-1) in Shanghai time.
+pub fn cycle_of(ts: Timestamp) -> i32 {
+    let d = local(ts);
+    d.year() as i32 * 12 + (d.month() as i32 - 1)
+}
+
+/// The first instant of a cycle (the 1st, 00:00 Shanghai).
+pub fn cycle_start(cycle: i32) -> Timestamp {
+    let year = cycle.div_euclid(12) as i16;
+    let month = (cycle.rem_euclid(12) + 1) as i8;
+    from_local(DateTime::new(year, month, 1, 0, 0, 0, 0).expect("valid date"))
+}
+
+/// `yyyyMM` label of a cycle.
+pub fn cycle_label(cycle: i32) -> String {
+    format!("{:04}{:02}", cycle.div_euclid(12), cycle.rem_euclid(12) + 1)
+}
+
+/// Adds calendar months in Shanghai time (day clamped to the month's end).
+pub fn add_months(ts: Timestamp, months: i32) -> Timestamp {
+    let d = local(ts);
+    let total = d.year() as i32 * 12 + (d.month() as i32 - 1) + months;
+    let year = total.div_euclid(12) as i16;
+    let month = (total.rem_euclid(12) + 1) as i8;
+    let first = Date::new(year, month, 1).expect("valid");
+    let day = d.day().min(first.days_in_month());
+    from_local(DateTime::new(year, month, day, d.hour(), d.minute(), d.second(), 0).expect("valid"))
+}
+
+/// Day number (days since 1970-01-01 in Shanghai time).
+pub fn day_number(ts: Timestamp) -> i32 {
+    (ts.as_second() + 8 * 3600).div_euclid(86_400) as i32
+}
+
+/// The Shanghai date of a day number.
+pub fn day_date(day: i32) -> Date {
+    local(Timestamp::from_second(day as i64 * 86_400 - 8 * 3600).expect("in range")).date()
+}
+
+/// RFC 3339 with the +08:00 offset, e.g. `2026-11-24T10:00:00+08:00`.
+pub fn rfc3339(ts: Timestamp) -> String {
+    local(ts).strftime("%Y-%m-%dT%H:%M:%S+08:00").to_string()
+}
+
+/// Formats Shanghai time with a strftime pattern.
+pub fn fmt_local(ts: Timestamp, pattern: &str) -> String {
+    local(ts).strftime(pattern).to_string()
+}
+
+/// Parses an instant: RFC 3339 with offset, or a Shanghai civil time
+/// (`2027-01-01T00:00:00`, `2027-01-01 00:00:00`, `2027-01-01`).
+pub fn parse_time(text: &str) -> Option<Timestamp> {
+    let t = text.trim();
+    if let Ok(ts) = t.parse::<Timestamp>() {
+        return Some(ts);
+    }
+    if let Ok(dt) = t.replace(' ', "T").parse::<DateTime>() {
+        return Some(from_local(dt));
+    }
+    if let Ok(d) = t.parse::<Date>() {
+        return Some(from_local(d.to_datetime(jiff::civil::Time::midnight())));
+    }
+    None
+}
+
+/// Parses a duration such as `40d`, `1h`, `90m`, `30s`, `1d12h`.
+pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration".into());
+    }
+    if t.starts_with('-') {
+        return Err("duration must not be negative".into());
+    }
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num.parse().map_err(|_| format!("bad duration '{t}'"))?;
+        num.clear();
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return Err(format!("bad unit '{c}' in '{t}' (use s, m, h, d)")),
+        };
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("duration '{t}' is too large"))?;
+    }
+    if !num.is_empty() {
+        return Err(format!("duration '{t}' needs a unit (s, m, h, d)"));
+    }
+    if total > 100 * 366 * 86_400 {
+        return Err(format!("duration '{t}' is too large (over 100 years)"));
+    }
+    Ok(SignedDuration::from_secs(total))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Frozen,
+    Running {
+        speed: f64,
+        wall: Instant,
+        sim: Timestamp,
+    },
+}
+
+/// The simulated clock. `now()` never goes backwards.
+#[derive(Debug)]
+pub struct Clock {
+    inner: Mutex<(Timestamp, Mode)>,
+}
+
+impl Clock {
+    pub fn new(start: Timestamp) -> Self {
+        Clock {
+            inner: Mutex::new((start, Mode::Frozen)),
+        }
+    }
+
+    /// The current simulated time (for the running mode: as of this call).
+    pub fn reading(&self) -> Timestamp {
+        let g = self.inner.lock();
+        match g.1 {
+            Mode::Frozen => g.0,
+            Mode::Running { speed, wall, sim } => {
+                let elapsed = wall.elapsed().as_secs_f64() * speed;
+                let ts = sim
+                    .checked_add(SignedDuration::from_secs_f64(elapsed.min(1e12)))
+                    .unwrap_or(sim);
+                ts.max(g.0)
+            }
+        }
+    }
+
+    /// Sets the base reading (used when the world has caught up to `ts`).
+    pub fn set_base(&self, ts: Timestamp) {
+        let mut g = self.inner.lock();
+        if ts > g.0 {
+            g.0 = ts;
+        }
+        if let Mode::Running { speed, .. } = g.1 {
+            g.1 = Mode::Running {
+                speed,
+                wall: Instant::now(),
+                sim: g.0,
+            };
+        }
+    }
+
+    /// Sets the reading, even backwards (world reset / snapshot load only).
+    pub fn reset_to(&self, ts: Timestamp) {
+        let mut g = self.inner.lock();
+        g.0 = ts;
+        if let Mode::Running { speed, .. } = g.1 {
+            g.1 = Mode::Running {
+                speed,
+                wall: Instant::now(),
+                sim: ts,
+            };
+        }
+    }
+
+    pub fn freeze(&self) {
+        let now = self.reading();
+        let mut g = self.inner.lock();
+        g.0 = now;
+        g.1 = Mode::Frozen;
+    }
+
+    /// Runs at `speed`× real time from the current reading.
+    pub fn run(&self, speed: f64) {
+        let now = self.reading();
+        let mut g = self.inner.lock();
+        g.0 = now;
+        g.1 = Mode::Running {
+            speed,
+            wall: Instant::now(),
+            sim: now,
+        };
+    }
+
+    /// `None` when frozen, else the speed factor.
+    pub fn speed(&self) -> Option<f64> {
+        match self.inner.lock().1 {
+            Mode::Frozen => None,
+            Mode::Running { speed, .. } => Some(speed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_in_shanghai() {
+        let ts: Timestamp = "2026-11-30T16:00:00Z".parse().unwrap(); // Dec 1 00:00 +08
+        assert_eq!(cycle_label(cycle_of(ts)), "202612");
+        assert_eq!(cycle_start(cycle_of(ts)), ts);
+        assert_eq!(rfc3339(ts), "2026-12-01T00:00:00+08:00");
+        let jan31 = parse_time("2027-01-31T10:00:00+08:00").unwrap();
+        assert_eq!(rfc3339(add_months(jan31, 1)), "2027-02-28T10:00:00+08:00");
+        assert_eq!(day_date(day_number(ts)).to_string(), "2026-12-01");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("40d").unwrap().as_secs(), 40 * 86_400);
+        assert_eq!(parse_duration("1d12h").unwrap().as_secs(), 36 * 3600);
+        assert!(parse_duration("-1d").is_err());
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+}

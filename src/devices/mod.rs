@@ -1,0 +1,11 @@
+//! Device-side interfaces over the same world: the virtual AT-command modem
+//! (TCP and pseudo-terminals) and the SMPP SMSC.
+
+use tokio::sync::watch;
+
+use crate::server::AppContext;
+
+/// Starts the device listeners the settings ask for.
+pub async fn start(_ctx: &AppContext, _shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
+    Ok(())
+}

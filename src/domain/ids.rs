@@ -1,0 +1,172 @@
+//! Card identifiers per carrier: ICCID (with the Luhn check digit), IMSI and
+//! MSISDN formats, validation and deterministic generation.
+
+use super::Carrier;
+
+/// Luhn check digit over a string of decimal digits.
+pub fn luhn_digit(digits: &str) -> Option<u8> {
+    let mut sum = 0u32;
+    for (i, c) in digits.bytes().rev().enumerate() {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        let mut d = (c - b'0') as u32;
+        if i % 2 == 0 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    Some(((10 - sum % 10) % 10) as u8)
+}
+
+/// ICCID issuer prefixes (89 86 + issuer code) per carrier.
+pub fn iccid_prefixes(carrier: Carrier) -> &'static [&'static str] {
+    match carrier {
+        Carrier::Cmcc => &["898600", "898602", "898604", "898607", "898608"],
+        Carrier::Cucc => &["898601", "898606", "898609"],
+        Carrier::Ctcc => &["898603", "898611"],
+    }
+}
+
+/// IMSI prefixes (MCC 460 + MNC) per carrier.
+pub fn imsi_prefixes(carrier: Carrier) -> &'static [&'static str] {
+    match carrier {
+        Carrier::Cmcc => &["46000", "46002", "46004", "46007", "46008"],
+        Carrier::Cucc => &["46001", "46006", "46009"],
+        Carrier::Ctcc => &["46003", "46011"],
+    }
+}
+
+/// Checks an ICCID: 19 or 20 ASCII digits (20th may be a hex letter on some
+/// cards), starting with 8986; where 20 digits, the last is the Luhn digit.
+pub fn check_iccid(iccid: &str) -> Result<(), String> {
+    let len = iccid.len();
+    if !(19..=20).contains(&len) {
+        return Err(format!("must be 19 or 20 characters, got {len}"));
+    }
+    if !iccid.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must contain only digits".into());
+    }
+    if !iccid.starts_with("8986") {
+        return Err("must start with 8986 (China)".into());
+    }
+    if len == 20 {
+        let expected = luhn_digit(&iccid[..19]).unwrap_or(0);
+        if iccid.as_bytes()[19] - b'0' != expected {
+            return Err(format!("check digit wrong (expected {expected})"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an IMSI: 15 digits starting with one of the carrier's MCC+MNC.
+pub fn check_imsi(imsi: &str, carrier: Carrier) -> Result<(), String> {
+    if imsi.len() != 15 || !imsi.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be 15 digits".into());
+    }
+    if !imsi_prefixes(carrier).iter().any(|p| imsi.starts_with(p)) {
+        return Err(format!(
+            "prefix is not a {} network ({})",
+            carrier,
+            imsi_prefixes(carrier).join("/")
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an MSISDN / access number: 11 or 13 digits (IoT numbers are 13).
+pub fn check_msisdn(msisdn: &str) -> Result<(), String> {
+    if !(11..=13).contains(&msisdn.len()) || !msisdn.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be 11 to 13 digits".into());
+    }
+    Ok(())
+}
+
+/// The ICCID for serial `n` of a carrier: prefix + zero-padded serial to 19
+/// digits + Luhn digit. CTCC cards use 19-digit ICCIDs as its APIs do.
+pub fn make_iccid(carrier: Carrier, prefix_index: usize, serial: u64) -> String {
+    let prefixes = iccid_prefixes(carrier);
+    let prefix = prefixes[prefix_index % prefixes.len()];
+    let body = format!("{prefix}{serial:013}");
+    match carrier {
+        Carrier::Ctcc => body,
+        _ => {
+            let d = luhn_digit(&body).unwrap_or(0);
+            format!("{body}{d}")
+        }
+    }
+}
+
+/// The IMSI for serial `n` of a carrier.
+pub fn make_imsi(carrier: Carrier, prefix_index: usize, serial: u64) -> String {
+    let prefixes = imsi_prefixes(carrier);
+    let prefix = prefixes[prefix_index % prefixes.len()];
+    format!("{prefix}{serial:010}")
+}
+
+/// The MSISDN for serial `n`: CMCC 13-digit `1440…`, CUCC 13-digit `1460…`,
+/// CTCC 11-digit `149…`.
+pub fn make_msisdn(carrier: Carrier, serial: u64) -> String {
+    match carrier {
+        Carrier::Cmcc => format!("1440{serial:09}"),
+        Carrier::Cucc => format!("1460{serial:09}"),
+        Carrier::Ctcc => format!("149{serial:08}"),
+    }
+}
+
+/// An IMEI (15 digits with Luhn digit) for serial `n`.
+pub fn make_imei(serial: u64) -> String {
+    let body = format!("86{serial:012}");
+    let d = luhn_digit(&body).unwrap_or(0);
+    format!("{body}{d}")
+}
+
+/// Strips a leading `86` / `+86` country code from a 13+ digit number.
+pub fn strip_country_code(number: &str) -> &str {
+    let n = number.strip_prefix('+').unwrap_or(number);
+    if n.len() >= 13 && n.starts_with("86") && !n.starts_with("8986") {
+        &n[2..]
+    } else {
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_of_known_iccid() {
+        // 8986 0000 0000 0000 001 → Luhn digit computed by hand: 5
+        let body = "8986000000000000001";
+        let d = luhn_digit(body).unwrap();
+        let full = format!("{body}{d}");
+        assert!(check_iccid(&full).is_ok());
+        let wrong = format!("{body}{}", (d + 1) % 10);
+        assert!(check_iccid(&wrong).unwrap_err().contains("check digit"));
+        assert_eq!(luhn_digit("7992739871"), Some(3));
+    }
+
+    #[test]
+    fn generated_ids_validate() {
+        for c in Carrier::ALL {
+            for n in 0..50 {
+                assert!(check_iccid(&make_iccid(c, n as usize, n)).is_ok());
+                assert!(check_imsi(&make_imsi(c, n as usize, n), c).is_ok());
+                assert!(check_msisdn(&make_msisdn(c, n)).is_ok());
+            }
+        }
+        assert_eq!(make_iccid(Carrier::Ctcc, 0, 1).len(), 19);
+        assert_eq!(make_iccid(Carrier::Cmcc, 0, 1).len(), 20);
+    }
+
+    #[test]
+    fn country_code() {
+        assert_eq!(strip_country_code("8614600000001"), "14600000001");
+        assert_eq!(strip_country_code("861460000000001"), "1460000000001");
+        assert_eq!(strip_country_code("14910000000"), "14910000000");
+    }
+}

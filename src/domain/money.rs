@@ -1,0 +1,98 @@
+//! Money and data units. The domain keeps fen and bytes as integers; these
+//! helpers are the only place that turns them into yuan, KB or MB text.
+
+/// Money in fen (1 yuan = 100 fen).
+pub type Fen = i64;
+
+pub const KB: u64 = 1024;
+pub const MB: u64 = 1024 * 1024;
+pub const GB: u64 = 1024 * 1024 * 1024;
+
+/// `1234` fen → `"12.34"`; negative amounts keep their sign.
+pub fn yuan(fen: Fen) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// Bytes → MB with two decimals, rounded half up (`"356.20"`).
+pub fn mb_2dp(bytes: u64) -> String {
+    let hundredths = (bytes as u128 * 100 + (MB as u128 / 2)) / MB as u128;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// Bytes → GB with two decimals (`"1.00"`).
+pub fn gb_2dp(bytes: u64) -> String {
+    let hundredths = (bytes as u128 * 100 + (GB as u128 / 2)) / GB as u128;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// Bytes → KB with two decimals (`"1024.00"`), the CMCC rendering.
+pub fn kb_2dp(bytes: u64) -> String {
+    let hundredths = (bytes as u128 * 100 + (KB as u128 / 2)) / KB as u128;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// Human rendering used by the service-number replies: MB with 2 decimals,
+/// switching to GB at 1024 MB and above.
+pub fn human_data(bytes: u64) -> String {
+    if bytes >= GB {
+        format!("{}GB", gb_2dp(bytes))
+    } else {
+        format!("{}MB", mb_2dp(bytes))
+    }
+}
+
+/// Parses sizes such as `1024`, `"500MB"`, `"1.5GB"`, `"20KB"`, `"3B"` into bytes.
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let upper = t.to_ascii_uppercase();
+    let (num, mult) = if let Some(n) = upper.strip_suffix("GB") {
+        (n, GB)
+    } else if let Some(n) = upper.strip_suffix("MB") {
+        (n, MB)
+    } else if let Some(n) = upper.strip_suffix("KB") {
+        (n, KB)
+    } else if let Some(n) = upper.strip_suffix('B') {
+        (n, 1)
+    } else {
+        (upper.as_str(), 1)
+    };
+    let num = num.trim();
+    if num.is_empty() {
+        return None;
+    }
+    if let Ok(v) = num.parse::<u64>() {
+        return v.checked_mul(mult);
+    }
+    let f: f64 = num.parse().ok()?;
+    if !f.is_finite() || f < 0.0 {
+        return None;
+    }
+    let v = f * mult as f64;
+    (v <= u64::MAX as f64).then_some(v.round() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_units_like_the_carriers() {
+        assert_eq!(yuan(1234), "12.34");
+        assert_eq!(yuan(-5), "-0.05");
+        assert_eq!(mb_2dp(356 * MB + MB / 5), "356.20");
+        assert_eq!(human_data(GB), "1.00GB");
+        assert_eq!(human_data(667 * MB + 8 * MB / 10), "667.80MB");
+        assert_eq!(kb_2dp(1024 * 1024), "1024.00");
+    }
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_bytes("500MB"), Some(500 * MB));
+        assert_eq!(parse_bytes("1.5GB"), Some(GB + GB / 2));
+        assert_eq!(parse_bytes("42"), Some(42));
+        assert_eq!(parse_bytes("x"), None);
+        assert_eq!(parse_bytes("-1MB"), None);
+    }
+}

@@ -1,0 +1,121 @@
+//! The world's event journal: every domain event, in simulated-time order,
+//! with a global sequence number; a capped ring buffer with filters and a
+//! broadcast feed for live followers (Server-Sent Events, webhooks).
+
+use std::collections::VecDeque;
+
+use jiff::Timestamp;
+use parking_lot::Mutex;
+use tokio::sync::broadcast;
+
+use crate::domain::Event;
+
+/// Default number of events kept.
+pub const DEFAULT_JOURNAL_CAP: usize = 200_000;
+
+pub struct Journal {
+    inner: Mutex<Inner>,
+    feed: broadcast::Sender<Event>,
+}
+
+struct Inner {
+    events: VecDeque<Event>,
+    next_seq: u64,
+    cap: usize,
+}
+
+/// Filters for a journal query.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub iccid: Option<String>,
+    pub account: Option<String>,
+    pub types: Vec<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only events with `seq > after` (cursor paging).
+    pub after: Option<u64>,
+    pub limit: usize,
+}
+
+impl EventFilter {
+    pub fn matches(&self, e: &Event) -> bool {
+        self.iccid.as_deref().is_none_or(|i| e.iccid == i)
+            && self.account.as_deref().is_none_or(|a| e.account == a)
+            && (self.types.is_empty() || self.types.iter().any(|t| t == e.kind.type_name()))
+            && self.from.is_none_or(|f| e.time >= f)
+            && self.to.is_none_or(|t| e.time < t)
+            && self.after.is_none_or(|a| e.seq > a)
+    }
+}
+
+impl Journal {
+    pub fn new(cap: usize) -> Self {
+        let (feed, _) = broadcast::channel(4096);
+        Journal {
+            inner: Mutex::new(Inner {
+                events: VecDeque::new(),
+                next_seq: 1,
+                cap: cap.max(1),
+            }),
+            feed,
+        }
+    }
+
+    /// Appends events (already in order), assigning sequence numbers.
+    pub fn append(&self, events: impl IntoIterator<Item = Event>) {
+        let mut g = self.inner.lock();
+        for mut e in events {
+            e.seq = g.next_seq;
+            g.next_seq += 1;
+            if g.events.len() == g.cap {
+                g.events.pop_front();
+            }
+            let _ = self.feed.send(e.clone());
+            g.events.push_back(e);
+        }
+    }
+
+    pub fn query(&self, f: &EventFilter) -> Vec<Event> {
+        let g = self.inner.lock();
+        let limit = if f.limit == 0 { 100 } else { f.limit };
+        g.events
+            .iter()
+            .filter(|e| f.matches(e))
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    pub fn all(&self) -> Vec<Event> {
+        self.inner.lock().events.iter().cloned().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.inner.lock().next_seq - 1
+    }
+
+    pub fn clear(&self) {
+        let mut g = self.inner.lock();
+        g.events.clear();
+        g.next_seq = 1;
+    }
+
+    /// Replaces the content (snapshot load).
+    pub fn restore(&self, events: Vec<Event>) {
+        let mut g = self.inner.lock();
+        g.next_seq = events.last().map(|e| e.seq + 1).unwrap_or(1);
+        g.events = events.into();
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.feed.subscribe()
+    }
+}

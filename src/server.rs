@@ -1,0 +1,144 @@
+//! The HTTP server: one listener serving every carrier dialect under its own
+//! paths plus the `/_sim` admin plane, the clock ticker for the speed mode,
+//! and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::control::{self, ControlState};
+use crate::world::World;
+
+/// Run-time settings that do not belong to the fixture.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Address of the HTTP listener (port 0 = any free port).
+    pub bind: SocketAddr,
+    /// CMCC: check the whole transid layout, not only the appid prefix.
+    pub cmcc_strict_transid: bool,
+    /// TCP address of the virtual AT modem.
+    pub modem_bind: Option<SocketAddr>,
+    /// Cards offered on a pseudo-terminal each.
+    pub modem_pty: Vec<String>,
+    /// TCP address of the SMPP SMSC.
+    pub smpp_bind: Option<SocketAddr>,
+    /// Bearer token required by the admin plane when not on loopback.
+    pub admin_token: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:0".parse().expect("valid"),
+            cmcc_strict_transid: false,
+            modem_bind: None,
+            modem_pty: Vec::new(),
+            smpp_bind: None,
+            admin_token: None,
+        }
+    }
+}
+
+/// Everything the listeners share.
+#[derive(Clone)]
+pub struct AppContext {
+    pub world: Arc<World>,
+    pub settings: Arc<Settings>,
+    pub ready: Arc<AtomicBool>,
+}
+
+/// The whole HTTP application.
+pub fn app(ctx: &AppContext) -> Router {
+    let control = control::router(ControlState {
+        world: ctx.world.clone(),
+        ready: ctx.ready.clone(),
+    });
+    Router::new()
+        .merge(control)
+        .merge(crate::carriers::router(ctx))
+}
+
+/// A running server: its address and a way to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub ctx: AppContext,
+    shutdown: watch::Sender<bool>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Asks every listener to stop and waits for them.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(h) = self.handle.take() {
+            let _ = h.await;
+        }
+    }
+
+    /// Resolves when shutdown has been requested.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Binds and starts serving; returns once every listener is bound.
+pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Running> {
+    let ctx = AppContext {
+        world,
+        settings: Arc::new(settings),
+        ready: Arc::new(AtomicBool::new(false)),
+    };
+    let listener = TcpListener::bind(ctx.settings.bind).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = watch::channel(false);
+    crate::devices::start(&ctx, rx.clone()).await?;
+    let app = app(&ctx);
+    let mut rx_http = rx.clone();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = rx_http.wait_for(|v| *v).await;
+    });
+    let ticker_world = ctx.world.clone();
+    let mut rx_tick = rx.clone();
+    let handle = tokio::spawn(async move {
+        let ticker = tokio::spawn(async move {
+            let mut iv = tokio::time::interval(Duration::from_millis(200));
+            loop {
+                tokio::select! {
+                    _ = iv.tick() => {
+                        if ticker_world.clock.speed().is_some() {
+                            let w = ticker_world.clone();
+                            let _ = tokio::task::spawn_blocking(move || w.catch_up()).await;
+                        }
+                    }
+                    _ = rx_tick.changed() => if *rx_tick.borrow() { break },
+                }
+            }
+        });
+        if let Err(e) = server.await {
+            tracing::error!("server error: {e}");
+        }
+        ticker.abort();
+    });
+    ctx.ready.store(true, Ordering::Release);
+    Ok(Running {
+        addr,
+        ctx,
+        shutdown: tx,
+        handle: Some(handle),
+    })
+}
