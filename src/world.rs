@@ -12,8 +12,9 @@ use jiff::{SignedDuration, Timestamp};
 use parking_lot::RwLock;
 
 use crate::clock::Clock;
+use crate::domain::card::Message;
 use crate::domain::lifecycle::{self, DomainError};
-use crate::domain::{Account, Card, CardState, Event, Plan, Pool, Reason};
+use crate::domain::{Account, Card, CardState, Event, EventKind, Plan, Pool, Reason};
 use crate::engine::Engine;
 use crate::fixture::{self, Fixture};
 use crate::journal::{Journal, DEFAULT_JOURNAL_CAP};
@@ -30,8 +31,18 @@ pub enum OpError {
     Rule(#[from] DomainError),
 }
 
+/// A message that reached or left a card (for modems, handsets, SMPP).
+#[derive(Clone, Debug)]
+pub struct MessageNotice {
+    pub iccid: CompactString,
+    pub message: Message,
+}
+
 pub struct World {
     pub store: Store,
+    /// Every SMS delivered to (`mt`) or sent by (`mo`) a card, as it happens.
+    pub messages: tokio::sync::broadcast::Sender<MessageNotice>,
+    next_message_id: std::sync::atomic::AtomicU64,
     pub clock: Clock,
     pub journal: Journal,
     pub engine: Engine,
@@ -49,6 +60,8 @@ impl World {
             clock: Clock::new(start),
             journal: Journal::new(fx.journal_cap.unwrap_or(DEFAULT_JOURNAL_CAP)),
             engine: Engine::new(),
+            messages: tokio::sync::broadcast::channel(4096).0,
+            next_message_id: std::sync::atomic::AtomicU64::new(1),
             now: RwLock::new(start),
             gate: RwLock::new(()),
             fixture: RwLock::new(Arc::new(fx)),
@@ -247,6 +260,77 @@ impl World {
         }
     }
 
+    /// Delivers an SMS to a card's inbox (mobile-terminated): counts against
+    /// its SMS usage, records `sms_received`, and notifies listeners. A
+    /// cancelled card cannot receive (`Err(Rule(Cancelled))`).
+    pub fn deliver_to_card(&self, iccid: &str, from: &str, text: &str) -> Result<Message, OpError> {
+        self.message(iccid, "mt", from, text)
+    }
+
+    /// Records an SMS sent by a card (mobile-originated) in its outbox.
+    pub fn record_sent_by_card(
+        &self,
+        iccid: &str,
+        to: &str,
+        text: &str,
+    ) -> Result<Message, OpError> {
+        self.message(iccid, "mo", to, text)
+    }
+
+    fn message(
+        &self,
+        iccid: &str,
+        direction: &str,
+        peer: &str,
+        text: &str,
+    ) -> Result<Message, OpError> {
+        let id = self
+            .next_message_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let msg = self.with_card(iccid, |c, _, now| {
+            if c.state == CardState::Cancelled {
+                return Err(DomainError::Cancelled);
+            }
+            let m = Message {
+                id,
+                direction: direction.into(),
+                peer: peer.into(),
+                text: text.to_string(),
+                time: now,
+                read: false,
+            };
+            let (kind, list) = if direction == "mt" {
+                (
+                    EventKind::SmsReceived {
+                        from: peer.into(),
+                        text: text.to_string(),
+                    },
+                    &mut c.inbox,
+                )
+            } else {
+                (
+                    EventKind::SmsSent {
+                        to: peer.into(),
+                        text: text.to_string(),
+                    },
+                    &mut c.outbox,
+                )
+            };
+            list.push(m.clone());
+            if list.len() > MESSAGE_CAP {
+                list.remove(0);
+            }
+            crate::domain::usage::record_sms(c, 1, now);
+            lifecycle::push_event(c, now, kind);
+            Ok(m)
+        })??;
+        let _ = self.messages.send(MessageNotice {
+            iccid: CompactString::from(iccid),
+            message: msg.clone(),
+        });
+        Ok(msg)
+    }
+
     /// Moves the clock forward by `d` (processing everything on the way).
     pub fn advance(&self, d: SignedDuration) -> Result<Timestamp, String> {
         if d.is_negative() {
@@ -333,6 +417,9 @@ impl World {
         self.clock.reset_to(ts);
     }
 }
+
+/// Messages a card keeps per box.
+pub const MESSAGE_CAP: usize = 500;
 
 /// Moves a card's new events out for the journal and trims its history.
 pub(crate) fn take_new_events(card: &mut Card, before: usize) -> Vec<Event> {
