@@ -48,6 +48,7 @@ impl Default for Settings {
 #[derive(Clone)]
 pub struct AppContext {
     pub world: Arc<World>,
+    pub webhooks: crate::engine::webhooks::Webhooks,
     pub settings: Arc<Settings>,
     pub ready: Arc<AtomicBool>,
 }
@@ -60,6 +61,10 @@ pub fn app(ctx: &AppContext) -> Router {
     });
     Router::new()
         .merge(control)
+        .merge(crate::engine::webhooks::router(
+            ctx.world.clone(),
+            ctx.webhooks.clone(),
+        ))
         .merge(crate::carriers::router(ctx))
 }
 
@@ -94,8 +99,10 @@ impl Drop for Running {
 
 /// Binds and starts serving; returns once every listener is bound.
 pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Running> {
+    let webhooks = crate::engine::webhooks::Webhooks::start(&world);
     let ctx = AppContext {
         world,
+        webhooks,
         settings: Arc::new(settings),
         ready: Arc::new(AtomicBool::new(false)),
     };

@@ -5,6 +5,7 @@
 //! sorted by (time, ICCID) so the journal is the same whatever the jump sizes.
 
 pub mod traces;
+pub mod webhooks;
 
 use compact_str::CompactString;
 use jiff::Timestamp;
@@ -45,7 +46,7 @@ impl Engine {
     /// Advances every card from `from` to `to`; returns the events, sorted.
     pub fn advance(&self, store: &Store, from: Timestamp, to: Timestamp) -> Vec<Event> {
         let mut out: Vec<Event> = Vec::new();
-        let mut exhausted_pools: Vec<CompactString> = Vec::new();
+        let mut exhausted_pools: Vec<(CompactString, Timestamp)> = Vec::new();
         // Pooled cards share an allowance: step them together, in time order.
         let pooled: Vec<CompactString> = store
             .cards
@@ -68,8 +69,8 @@ impl Engine {
             self.advance_card(store, &mut card, &plan, start, to, &mut exhausted_pools);
             out.extend(take_new_events(&mut card, before));
         }
-        for pool in exhausted_pools {
-            stop_pool_members(store, &pool, to, &mut out);
+        for (pool, at) in exhausted_pools {
+            stop_pool_members(store, &pool, at, &mut out);
         }
         out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.iccid.cmp(&b.iccid)));
         out
@@ -83,7 +84,7 @@ impl Engine {
         plan: &Plan,
         from: Timestamp,
         to: Timestamp,
-        exhausted: &mut Vec<CompactString>,
+        exhausted: &mut Vec<(CompactString, Timestamp)>,
     ) {
         let mut t = from;
         while t < to {
@@ -126,8 +127,8 @@ impl Engine {
                 }
                 out.extend(take_new_events(&mut card, before));
             }
-            for pool in exhausted.drain(..) {
-                stop_pool_members(store, &pool, step_end, out);
+            for (pool, at) in exhausted.drain(..) {
+                stop_pool_members(store, &pool, at, out);
             }
             t = step_end;
         }

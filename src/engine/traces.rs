@@ -102,20 +102,24 @@ pub enum TraceKind {
     Sessions {
         on_hour: u8,
         off_hour: u8,
-        #[serde(default = "default_apn")]
-        apn: String,
+        /// APN to use; the card's own when absent.
+        #[serde(default)]
+        apn: Option<String>,
         #[serde(default = "default_rat")]
         rat: String,
     },
-    /// Replay of per-card records (`time,iccid,bytes[,sms]`).
-    Replay { records: Vec<ReplayRecord> },
+    /// Replay of per-card records: `records`, or `csv` text with lines
+    /// `time,iccid,bytes[,sms]` (parsed when the trace is loaded).
+    Replay {
+        #[serde(default)]
+        records: Vec<ReplayRecord>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        csv: String,
+    },
 }
 
 fn half() -> f64 {
     0.5
-}
-fn default_apn() -> String {
-    "cmiot".into()
 }
 fn default_rat() -> String {
     "4G".into()
@@ -144,6 +148,32 @@ pub struct Trace {
     pub from: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<Timestamp>,
+}
+
+impl Trace {
+    /// Checks the trace and parses inline CSV into records.
+    pub fn prepare(&mut self) -> Result<(), String> {
+        match &mut self.kind {
+            TraceKind::Replay { records, csv } if !csv.is_empty() => {
+                let mut parsed = parse_replay_csv(csv)?;
+                records.append(&mut parsed);
+                records.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.iccid.cmp(&b.iccid)));
+                csv.clear();
+                Ok(())
+            }
+            TraceKind::DailyProfile { hours, .. } if hours.len() != 24 => Err(format!(
+                "daily_profile needs 24 hour weights, got {}",
+                hours.len()
+            )),
+            TraceKind::Sessions {
+                on_hour, off_hour, ..
+            } if *on_hour > 24 || *off_hour > 24 => Err("on_hour/off_hour must be 0..24".into()),
+            TraceKind::Bursts { chance, .. } if !(0.0..=1.0).contains(chance) => {
+                Err("chance must be between 0 and 1".into())
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Parses replay CSV text: `time,iccid,bytes[,sms]` with an optional header.
@@ -194,6 +224,7 @@ impl TraceSet {
             if t.id.is_empty() {
                 t.id = format!("trace-{}", i + 1);
             }
+            let _ = t.prepare();
         }
         *self.inner.write() = (traces, fx.seed);
     }
@@ -204,6 +235,7 @@ impl TraceSet {
 
     /// Adds or replaces (same id) a trace.
     pub fn upsert(&self, mut t: Trace) -> String {
+        let _ = t.prepare();
         let mut g = self.inner.write();
         if t.id.is_empty() {
             t.id = format!("trace-{}", g.0.len() + 1);
@@ -242,7 +274,7 @@ impl TraceSet {
         plan: &Plan,
         t0: Timestamp,
         t1: Timestamp,
-        exhausted: &mut Vec<CompactString>,
+        exhausted: &mut Vec<(CompactString, Timestamp)>,
     ) {
         let g = self.inner.read();
         let (traces, seed) = (&g.0, g.1);
@@ -254,23 +286,27 @@ impl TraceSet {
             return;
         }
         let card_seed = seed ^ fnv(card.iccid.as_bytes());
+        // Everything in (t0, t1] happens in this call, so the same instant
+        // never straddles two clock moves.
         let mut t = t0.as_second();
         let end = t1.as_second();
         while t < end {
             let hour_start = t.div_euclid(HOUR) * HOUR;
             let step_end = (hour_start + HOUR).min(end);
             let hour = hour_start / HOUR;
-            let mut per_hour = 0u64;
-            let mut sms_hour = 0u64;
-            for tr in &mine {
-                if tr.from.is_some_and(|f| f.as_second() > hour_start)
-                    || tr.until.is_some_and(|u| u.as_second() <= hour_start)
-                {
-                    continue;
-                }
-                self.sessions(tr, card, hour_start, t, step_end);
-                per_hour += hour_bytes(tr, card, plan, hour, card_seed);
-                sms_hour += hour_sms(tr, hour);
+            let active: Vec<&&Trace> = mine
+                .iter()
+                .filter(|tr| {
+                    !(tr.from.is_some_and(|f| f.as_second() > hour_start)
+                        || tr.until.is_some_and(|u| u.as_second() <= hour_start))
+                })
+                .collect();
+            let per_hour: u64 = active
+                .iter()
+                .map(|tr| hour_bytes(tr, card, plan, hour, card_seed))
+                .sum();
+            let sms_hour: u64 = active.iter().map(|tr| hour_sms(tr, hour)).sum();
+            for tr in &active {
                 replay(tr, store, card, plan, t, step_end, exhausted);
             }
             // Cumulative within the hour, so split segments sum exactly.
@@ -285,24 +321,28 @@ impl TraceSet {
                 let at = hour_start
                     + ((done as u128 * HOUR as u128).div_ceil(per_hour.max(1) as u128) as i64)
                         .min(HOUR);
-                let when = Timestamp::from_second(at.clamp(t, step_end)).unwrap_or(t1);
+                let when = Timestamp::from_second(at.clamp(t + 1, step_end)).unwrap_or(t1);
                 let (_, ex) = super::record_data(store, card, plan, chunk, when);
                 if let Some(p) = ex {
-                    exhausted.push(p);
+                    exhausted.push((p, when));
                 }
             }
-            let sms_cum = |s: i64| sms_hour * (s - hour_start) as u64 / HOUR as u64;
-            let sms = sms_cum(step_end) - sms_cum(t);
-            if sms > 0 && card.data_flowing() {
-                let when = Timestamp::from_second(step_end - 1).unwrap_or(t1);
-                usage::record_sms(card, sms as u32, when);
+            // SMS of the hour are sent at its end.
+            if step_end == hour_start + HOUR && sms_hour > 0 && card.data_flowing() {
+                let when = Timestamp::from_second(step_end).unwrap_or(t1);
+                usage::record_sms(card, sms_hour as u32, when);
+            }
+            if step_end == hour_start + HOUR {
+                for tr in &active {
+                    self.sessions(tr, card, step_end);
+                }
             }
             t = step_end;
         }
     }
 
-    /// Opens or closes the data session at the trace's hours.
-    fn sessions(&self, tr: &Trace, card: &mut Card, hour_start: i64, t: i64, step_end: i64) {
+    /// Opens or closes the data session at the top of hour `at`.
+    fn sessions(&self, tr: &Trace, card: &mut Card, at: i64) {
         let TraceKind::Sessions {
             on_hour,
             off_hour,
@@ -312,22 +352,19 @@ impl TraceSet {
         else {
             return;
         };
-        if t != hour_start || step_end - hour_start != HOUR && t != hour_start {
-            // Session switches happen at the top of the hour only.
-        }
-        if t != hour_start {
-            return;
-        }
-        let local_hour = ((hour_start + 8 * HOUR).div_euclid(HOUR)).rem_euclid(24) as u8;
-        let want_online = if on_hour <= off_hour {
+        let local_hour = ((at + 8 * HOUR).div_euclid(HOUR)).rem_euclid(24) as u8;
+        let in_window = if on_hour <= off_hour {
             local_hour >= *on_hour && local_hour < *off_hour
         } else {
             local_hour >= *on_hour || local_hour < *off_hour
-        } && card.data_flowing();
-        let now = Timestamp::from_second(hour_start).unwrap_or(Timestamp::UNIX_EPOCH);
+        };
+        let want_online = in_window && card.data_flowing();
+        let now = Timestamp::from_second(at).unwrap_or(Timestamp::UNIX_EPOCH);
         if want_online && !card.session.online {
             card.session.online = true;
-            card.session.apn = CompactString::from(apn.as_str());
+            if let Some(apn) = apn {
+                card.session.apn = CompactString::from(apn.as_str());
+            }
             card.session.rat = CompactString::from(rat.as_str());
             let n = fnv(card.iccid.as_bytes());
             card.session.ip = CompactString::from(format!(
@@ -360,9 +397,9 @@ fn replay(
     plan: &Plan,
     t: i64,
     end: i64,
-    exhausted: &mut Vec<CompactString>,
+    exhausted: &mut Vec<(CompactString, Timestamp)>,
 ) {
-    let TraceKind::Replay { records } = &tr.kind else {
+    let TraceKind::Replay { records, .. } = &tr.kind else {
         return;
     };
     let (iccid, msisdn) = (card.iccid.clone(), card.msisdn.clone());
@@ -371,14 +408,14 @@ fn replay(
         .filter(|r| r.iccid == iccid.as_str() || r.iccid == msisdn.as_str())
     {
         let s = r.time.as_second();
-        if s >= t && s < end {
+        if s > t && s <= end {
             let mut left = r.bytes;
             while left > 0 && can_carry_data(card) {
                 let q = super::quota_of(store, card, plan);
                 let chunk = left.min(bytes_to_next_mark(card, &q));
                 left -= chunk;
                 if let (_, Some(p)) = super::record_data(store, card, plan, chunk, r.time) {
-                    exhausted.push(p);
+                    exhausted.push((p, r.time));
                 }
             }
             if r.sms > 0 {
@@ -441,9 +478,14 @@ fn hour_bytes(tr: &Trace, card: &Card, plan: &Plan, hour: i64, seed: u64) -> u64
     }
 }
 
-fn hour_sms(tr: &Trace, _hour: i64) -> u64 {
+/// SMS sent in hour `hour`: `per_day` spread evenly over the local day.
+fn hour_sms(tr: &Trace, hour: i64) -> u64 {
     match &tr.kind {
-        TraceKind::Sms { per_day } => (*per_day as u64).div_ceil(24).min(*per_day as u64),
+        TraceKind::Sms { per_day } => {
+            let h = (hour + 8).rem_euclid(24) as u64;
+            let n = *per_day as u64;
+            (h + 1) * n / 24 - h * n / 24
+        }
         _ => 0,
     }
 }
