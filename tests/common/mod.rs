@@ -1,0 +1,66 @@
+//! Shared helpers for the integration tests: a small rule-test fixture and
+//! builders for worlds and running simulators.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use carrier_sim::{fixture, World};
+
+/// One CMCC account, a 1 GB plan (10 yuan/month, 12 months, 2 fen/MB
+/// overage, 120 yuan renewal) in both renewal flavours, and no cards;
+/// tests append `[[cards]]` tables.
+pub const RULES_BASE: &str = r#"
+seed = 1
+start = "2026-11-24T10:00:00+08:00"
+
+[[accounts]]
+id = "ec"
+name = "EC"
+carrier = "cmcc"
+[accounts.credentials]
+appid = "100001"
+password = "pw"
+
+[[plans]]
+id = "p1g"
+name = "1GB"
+carrier = "cmcc"
+data = "1GB"
+monthly_fee_fen = 1000
+term_months = 12
+overage_fen_per_mb = 2
+renewal_fee_fen = 12000
+renewal_effect = "this_month"
+
+[[plans]]
+id = "p1g-next"
+name = "1GB next-month renewal"
+carrier = "cmcc"
+data = "1GB"
+monthly_fee_fen = 1000
+term_months = 12
+overage_fen_per_mb = 2
+renewal_fee_fen = 12000
+renewal_effect = "next_month"
+"#;
+
+/// A card table with the given ICCID serial and extra TOML lines.
+pub fn card(serial: u32, extra: &str) -> String {
+    let body = format!("898600{serial:013}");
+    let iccid = format!("{body}{}", carrier_sim::domain::ids::luhn_digit(&body).unwrap());
+    format!(
+        "\n[[cards]]\niccid = \"{iccid}\"\nimsi = \"46004{serial:010}\"\nmsisdn = \"1440{serial:09}\"\naccount = \"ec\"\n{extra}\n"
+    )
+}
+
+/// The ICCID `card(serial, ..)` gets.
+pub fn iccid(serial: u32) -> String {
+    let body = format!("898600{serial:013}");
+    format!("{body}{}", carrier_sim::domain::ids::luhn_digit(&body).unwrap())
+}
+
+pub fn world(cards: &str) -> Arc<World> {
+    let text = format!("{RULES_BASE}{cards}");
+    let fx = fixture::load(&text).unwrap_or_else(|p| panic!("fixture: {p:?}"));
+    World::new(fx)
+}
