@@ -24,6 +24,7 @@ pub mod engine;
 pub mod fixture;
 pub mod journal;
 pub mod server;
+pub mod sms;
 pub mod store;
 pub mod world;
 

@@ -7,6 +7,7 @@ use axum::Router;
 use crate::server::AppContext;
 
 /// Every dialect's routes.
-pub fn router(_ctx: &AppContext) -> Router {
+pub fn router(ctx: &AppContext) -> Router {
     Router::new()
+        .merge(crate::sms::handset::router(ctx))
 }
