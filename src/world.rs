@@ -120,7 +120,7 @@ impl World {
     /// A copy of a card.
     pub fn card(&self, iccid: &str) -> Option<Card> {
         let _g = self.gate.read();
-        self.store.cards.get(iccid).map(|c| c.clone())
+        self.store.cards.get(iccid).map(|c| (**c).clone())
     }
 
     /// Reads a card without copying it.
@@ -387,7 +387,7 @@ impl World {
             if let Some(c) = self.store.cards.get(iccid) {
                 if filter.matches(&c) {
                     if total >= skip && items.len() < page_size {
-                        items.push(c.clone());
+                        items.push((**c).clone());
                     }
                     total += 1;
                 }

@@ -57,17 +57,42 @@ impl Engine {
         if !pooled.is_empty() {
             self.advance_pooled(store, &pooled, from, to, &mut out);
         }
-        for mut card in store.cards.iter_mut() {
-            if card.synced >= to {
-                continue;
-            }
-            let Some(plan) = store.plans.get(&card.plan).map(|p| p.clone()) else {
-                continue;
-            };
-            let before = card.events.len();
-            let start = card.synced.max(from);
-            self.advance_card(store, &mut card, &plan, start, to, &mut exhausted_pools);
-            out.extend(take_new_events(&mut card, before));
+        // Cards are independent outside pools: advance them in parallel.
+        let iccids = store.iccids();
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let per_worker = iccids.len().div_ceil(workers).max(1);
+        let iccids = &iccids;
+        let results: Vec<(Vec<Event>, Vec<(CompactString, Timestamp)>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        let mut exhausted = Vec::new();
+                        for iccid in iccids.chunks(per_worker).nth(w).unwrap_or(&[]) {
+                            {
+                                let Some(mut card) = store.cards.get_mut(iccid) else { continue };
+                                let card: &mut Card = &mut card;
+                                if card.synced >= to {
+                                    continue;
+                                }
+                                let Some(plan) = store.plans.get(&card.plan).map(|p| p.clone()) else {
+                                    continue;
+                                };
+                                let before = card.events.len();
+                                let start = card.synced.max(from);
+                                self.advance_card(store, card, &plan, start, to, &mut exhausted);
+                                out.extend(take_new_events(card, before));
+                            }
+                        }
+                        (out, exhausted)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("engine worker")).collect()
+        });
+        for (events, exhausted) in results {
+            out.extend(events);
+            exhausted_pools.extend(exhausted);
         }
         for (pool, at) in exhausted_pools {
             stop_pool_members(store, &pool, at, &mut out);

@@ -9,8 +9,6 @@
 use compact_str::CompactString;
 use jiff::Timestamp;
 use parking_lot::RwLock;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::lifecycle::push_event;
@@ -286,6 +284,14 @@ impl TraceSet {
             return;
         }
         let card_seed = seed ^ fnv(card.iccid.as_bytes());
+        let in_force = |tr: &Trace, hour_start: i64| {
+            !(tr.from.is_some_and(|f| f.as_second() > hour_start)
+                || tr.until.is_some_and(|u| u.as_second() <= hour_start))
+        };
+        let has_replay = mine.iter().any(|tr| matches!(tr.kind, TraceKind::Replay { .. }));
+        // Hours that cross no mark are batched per day (one record per
+        // day); the hour that crosses one is split exactly at it.
+        let mut batch = Batch::default();
         // Everything in (t0, t1] happens in this call, so the same instant
         // never straddles two clock moves.
         let mut t = t0.as_second();
@@ -294,51 +300,60 @@ impl TraceSet {
             let hour_start = t.div_euclid(HOUR) * HOUR;
             let step_end = (hour_start + HOUR).min(end);
             let hour = hour_start / HOUR;
-            let active: Vec<&&Trace> = mine
-                .iter()
-                .filter(|tr| {
-                    !(tr.from.is_some_and(|f| f.as_second() > hour_start)
-                        || tr.until.is_some_and(|u| u.as_second() <= hour_start))
-                })
-                .collect();
-            let per_hour: u64 = active
-                .iter()
-                .map(|tr| hour_bytes(tr, card, plan, hour, card_seed))
-                .sum();
-            let sms_hour: u64 = active.iter().map(|tr| hour_sms(tr, hour)).sum();
-            for tr in &active {
-                replay(tr, store, card, plan, t, step_end, exhausted);
+            let mut per_hour = 0u64;
+            let mut sms_hour = 0u64;
+            for tr in mine.iter().filter(|tr| in_force(tr, hour_start)) {
+                per_hour += hour_bytes(tr, card, plan, hour, card_seed);
+                sms_hour += hour_sms(tr, hour);
+            }
+            if has_replay {
+                batch.flush(store, card, plan, exhausted);
+                for tr in mine.iter().filter(|tr| in_force(tr, hour_start)) {
+                    replay(tr, store, card, plan, t, step_end, exhausted);
+                }
             }
             // Cumulative within the hour, so split segments sum exactly.
             let cum = |s: i64| (per_hour as u128 * (s - hour_start) as u128 / HOUR as u128) as u64;
             let mut done = cum(t);
             let target = cum(step_end);
-            while done < target && can_carry_data(card) {
-                let q = super::quota_of(store, card, plan);
-                let chunk = (target - done).min(bytes_to_next_mark(card, &q));
-                done += chunk;
-                // The second at which the hour's cumulative usage reaches `done`.
-                let at = hour_start
-                    + ((done as u128 * HOUR as u128).div_ceil(per_hour.max(1) as u128) as i64)
-                        .min(HOUR);
-                let when = Timestamp::from_second(at.clamp(t + 1, step_end)).unwrap_or(t1);
-                let (_, ex) = super::record_data(store, card, plan, chunk, when);
-                if let Some(p) = ex {
-                    exhausted.push((p, when));
+            // The second at which the hour's cumulative usage reaches `done`.
+            let at = |done: u64| {
+                let s = hour_start
+                    + ((done as u128 * HOUR as u128).div_ceil(per_hour.max(1) as u128) as i64).min(HOUR);
+                s.clamp(t + 1, step_end)
+            };
+            if done < target && can_carry_data(card) {
+                let day = crate::clock::day_number(Timestamp::from_second(step_end).unwrap_or(t1));
+                if !batch.take(store, card, plan, target - done, at(target), day, exhausted) {
+                    while done < target && can_carry_data(card) {
+                        let q = super::quota_of(store, card, plan);
+                        let chunk = (target - done).min(bytes_to_next_mark(card, &q));
+                        done += chunk;
+                        let when = Timestamp::from_second(at(done)).unwrap_or(t1);
+                        let (_, ex) = super::record_data(store, card, plan, chunk, when);
+                        if let Some(p) = ex {
+                            exhausted.push((p, when));
+                        }
+                    }
                 }
             }
-            // SMS of the hour are sent at its end.
-            if step_end == hour_start + HOUR && sms_hour > 0 && card.data_flowing() {
-                let when = Timestamp::from_second(step_end).unwrap_or(t1);
-                usage::record_sms(card, sms_hour as u32, when);
-            }
             if step_end == hour_start + HOUR {
-                for tr in &active {
-                    self.sessions(tr, card, step_end);
+                // SMS of the hour are sent at its end.
+                if sms_hour > 0 && card.data_flowing() {
+                    batch.flush(store, card, plan, exhausted);
+                    let when = Timestamp::from_second(step_end).unwrap_or(t1);
+                    usage::record_sms(card, sms_hour as u32, when);
+                }
+                for tr in mine.iter().filter(|tr| in_force(tr, hour_start)) {
+                    if matches!(tr.kind, TraceKind::Sessions { .. }) {
+                        batch.flush(store, card, plan, exhausted);
+                        self.sessions(tr, card, step_end);
+                    }
                 }
             }
             t = step_end;
         }
+        batch.flush(store, card, plan, exhausted);
     }
 
     /// Opens or closes the data session at the top of hour `at`.
@@ -425,6 +440,67 @@ fn replay(
     }
 }
 
+/// Usage of consecutive hours of one day that cross no allowance,
+/// threshold or overage mark, recorded as one chunk at the last hour's end.
+#[derive(Default)]
+struct Batch {
+    bytes: u64,
+    at: i64,
+    day: i32,
+    /// Bytes that may still be added before the next mark (as of the last flush).
+    room: Option<u64>,
+}
+
+impl Batch {
+    /// Adds an hour's usage if it crosses no mark and stays in the batch's
+    /// day; `false` when the caller must record it exactly instead.
+    #[allow(clippy::too_many_arguments)]
+    fn take(
+        &mut self,
+        store: &Store,
+        card: &mut Card,
+        plan: &Plan,
+        bytes: u64,
+        at: i64,
+        day: i32,
+        exhausted: &mut Vec<(CompactString, Timestamp)>,
+    ) -> bool {
+        if self.bytes > 0 && day != self.day {
+            self.flush(store, card, plan, exhausted);
+        }
+        let room = *self.room.get_or_insert_with(|| bytes_to_next_mark(card, &super::quota_of(store, card, plan)));
+        if self.bytes + bytes >= room {
+            self.flush(store, card, plan, exhausted);
+            return false;
+        }
+        self.bytes += bytes;
+        self.at = at;
+        self.day = day;
+        true
+    }
+
+    fn flush(&mut self, store: &Store, card: &mut Card, plan: &Plan, exhausted: &mut Vec<(CompactString, Timestamp)>) {
+        self.room = None;
+        if self.bytes == 0 {
+            return;
+        }
+        let when = Timestamp::from_second(self.at).unwrap_or(Timestamp::UNIX_EPOCH);
+        if let (_, Some(p)) = super::record_data(store, card, plan, std::mem::take(&mut self.bytes), when) {
+            exhausted.push((p, when));
+        }
+    }
+}
+
+/// A counter-based random number in [0, 1) for (seed, hour): the same hour
+/// always draws the same value, however the clock got there.
+fn unit_random(seed: u64, hour: i64, salt: u64) -> f64 {
+    let mut z = seed ^ (hour as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// Bytes a trace yields in hour number `hour` (hours since the epoch).
 fn hour_bytes(tr: &Trace, card: &Card, plan: &Plan, hour: i64, seed: u64) -> u64 {
     match &tr.kind {
@@ -438,15 +514,11 @@ fn hour_bytes(tr: &Trace, card: &Card, plan: &Plan, hour: i64, seed: u64) -> u64
             (per_day.0 as f64 * hours[local_hour] / total) as u64
         }
         TraceKind::RandomWalk { per_day, spread } => {
-            let mut rng =
-                ChaCha8Rng::seed_from_u64(seed ^ (hour as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let f: f64 = rng.random_range(-1.0..=1.0) * spread.clamp(0.0, 1.0);
+            let f: f64 = (unit_random(seed, hour, 1) * 2.0 - 1.0) * spread.clamp(0.0, 1.0);
             ((per_day.0 as f64 / 24.0) * (1.0 + f)).max(0.0) as u64
         }
         TraceKind::Bursts { size, chance } => {
-            let mut rng =
-                ChaCha8Rng::seed_from_u64(seed ^ (hour as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
-            if rng.random::<f64>() < *chance {
+            if unit_random(seed, hour, 2) < *chance {
                 size.0
             } else {
                 0

@@ -26,12 +26,31 @@ pub enum CardRef<'a> {
     Any(&'a str),
 }
 
+#[derive(Clone, Copy)]
+enum Kind {
+    Msisdn = 1,
+    Imsi = 2,
+    Imei = 3,
+}
+
+/// A number's index key: its value (up to 17 digits, leading zeros kept
+/// apart by the length) tagged with its kind and digit count.
+fn number_key(kind: Kind, number: &str) -> Option<u64> {
+    let len = number.len();
+    if len == 0 || len > 17 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: u64 = number.parse().ok()?;
+    Some(((kind as u64) << 62) | ((len as u64) << 57) | value)
+}
+
+/// Cards are boxed so the map's empty slots stay small (a million cards
+/// in well under a GiB); the number indexes share one map keyed by the
+/// number's value tagged with its kind.
 #[derive(Default)]
 pub struct Store {
-    pub cards: DashMap<CompactString, Card>,
-    by_msisdn: DashMap<CompactString, CompactString>,
-    by_imsi: DashMap<CompactString, CompactString>,
-    by_imei: DashMap<CompactString, CompactString>,
+    pub cards: DashMap<CompactString, Box<Card>>,
+    numbers: DashMap<u64, CompactString>,
     order: RwLock<Vec<CompactString>>,
     pub accounts: DashMap<CompactString, Account>,
     pub plans: DashMap<CompactString, Plan>,
@@ -45,9 +64,7 @@ impl Store {
 
     pub fn clear(&self) {
         self.cards.clear();
-        self.by_msisdn.clear();
-        self.by_imsi.clear();
-        self.by_imei.clear();
+        self.numbers.clear();
         self.order.write().clear();
         self.accounts.clear();
         self.plans.clear();
@@ -61,7 +78,7 @@ impl Store {
         for card in cards {
             self.index(&card);
             order.push(card.iccid.clone());
-            self.cards.insert(card.iccid.clone(), card);
+            self.cards.insert(card.iccid.clone(), Box::new(card));
         }
         order.sort_unstable();
         order.dedup();
@@ -72,10 +89,10 @@ impl Store {
         if self.cards.contains_key(&card.iccid) {
             return Err(format!("iccid {} already exists", card.iccid));
         }
-        if self.by_msisdn.contains_key(&card.msisdn) {
+        if self.lookup(Kind::Msisdn, &card.msisdn).is_some() {
             return Err(format!("msisdn {} already exists", card.msisdn));
         }
-        if self.by_imsi.contains_key(&card.imsi) {
+        if self.lookup(Kind::Imsi, &card.imsi).is_some() {
             return Err(format!("imsi {} already exists", card.imsi));
         }
         self.index(&card);
@@ -84,48 +101,54 @@ impl Store {
             let pos = order.binary_search(&card.iccid).unwrap_or_else(|p| p);
             order.insert(pos, card.iccid.clone());
         }
-        self.cards.insert(card.iccid.clone(), card);
+        self.cards.insert(card.iccid.clone(), Box::new(card));
         Ok(())
     }
 
     pub fn remove_card(&self, iccid: &str) -> Option<Card> {
         let (_, card) = self.cards.remove(iccid)?;
-        self.by_msisdn.remove(&card.msisdn);
-        self.by_imsi.remove(&card.imsi);
-        if !card.imei.is_empty() {
-            self.by_imei.remove(&card.imei);
-        }
+        self.unindex(Kind::Msisdn, &card.msisdn);
+        self.unindex(Kind::Imsi, &card.imsi);
+        self.unindex(Kind::Imei, &card.imei);
         let mut order = self.order.write();
         if let Ok(pos) = order.binary_search_by(|k| k.as_str().cmp(iccid)) {
             order.remove(pos);
         }
-        Some(card)
+        Some(*card)
     }
 
     fn index(&self, card: &Card) {
-        self.by_msisdn
-            .insert(card.msisdn.clone(), card.iccid.clone());
-        self.by_imsi.insert(card.imsi.clone(), card.iccid.clone());
-        if !card.imei.is_empty() {
-            self.by_imei.insert(card.imei.clone(), card.iccid.clone());
+        for (kind, number) in [
+            (Kind::Msisdn, &card.msisdn),
+            (Kind::Imsi, &card.imsi),
+            (Kind::Imei, &card.imei),
+        ] {
+            if let Some(key) = number_key(kind, number) {
+                self.numbers.insert(key, card.iccid.clone());
+            }
         }
+    }
+
+    fn unindex(&self, kind: Kind, number: &str) {
+        if let Some(key) = number_key(kind, number) {
+            self.numbers.remove(&key);
+        }
+    }
+
+    fn lookup(&self, kind: Kind, number: &str) -> Option<CompactString> {
+        number_key(kind, number).and_then(|k| self.numbers.get(&k).map(|v| v.clone()))
     }
 
     /// Re-points the IMEI index after a card's IMEI changed.
     pub fn reindex_imei(&self, iccid: &str, old: &str, new: &str) {
-        if !old.is_empty() {
-            self.by_imei.remove(old);
-        }
-        if !new.is_empty() {
-            self.by_imei
-                .insert(CompactString::from(new), CompactString::from(iccid));
+        self.unindex(Kind::Imei, old);
+        if let Some(key) = number_key(Kind::Imei, new) {
+            self.numbers.insert(key, CompactString::from(iccid));
         }
     }
 
     /// Resolves a reference to the card's ICCID.
     pub fn resolve(&self, r: CardRef<'_>) -> Option<CompactString> {
-        let lookup =
-            |m: &DashMap<CompactString, CompactString>, k: &str| m.get(k).map(|v| v.clone());
         match r {
             CardRef::Iccid(s) => {
                 let s = s.trim();
@@ -149,11 +172,11 @@ impl Store {
             }
             CardRef::Msisdn(s) => {
                 let s = s.trim();
-                lookup(&self.by_msisdn, s)
-                    .or_else(|| lookup(&self.by_msisdn, strip_country_code(s)))
+                self.lookup(Kind::Msisdn, s)
+                    .or_else(|| self.lookup(Kind::Msisdn, strip_country_code(s)))
             }
-            CardRef::Imsi(s) => lookup(&self.by_imsi, s.trim()),
-            CardRef::Imei(s) => lookup(&self.by_imei, s.trim()),
+            CardRef::Imsi(s) => self.lookup(Kind::Imsi, s.trim()),
+            CardRef::Imei(s) => self.lookup(Kind::Imei, s.trim()),
             CardRef::Any(s) => self
                 .resolve(CardRef::Iccid(s))
                 .or_else(|| self.resolve(CardRef::Msisdn(s)))
