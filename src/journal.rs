@@ -64,13 +64,20 @@ impl Journal {
     /// Appends events (already in order), assigning sequence numbers.
     pub fn append(&self, events: impl IntoIterator<Item = Event>) {
         let mut g = self.inner.lock();
-        for mut e in events {
+        let live = self.feed.receiver_count() > 0;
+        let events: Vec<Event> = events.into_iter().collect();
+        // Only the newest `cap` can be kept; older ones just take a number.
+        let skip = events.len().saturating_sub(g.cap);
+        g.next_seq += skip as u64;
+        for mut e in events.into_iter().skip(skip) {
             e.seq = g.next_seq;
             g.next_seq += 1;
             if g.events.len() == g.cap {
                 g.events.pop_front();
             }
-            let _ = self.feed.send(e.clone());
+            if live {
+                let _ = self.feed.send(e.clone());
+            }
             g.events.push_back(e);
         }
     }

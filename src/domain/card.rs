@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use compact_str::CompactString;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 
 use super::billing::LedgerEntry;
 use super::event::Event;
@@ -217,7 +218,8 @@ pub struct Message {
     pub read: bool,
 }
 
-/// One card with all its live state.
+/// One card with all its live state. Collections are `ThinVec`s (one
+/// pointer when empty) so that a million cards fit in under a GiB.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Card {
     pub iccid: CompactString,
@@ -257,7 +259,7 @@ pub struct Card {
     #[serde(default)]
     pub session: Session,
     #[serde(default)]
-    pub tags: Vec<CompactString>,
+    pub tags: ThinVec<CompactString>,
     /// Real-name registration done (实名).
     #[serde(default)]
     pub real_name: bool,
@@ -268,7 +270,7 @@ pub struct Card {
     pub sms_enabled: bool,
     /// Add-on data packages (this cycle and pending).
     #[serde(default)]
-    pub addons: Vec<AddOn>,
+    pub addons: ThinVec<AddOn>,
     /// A renewal bought with next-month effect, applied at the next rollover.
     #[serde(default)]
     pub pending_renewal_months: u32,
@@ -286,18 +288,18 @@ pub struct Card {
     pub state_changed: Option<Timestamp>,
     /// Per-day usage, newest last, capped (see `store::DAY_HISTORY`).
     #[serde(default)]
-    pub days: Vec<(i32, DayUsage)>,
+    pub days: ThinVec<(i32, DayUsage)>,
     /// Per-cycle totals of past cycles, newest last, capped.
     #[serde(default)]
-    pub months: Vec<(i32, Usage)>,
+    pub months: ThinVec<(i32, Usage)>,
     #[serde(default)]
-    pub ledger: Vec<LedgerEntry>,
+    pub ledger: ThinVec<LedgerEntry>,
     #[serde(default)]
-    pub events: Vec<Event>,
+    pub events: ThinVec<Event>,
     #[serde(default)]
-    pub inbox: Vec<Message>,
+    pub inbox: ThinVec<Message>,
     #[serde(default)]
-    pub outbox: Vec<Message>,
+    pub outbox: ThinVec<Message>,
     /// Free-form per-dialect fields (custom fields, device ids, notes...).
     #[serde(default)]
     pub attrs: BTreeMap<CompactString, String>,
