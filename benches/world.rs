@@ -23,39 +23,84 @@ fn rss_mib() -> f64 {
 fn mixed_traces() -> Vec<Trace> {
     let t = |id: &str, carrier: &str, kind: TraceKind| Trace {
         id: id.into(),
-        applies_to: Selector { carrier: carrier_sim::domain::Carrier::parse(carrier), ..Default::default() },
+        applies_to: Selector {
+            carrier: carrier_sim::domain::Carrier::parse(carrier),
+            ..Default::default()
+        },
         kind,
         from: None,
         until: None,
     };
     vec![
-        t("c", "cmcc", TraceKind::Constant { per_day: Size(30 << 20) }),
-        t("d", "cucc", TraceKind::DailyProfile { per_day: Size(40 << 20), hours: (0..24).map(|h| 1.0 + (h % 6) as f64).collect() }),
-        t("r", "ctcc", TraceKind::RandomWalk { per_day: Size(35 << 20), spread: 0.5 }),
+        t(
+            "c",
+            "cmcc",
+            TraceKind::Constant {
+                per_day: Size(30 << 20),
+            },
+        ),
+        t(
+            "d",
+            "cucc",
+            TraceKind::DailyProfile {
+                per_day: Size(40 << 20),
+                hours: (0..24).map(|h| 1.0 + (h % 6) as f64).collect(),
+            },
+        ),
+        t(
+            "r",
+            "ctcc",
+            TraceKind::RandomWalk {
+                per_day: Size(35 << 20),
+                spread: 0.5,
+            },
+        ),
     ]
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let big: usize = args.iter().find_map(|a| a.strip_prefix("--cards=")).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
-    let engine_cards: usize = args.iter().find_map(|a| a.strip_prefix("--engine-cards=")).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let big: usize = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--cards="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
+    let engine_cards: usize = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--engine-cards="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
 
     let base_rss = rss_mib();
     let fx = large_fleet_groups(big, 1);
     let t = Instant::now();
     let built = fixture::build(&fx);
-    println!("generate {big} cards (in memory): {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "generate {big} cards (in memory): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     drop(built);
 
     let t = Instant::now();
     let world = World::new(fx);
-    println!("load {big} cards into the store: {:.2} s", t.elapsed().as_secs_f64());
-    println!("RSS with {big} cards: {:.0} MiB (process baseline {:.0} MiB)", rss_mib(), base_rss);
+    println!(
+        "load {big} cards into the store: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    println!(
+        "RSS with {big} cards: {:.0} MiB (process baseline {:.0} MiB)",
+        rss_mib(),
+        base_rss
+    );
 
     let to = carrier_sim::clock::cycle_start(carrier_sim::clock::cycle_of(world.now()) + 1);
     let t = Instant::now();
     world.advance_to(to).unwrap();
-    println!("month rollover over {big} cards: {:.2} s ({} events)", t.elapsed().as_secs_f64(), world.journal.len());
+    println!(
+        "month rollover over {big} cards: {:.2} s ({} events)",
+        t.elapsed().as_secs_f64(),
+        world.journal.len()
+    );
     drop(world);
 
     for n in [engine_cards, big] {
@@ -64,7 +109,10 @@ fn main() {
         let world = World::new(fx);
         let t = Instant::now();
         world.advance(SignedDuration::from_hours(24 * 30)).unwrap();
-        println!("engine: 30 days, hourly, {n} cards with mixed traces: {:.2} s", t.elapsed().as_secs_f64());
+        println!(
+            "engine: 30 days, hourly, {n} cards with mixed traces: {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
     }
 
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -75,7 +123,11 @@ fn main() {
             let sim = carrier_sim::Simulator::start().await;
             let url = format!("{}/_sim/health", sim.uri());
             loop {
-                if reqwest::get(&url).await.map(|r| r.status().is_success()).unwrap_or(false) {
+                if reqwest::get(&url)
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+                {
                     break;
                 }
             }
@@ -83,6 +135,9 @@ fn main() {
             sim.stop().await;
         }
         samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        println!("start to ready (default fixture, in-process, median of 5): {:.1} ms", samples[2]);
+        println!(
+            "start to ready (default fixture, in-process, median of 5): {:.1} ms",
+            samples[2]
+        );
     });
 }

@@ -195,7 +195,7 @@ impl World {
     }
 
     pub fn activate(&self, iccid: &str) -> Result<(), OpError> {
-        self.op(iccid, |c, p, now| lifecycle::activate(c, p, now))
+        self.op(iccid, lifecycle::activate)
     }
 
     pub fn top_up(&self, iccid: &str, fen: i64) -> Result<(), OpError> {

@@ -13,7 +13,11 @@ fn validate_reports_every_problem_with_its_location() {
     let path = dir.path().join("broken.toml");
     let mut text = std::fs::read_to_string("fixtures/default.toml").unwrap();
     // Break a check digit, a plan reference and a state.
-    text = text.replacen("iccid = \"89860000000000000019\"", "iccid = \"89860000000000000018\"", 1);
+    text = text.replacen(
+        "iccid = \"89860000000000000019\"",
+        "iccid = \"89860000000000000018\"",
+        1,
+    );
     text = text.replacen("plan = \"cucc-1g\"", "plan = \"no-such-plan\"", 1);
     text = text.replacen("state = \"inventory\"", "state = \"sleeping\"", 1);
     std::fs::write(&path, text).unwrap();
@@ -28,8 +32,15 @@ fn validate_reports_every_problem_with_its_location() {
 
 #[test]
 fn validate_accepts_the_default_fixture_and_reports_syntax_errors() {
-    let ok = bin().args(["validate", "fixtures/default.toml"]).output().unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = bin()
+        .args(["validate", "fixtures/default.toml"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, "seed = 1\nstart = \"yesterday\"\n").unwrap();
@@ -42,15 +53,34 @@ fn validate_accepts_the_default_fixture_and_reports_syntax_errors() {
 fn generate_writes_a_valid_fleet() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fleet.json");
-    let out = bin().args(["generate", "--cards", "3000", "--seed", "9", "-o"]).arg(&path).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["generate", "--cards", "3000", "--seed", "9", "-o"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let check = bin().arg("validate").arg(&path).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     assert!(String::from_utf8_lossy(&check.stdout).contains("3000 cards"));
     // Same seed, same fleet.
     let again = dir.path().join("again.json");
-    bin().args(["generate", "--cards", "3000", "--seed", "9", "-o"]).arg(&again).output().unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+    bin()
+        .args(["generate", "--cards", "3000", "--seed", "9", "-o"])
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
 }
 
 #[test]
@@ -66,7 +96,14 @@ fn serve_answers_health_and_refuses_a_bad_fixture() {
     let url = first.rsplit(' ').next().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let body = rt.block_on(async { reqwest::get(format!("{url}/_sim/health")).await.unwrap().text().await.unwrap() });
+    let body = rt.block_on(async {
+        reqwest::get(format!("{url}/_sim/health"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
     assert!(body.contains("ok"));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -74,7 +111,11 @@ fn serve_answers_health_and_refuses_a_bad_fixture() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, "seed = 1\nstart = \"2026-11-24T10:00:00+08:00\"\n[[cards]]\niccid = \"1\"\nimsi = \"2\"\nmsisdn = \"3\"\naccount = \"x\"\nplan = \"y\"\n").unwrap();
-    let out = bin().args(["serve", "--bind", "127.0.0.1:0", "--fixture"]).arg(&path).output().unwrap();
+    let out = bin()
+        .args(["serve", "--bind", "127.0.0.1:0", "--fixture"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cards[0].account: unknown account 'x'"));
 }

@@ -13,14 +13,17 @@ use jiff::SignedDuration;
 
 #[test]
 fn concurrent_operations_on_the_same_cards_stay_consistent() {
-    let cards: String = (1..=3).map(|n| card(n, "plan = \"p1g\"\nbalance_fen = 1000000")).collect();
+    let cards: String = (1..=3)
+        .map(|n| card(n, "plan = \"p1g\"\nbalance_fen = 1000000"))
+        .collect();
     let w = world(&cards);
     let stops = Arc::new(AtomicUsize::new(0));
     let resumes = Arc::new(AtomicUsize::new(0));
     let topped = Arc::new(AtomicI64::new(0));
     let threads: Vec<_> = (0..8)
         .map(|t| {
-            let (w, stops, resumes, topped) = (w.clone(), stops.clone(), resumes.clone(), topped.clone());
+            let (w, stops, resumes, topped) =
+                (w.clone(), stops.clone(), resumes.clone(), topped.clone());
             std::thread::spawn(move || {
                 for i in 0..300u32 {
                     let id = iccid(1 + (i + t) % 3);
@@ -61,14 +64,26 @@ fn concurrent_operations_on_the_same_cards_stay_consistent() {
     for n in 1..=3 {
         let c = w.card(&iccid(n)).unwrap();
         assert_eq!(ledger_balance(&c), c.balance_fen);
-        total_top_up += c.ledger.iter().filter(|e| e.kind == LedgerKind::TopUp).map(|e| e.amount_fen).sum::<i64>();
+        total_top_up += c
+            .ledger
+            .iter()
+            .filter(|e| e.kind == LedgerKind::TopUp)
+            .map(|e| e.amount_fen)
+            .sum::<i64>();
         let manual = c.reasons.iter().any(|r| r.as_str() == "manual");
-        assert_eq!(c.state == CardState::Suspended, manual, "card {n}: state agrees with reasons");
+        assert_eq!(
+            c.state == CardState::Suspended,
+            manual,
+            "card {n}: state agrees with reasons"
+        );
     }
     // The card keeps its recent history; the journal keeps everything.
     for e in w.journal.all() {
         {
-            if let EventKind::StateChanged { reason, from, to, .. } = &e.kind {
+            if let EventKind::StateChanged {
+                reason, from, to, ..
+            } = &e.kind
+            {
                 if reason == "manual" && *to == CardState::Suspended && *from == CardState::Active {
                     stop_events += 1;
                 }
@@ -78,10 +93,24 @@ fn concurrent_operations_on_the_same_cards_stay_consistent() {
             }
         }
     }
-    assert_eq!(total_top_up, topped.load(Ordering::SeqCst), "every top-up landed exactly once");
-    assert_eq!(stop_events, stops.load(Ordering::SeqCst), "one event per successful stop");
-    assert_eq!(resume_events, resumes.load(Ordering::SeqCst), "one event per successful resume");
+    assert_eq!(
+        total_top_up,
+        topped.load(Ordering::SeqCst),
+        "every top-up landed exactly once"
+    );
+    assert_eq!(
+        stop_events,
+        stops.load(Ordering::SeqCst),
+        "one event per successful stop"
+    );
+    assert_eq!(
+        resume_events,
+        resumes.load(Ordering::SeqCst),
+        "one event per successful resume"
+    );
     // Every event also reached the journal, in time order.
     let journal = w.journal.all();
-    assert!(journal.windows(2).all(|p| p[0].time <= p[1].time && p[0].seq < p[1].seq));
+    assert!(journal
+        .windows(2)
+        .all(|p| p[0].time <= p[1].time && p[0].seq < p[1].seq));
 }

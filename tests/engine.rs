@@ -34,7 +34,9 @@ fn state_events(w: &World, id: &str) -> Vec<(String, String, String)> {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::StateChanged { reason, to, .. } => Some((rfc3339(e.time), to.as_str().to_string(), reason.to_string())),
+            EventKind::StateChanged { reason, to, .. } => {
+                Some((rfc3339(e.time), to.as_str().to_string(), reason.to_string()))
+            }
             _ => None,
         })
         .collect()
@@ -43,14 +45,28 @@ fn state_events(w: &World, id: &str) -> Vec<(String, String, String)> {
 #[test]
 fn auto_stop_card_stops_at_the_exact_minute_and_resumes_on_the_first() {
     // 900 MB used of 1 GB at 10:00 on Nov 24; 1 MB/h → 124 h to go → Nov 29 14:00.
-    let w = world_with(&card(1, "plan = \"p1g\"\ndata_used = \"900MB\"\nauto_stop = true\ntags = [\"t\"]"), ONE_MB_PER_HOUR);
+    let w = world_with(
+        &card(
+            1,
+            "plan = \"p1g\"\ndata_used = \"900MB\"\nauto_stop = true\ntags = [\"t\"]",
+        ),
+        ONE_MB_PER_HOUR,
+    );
     let id = iccid(1);
     w.advance(SignedDuration::from_hours(24 * 10)).unwrap();
     assert_eq!(
         state_events(&w, &id),
         vec![
-            ("2026-11-29T14:00:00+08:00".to_string(), "suspended".to_string(), "over_quota".to_string()),
-            ("2026-12-01T00:00:00+08:00".to_string(), "active".to_string(), "rollover".to_string()),
+            (
+                "2026-11-29T14:00:00+08:00".to_string(),
+                "suspended".to_string(),
+                "over_quota".to_string()
+            ),
+            (
+                "2026-12-01T00:00:00+08:00".to_string(),
+                "active".to_string(),
+                "rollover".to_string()
+            ),
         ]
     );
     let c = w.card(&id).unwrap();
@@ -71,33 +87,83 @@ fn auto_stop_card_stops_at_the_exact_minute_and_resumes_on_the_first() {
 #[test]
 fn card_without_auto_stop_pays_overage_until_the_balance_runs_out() {
     // At the allowance, 1 yuan left, 2 fen per MB: 50 MB → 50 h → Nov 26 12:00.
-    let w = world_with(&card(1, "plan = \"p1g\"\ndata_used = \"1GB\"\nbalance_fen = 100\ntags = [\"t\"]"), ONE_MB_PER_HOUR);
+    let w = world_with(
+        &card(
+            1,
+            "plan = \"p1g\"\ndata_used = \"1GB\"\nbalance_fen = 100\ntags = [\"t\"]",
+        ),
+        ONE_MB_PER_HOUR,
+    );
     let id = iccid(1);
     w.advance(SignedDuration::from_hours(24 * 5)).unwrap();
     assert_eq!(
         state_events(&w, &id),
-        vec![("2026-11-26T12:00:00+08:00".to_string(), "suspended".to_string(), "arrears".to_string())]
+        vec![(
+            "2026-11-26T12:00:00+08:00".to_string(),
+            "suspended".to_string(),
+            "arrears".to_string()
+        )]
     );
     let c = w.card(&id).unwrap();
     assert_eq!(c.balance_fen, 0);
-    assert_eq!(c.usage.data_bytes, 1024 * MB + 50 * MB, "a suspended card accrues no data");
-    let overage: Vec<i64> = c.ledger.iter().filter(|e| e.kind == LedgerKind::Overage).map(|e| e.amount_fen).collect();
+    assert_eq!(
+        c.usage.data_bytes,
+        1024 * MB + 50 * MB,
+        "a suspended card accrues no data"
+    );
+    let overage: Vec<i64> = c
+        .ledger
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Overage)
+        .map(|e| e.amount_fen)
+        .collect();
     assert_eq!(overage.len(), 50);
     assert!(overage.iter().all(|a| *a == -2));
 }
 
 #[test]
 fn expired_card_is_cancelled_three_months_later_with_three_keep_number_fees() {
-    let w = world_with(&card(1, "plan = \"p1g\"\nexpires = \"2026-12-10T00:00:00+08:00\"\ntags = [\"t\"]"), ONE_MB_PER_HOUR);
+    let w = world_with(
+        &card(
+            1,
+            "plan = \"p1g\"\nexpires = \"2026-12-10T00:00:00+08:00\"\ntags = [\"t\"]",
+        ),
+        ONE_MB_PER_HOUR,
+    );
     let id = iccid(1);
-    w.advance_to(parse_time("2027-04-01T00:00:00+08:00").unwrap()).unwrap();
+    w.advance_to(parse_time("2027-04-01T00:00:00+08:00").unwrap())
+        .unwrap();
     let events = state_events(&w, &id);
-    assert_eq!(events[0], ("2026-12-10T00:00:00+08:00".into(), "pre_cancel".into(), "expired".into()));
-    assert_eq!(events.last().unwrap(), &("2027-03-10T00:00:00+08:00".to_string(), "cancelled".to_string(), "cancellation".to_string()));
+    assert_eq!(
+        events[0],
+        (
+            "2026-12-10T00:00:00+08:00".into(),
+            "pre_cancel".into(),
+            "expired".into()
+        )
+    );
+    assert_eq!(
+        events.last().unwrap(),
+        &(
+            "2027-03-10T00:00:00+08:00".to_string(),
+            "cancelled".to_string(),
+            "cancellation".to_string()
+        )
+    );
     let c = w.card(&id).unwrap();
-    assert_eq!(c.ledger.iter().filter(|e| e.kind == LedgerKind::KeepNumberFee).count(), 3);
+    assert_eq!(
+        c.ledger
+            .iter()
+            .filter(|e| e.kind == LedgerKind::KeepNumberFee)
+            .count(),
+        3
+    );
     // Usage stopped at expiry: Nov 24 10:00 → Dec 10 00:00 is 374 h, reset on Dec 1.
-    assert_eq!(c.months.last().unwrap().1.data_bytes, 0, "nothing used after expiry in the last cycle");
+    assert_eq!(
+        c.months.last().unwrap().1.data_bytes,
+        0,
+        "nothing used after expiry in the last cycle"
+    );
 }
 
 #[test]
@@ -138,15 +204,36 @@ time,iccid,bytes,sms
     w.advance(SignedDuration::from_hours(24 * 3)).unwrap();
     let c = w.card(&id).unwrap();
     assert_eq!(c.usage.sms, 2);
-    assert_eq!(c.usage.data_bytes, 1024 * MB, "usage stops at the allowance for an auto-stop card");
-    assert_eq!(state_events(&w, &id), vec![("2026-11-26T09:00:00+08:00".into(), "suspended".into(), "over_quota".into())]);
+    assert_eq!(
+        c.usage.data_bytes,
+        1024 * MB,
+        "usage stops at the allowance for an auto-stop card"
+    );
+    assert_eq!(
+        state_events(&w, &id),
+        vec![(
+            "2026-11-26T09:00:00+08:00".into(),
+            "suspended".into(),
+            "over_quota".into()
+        )]
+    );
 }
 
 #[tokio::test]
 async fn traces_can_be_added_at_run_time_over_http() {
     let sim = Simulator::start().await;
     let http = reqwest::Client::new();
-    let cards: Value = http.get(format!("{}/_sim/cards?carrier=cmcc&tag=low-balance", sim.uri())).send().await.unwrap().json().await.unwrap();
+    let cards: Value = http
+        .get(format!(
+            "{}/_sim/cards?carrier=cmcc&tag=low-balance",
+            sim.uri()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let iccid = cards["items"][0]["iccid"].as_str().unwrap().to_string();
     let before = cards["items"][0]["usage"]["data_bytes"].as_u64().unwrap();
     let r = http
@@ -156,13 +243,39 @@ async fn traces_can_be_added_at_run_time_over_http() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
-    http.post(format!("{}/_sim/clock", sim.uri())).json(&json!({"advance": "1h"})).send().await.unwrap();
-    let card: Value = http.get(format!("{}/_sim/cards/{iccid}", sim.uri())).send().await.unwrap().json().await.unwrap();
-    assert_eq!(card["usage"]["data_bytes"].as_u64().unwrap(), before + 500 * MB);
-    let del = http.delete(format!("{}/_sim/traces/{id}", sim.uri())).send().await.unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    http.post(format!("{}/_sim/clock", sim.uri()))
+        .json(&json!({"advance": "1h"}))
+        .send()
+        .await
+        .unwrap();
+    let card: Value = http
+        .get(format!("{}/_sim/cards/{iccid}", sim.uri()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        card["usage"]["data_bytes"].as_u64().unwrap(),
+        before + 500 * MB
+    );
+    let del = http
+        .delete(format!("{}/_sim/traces/{id}", sim.uri()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(del.status(), 200);
-    let bad = http.post(format!("{}/_sim/traces", sim.uri())).json(&json!({"kind": "warp"})).send().await.unwrap();
+    let bad = http
+        .post(format!("{}/_sim/traces", sim.uri()))
+        .json(&json!({"kind": "warp"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 400);
 }
 
@@ -171,8 +284,17 @@ async fn webhooks_are_signed_retried_once_delivered_and_ordered_per_card() {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let hook_server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/hook")).respond_with(ResponseTemplate::new(500)).up_to_n_times(1).mount(&hook_server).await;
-    Mock::given(method("POST")).and(path("/hook")).respond_with(ResponseTemplate::new(200)).mount(&hook_server).await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .mount(&hook_server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&hook_server)
+        .await;
 
     let sim = Simulator::start().await;
     let http = reqwest::Client::new();
@@ -183,10 +305,26 @@ async fn webhooks_are_signed_retried_once_delivered_and_ordered_per_card() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let cards: Value = http.get(format!("{}/_sim/cards?carrier=cmcc&tag=normal", sim.uri())).send().await.unwrap().json().await.unwrap();
+    let cards: Value = http
+        .get(format!("{}/_sim/cards?carrier=cmcc&tag=normal", sim.uri()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let iccid = cards["items"][0]["iccid"].as_str().unwrap().to_string();
-    for action in [json!({"action": "stop"}), json!({"action": "top_up", "amount_fen": 100}), json!({"action": "resume"})] {
-        let r = http.post(format!("{}/_sim/cards/{iccid}/actions", sim.uri())).json(&action).send().await.unwrap();
+    for action in [
+        json!({"action": "stop"}),
+        json!({"action": "top_up", "amount_fen": 100}),
+        json!({"action": "resume"}),
+    ] {
+        let r = http
+            .post(format!("{}/_sim/cards/{iccid}/actions", sim.uri()))
+            .json(&action)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
     }
     // Wait for the three events to be delivered (the first after one retry).
@@ -200,22 +338,58 @@ async fn webhooks_are_signed_retried_once_delivered_and_ordered_per_card() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert_eq!(delivered.len(), 4, "3 events, the first one twice (500 then 200), nothing more");
-    let bodies: Vec<Value> = delivered.iter().map(|r| serde_json::from_slice(&r.body).unwrap()).collect();
+    assert_eq!(
+        delivered.len(),
+        4,
+        "3 events, the first one twice (500 then 200), nothing more"
+    );
+    let bodies: Vec<Value> = delivered
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
     for (req, body) in delivered.iter().zip(&bodies) {
         let header = req.headers.get(SIGNATURE_HEADER).unwrap().to_str().unwrap();
         assert_eq!(header, format!("sha256={}", sign("s3cret", &req.body)));
         assert_eq!(body["iccid"], iccid.as_str());
     }
-    assert_eq!(bodies[0]["seq"], bodies[1]["seq"], "the retry carries the same event");
-    let types: Vec<&str> = bodies[1..].iter().map(|b| b["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["state_changed", "top_up", "state_changed"], "in order");
-    let seqs: Vec<u64> = bodies[1..].iter().map(|b| b["seq"].as_u64().unwrap()).collect();
+    assert_eq!(
+        bodies[0]["seq"], bodies[1]["seq"],
+        "the retry carries the same event"
+    );
+    let types: Vec<&str> = bodies[1..]
+        .iter()
+        .map(|b| b["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["state_changed", "top_up", "state_changed"],
+        "in order"
+    );
+    let seqs: Vec<u64> = bodies[1..]
+        .iter()
+        .map(|b| b["seq"].as_u64().unwrap())
+        .collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(hook_server.received_requests().await.unwrap().len(), 4, "no duplicate after success");
-    let log: Value = http.get(format!("{}/_sim/webhooks/deliveries", sim.uri())).send().await.unwrap().json().await.unwrap();
-    let statuses: Vec<u64> = log["items"].as_array().unwrap().iter().map(|d| d["status"].as_u64().unwrap()).collect();
+    assert_eq!(
+        hook_server.received_requests().await.unwrap().len(),
+        4,
+        "no duplicate after success"
+    );
+    let log: Value = http
+        .get(format!("{}/_sim/webhooks/deliveries", sim.uri()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<u64> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["status"].as_u64().unwrap())
+        .collect();
     assert_eq!(statuses, [500, 200, 200, 200]);
 }
 
@@ -224,16 +398,34 @@ async fn live_event_stream_follows_the_journal() {
     let sim = Simulator::start().await;
     let http = reqwest::Client::new();
     let mut stream = http
-        .get(format!("{}/_sim/events/stream?type=state_changed", sim.uri()))
+        .get(format!(
+            "{}/_sim/events/stream?type=state_changed",
+            sim.uri()
+        ))
         .send()
         .await
         .unwrap();
-    let cards: Value = http.get(format!("{}/_sim/cards?carrier=ctcc&tag=normal", sim.uri())).send().await.unwrap().json().await.unwrap();
+    let cards: Value = http
+        .get(format!("{}/_sim/cards?carrier=ctcc&tag=normal", sim.uri()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let iccid = cards["items"][0]["iccid"].as_str().unwrap().to_string();
-    http.post(format!("{}/_sim/cards/{iccid}/actions", sim.uri())).json(&json!({"action": "stop"})).send().await.unwrap();
+    http.post(format!("{}/_sim/cards/{iccid}/actions", sim.uri()))
+        .json(&json!({"action": "stop"}))
+        .send()
+        .await
+        .unwrap();
     let mut text = String::new();
     while !text.contains("\n\n") || !text.contains("data:") {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk()).await.unwrap().unwrap().unwrap();
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         text.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(text.contains("event: state_changed"), "{text}");

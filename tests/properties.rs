@@ -40,9 +40,15 @@ fn op() -> impl Strategy<Value = Op> {
 fn fleet() -> String {
     [
         card(1, "plan = \"p1g\"\nauto_stop = true\nbalance_fen = 3000"),
-        card(2, "plan = \"p1g-next\"\nexpires = \"2027-01-01T00:00:00+08:00\"\nbalance_fen = 1500"),
+        card(
+            2,
+            "plan = \"p1g-next\"\nexpires = \"2027-01-01T00:00:00+08:00\"\nbalance_fen = 1500",
+        ),
         card(3, "plan = \"p1g\"\nstate = \"inventory\""),
-        card(4, "plan = \"p1g\"\nstate = \"suspended\"\nreasons = [\"arrears\"]\nbalance_fen = -100"),
+        card(
+            4,
+            "plan = \"p1g\"\nstate = \"suspended\"\nreasons = [\"arrears\"]\nbalance_fen = -100",
+        ),
     ]
     .concat()
 }
@@ -69,15 +75,29 @@ fn check_invariants(w: &World, was_cancelled: &mut [bool; 5]) {
     for n in 1..=4u32 {
         let c = w.card(&iccid(n)).unwrap();
         match c.state {
-            CardState::Active => assert!(c.reasons.is_empty(), "active card {n} with reasons {:?}", c.reasons),
-            CardState::Suspended => assert!(!c.reasons.is_empty(), "suspended card {n} without reasons"),
+            CardState::Active => assert!(
+                c.reasons.is_empty(),
+                "active card {n} with reasons {:?}",
+                c.reasons
+            ),
+            CardState::Suspended => {
+                assert!(!c.reasons.is_empty(), "suspended card {n} without reasons")
+            }
             _ => {}
         }
         if was_cancelled[n as usize] {
-            assert_eq!(c.state, CardState::Cancelled, "card {n} left the cancelled state");
+            assert_eq!(
+                c.state,
+                CardState::Cancelled,
+                "card {n} left the cancelled state"
+            );
         }
         was_cancelled[n as usize] = c.state == CardState::Cancelled;
-        assert_eq!(ledger_balance(&c), c.balance_fen, "card {n}: balance != opening + ledger");
+        assert_eq!(
+            ledger_balance(&c),
+            c.balance_fen,
+            "card {n}: balance != opening + ledger"
+        );
         let mut cycles: Vec<String> = c
             .events
             .iter()
@@ -88,7 +108,11 @@ fn check_invariants(w: &World, was_cancelled: &mut [bool; 5]) {
             .collect();
         let total = cycles.len();
         cycles.dedup();
-        assert_eq!(cycles.len(), total, "card {n}: more than one rollover in a month");
+        assert_eq!(
+            cycles.len(),
+            total,
+            "card {n}: more than one rollover in a month"
+        );
     }
 }
 

@@ -37,7 +37,9 @@ fn use_100mb(w: &World, i: &str) -> Result<(), OpError> {
     w.use_data(i, 100 * MB).map(|_| ())
 }
 fn to_dec_1(w: &World, _: &str) -> Result<(), OpError> {
-    w.advance_to(parse_time("2026-12-01T00:00:00+08:00").unwrap()).map(|_| ()).map_err(|e| panic!("{e}"))
+    w.advance_to(parse_time("2026-12-01T00:00:00+08:00").unwrap())
+        .map(|_| ())
+        .map_err(|e| panic!("{e}"))
 }
 fn top_up_50(w: &World, i: &str) -> Result<(), OpError> {
     w.top_up(i, 5000)
@@ -54,7 +56,9 @@ fn renew_12_then_dec_1(w: &World, i: &str) -> Result<(), OpError> {
     to_dec_1(w, i)
 }
 fn advance_100d(w: &World, _: &str) -> Result<(), OpError> {
-    w.advance(jiff::SignedDuration::from_hours(24 * 100)).map(|_| ()).map_err(|e| panic!("{e}"))
+    w.advance(jiff::SignedDuration::from_hours(24 * 100))
+        .map(|_| ())
+        .map_err(|e| panic!("{e}"))
 }
 fn resume_then_restore(w: &World, i: &str) -> Result<(), OpError> {
     w.manual_resume(i)?;
@@ -289,7 +293,11 @@ fn every_card_rule() {
         assert_eq!(outcome, case.outcome, "{}: outcome", case.name);
         let c = w.card(&id).unwrap();
         if case.outcome.is_err() {
-            assert_eq!(c, before, "{}: a refused operation changes nothing", case.name);
+            assert_eq!(
+                c, before,
+                "{}: a refused operation changes nothing",
+                case.name
+            );
         }
         assert_eq!(c.state.as_str(), case.state, "{}: state", case.name);
         let reasons: Vec<&str> = c.reasons.iter().map(|r| r.as_str()).collect();
@@ -317,9 +325,13 @@ fn every_card_rule() {
 
 #[test]
 fn keep_number_fees_are_monthly_ledger_entries_and_cancel_is_on_time() {
-    let w = world(&card(1, "plan = \"p1g\"\nexpires = \"2026-12-15T00:00:00+08:00\""));
+    let w = world(&card(
+        1,
+        "plan = \"p1g\"\nexpires = \"2026-12-15T00:00:00+08:00\"",
+    ));
     let id = iccid(1);
-    w.advance_to(parse_time("2027-04-01T00:00:00+08:00").unwrap()).unwrap();
+    w.advance_to(parse_time("2027-04-01T00:00:00+08:00").unwrap())
+        .unwrap();
     let c = w.card(&id).unwrap();
     let fees: Vec<String> = c
         .ledger
@@ -329,7 +341,11 @@ fn keep_number_fees_are_monthly_ledger_entries_and_cancel_is_on_time() {
         .collect();
     assert_eq!(
         fees,
-        ["2027-01-01T00:00:00+08:00", "2027-02-01T00:00:00+08:00", "2027-03-01T00:00:00+08:00"]
+        [
+            "2027-01-01T00:00:00+08:00",
+            "2027-02-01T00:00:00+08:00",
+            "2027-03-01T00:00:00+08:00"
+        ]
     );
     assert_eq!(c.state.as_str(), "cancelled");
     let cancelled_at = c
@@ -340,7 +356,10 @@ fn keep_number_fees_are_monthly_ledger_entries_and_cancel_is_on_time() {
             _ => None,
         })
         .unwrap();
-    assert_eq!(carrier_sim::clock::rfc3339(cancelled_at), "2027-03-15T00:00:00+08:00");
+    assert_eq!(
+        carrier_sim::clock::rfc3339(cancelled_at),
+        "2027-03-15T00:00:00+08:00"
+    );
     // The December fee was charged (valid until the 15th), January's was not.
     let monthly: Vec<String> = c
         .ledger
@@ -355,7 +374,8 @@ fn keep_number_fees_are_monthly_ledger_entries_and_cancel_is_on_time() {
 fn rollover_runs_once_per_card_per_month_whatever_the_jump() {
     let w = world(&card(1, "plan = \"p1g\"\nbalance_fen = 100000"));
     let id = iccid(1);
-    w.advance(jiff::SignedDuration::from_hours(24 * 95)).unwrap();
+    w.advance(jiff::SignedDuration::from_hours(24 * 95))
+        .unwrap();
     let c = w.card(&id).unwrap();
     let rollovers: Vec<String> = c
         .events
@@ -372,7 +392,12 @@ fn rollover_runs_once_per_card_per_month_whatever_the_jump() {
 #[test]
 fn the_clock_only_moves_forward() {
     let w = world(&card(1, "plan = \"p1g\""));
-    let err = w.advance_to(parse_time("2026-01-01T00:00:00+08:00").unwrap()).unwrap_err();
+    let err = w
+        .advance_to(parse_time("2026-01-01T00:00:00+08:00").unwrap())
+        .unwrap_err();
     assert!(err.contains("only moves forward"), "{err}");
-    assert_eq!(carrier_sim::clock::rfc3339(w.now()), "2026-11-24T10:00:00+08:00");
+    assert_eq!(
+        carrier_sim::clock::rfc3339(w.now()),
+        "2026-11-24T10:00:00+08:00"
+    );
 }

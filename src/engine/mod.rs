@@ -20,6 +20,9 @@ use crate::world::take_new_events;
 
 pub use traces::{Trace, TraceSet};
 
+/// Events and exhausted pools from one engine worker.
+type WorkerOutput = (Vec<Event>, Vec<(CompactString, Timestamp)>);
+
 /// Usage generation state: the traces and which cards they apply to.
 pub struct Engine {
     pub traces: TraceSet,
@@ -51,7 +54,7 @@ impl Engine {
         let pooled: Vec<CompactString> = store
             .cards
             .iter()
-            .filter(|c| c.pool.is_some() && self.traces.has_traces(&c))
+            .filter(|c| c.pool.is_some() && self.traces.has_traces(c))
             .map(|c| c.iccid.clone())
             .collect();
         if !pooled.is_empty() {
@@ -59,10 +62,13 @@ impl Engine {
         }
         // Cards are independent outside pools: advance them in parallel.
         let iccids = store.iccids();
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
         let per_worker = iccids.len().div_ceil(workers).max(1);
         let iccids = &iccids;
-        let results: Vec<(Vec<Event>, Vec<(CompactString, Timestamp)>)> = std::thread::scope(|scope| {
+        let results: Vec<WorkerOutput> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
                 .map(|w| {
                     scope.spawn(move || {
@@ -70,12 +76,15 @@ impl Engine {
                         let mut exhausted = Vec::new();
                         for iccid in iccids.chunks(per_worker).nth(w).unwrap_or(&[]) {
                             {
-                                let Some(mut card) = store.cards.get_mut(iccid) else { continue };
+                                let Some(mut card) = store.cards.get_mut(iccid) else {
+                                    continue;
+                                };
                                 let card: &mut Card = &mut card;
                                 if card.synced >= to {
                                     continue;
                                 }
-                                let Some(plan) = store.plans.get(&card.plan).map(|p| p.clone()) else {
+                                let Some(plan) = store.plans.get(&card.plan).map(|p| p.clone())
+                                else {
                                     continue;
                                 };
                                 let before = card.events.len();
@@ -88,7 +97,10 @@ impl Engine {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("engine worker")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("engine worker"))
+                .collect()
         });
         for (events, exhausted) in results {
             out.extend(events);

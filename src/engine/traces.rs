@@ -288,7 +288,9 @@ impl TraceSet {
             !(tr.from.is_some_and(|f| f.as_second() > hour_start)
                 || tr.until.is_some_and(|u| u.as_second() <= hour_start))
         };
-        let has_replay = mine.iter().any(|tr| matches!(tr.kind, TraceKind::Replay { .. }));
+        let has_replay = mine
+            .iter()
+            .any(|tr| matches!(tr.kind, TraceKind::Replay { .. }));
         // Hours that cross no mark are batched per day (one record per
         // day); the hour that crosses one is split exactly at it.
         let mut batch = Batch::default();
@@ -319,7 +321,8 @@ impl TraceSet {
             // The second at which the hour's cumulative usage reaches `done`.
             let at = |done: u64| {
                 let s = hour_start
-                    + ((done as u128 * HOUR as u128).div_ceil(per_hour.max(1) as u128) as i64).min(HOUR);
+                    + ((done as u128 * HOUR as u128).div_ceil(per_hour.max(1) as u128) as i64)
+                        .min(HOUR);
                 s.clamp(t + 1, step_end)
             };
             if done < target && can_carry_data(card) {
@@ -468,7 +471,9 @@ impl Batch {
         if self.bytes > 0 && day != self.day {
             self.flush(store, card, plan, exhausted);
         }
-        let room = *self.room.get_or_insert_with(|| bytes_to_next_mark(card, &super::quota_of(store, card, plan)));
+        let room = *self
+            .room
+            .get_or_insert_with(|| bytes_to_next_mark(card, &super::quota_of(store, card, plan)));
         if self.bytes + bytes >= room {
             self.flush(store, card, plan, exhausted);
             return false;
@@ -479,13 +484,21 @@ impl Batch {
         true
     }
 
-    fn flush(&mut self, store: &Store, card: &mut Card, plan: &Plan, exhausted: &mut Vec<(CompactString, Timestamp)>) {
+    fn flush(
+        &mut self,
+        store: &Store,
+        card: &mut Card,
+        plan: &Plan,
+        exhausted: &mut Vec<(CompactString, Timestamp)>,
+    ) {
         self.room = None;
         if self.bytes == 0 {
             return;
         }
         let when = Timestamp::from_second(self.at).unwrap_or(Timestamp::UNIX_EPOCH);
-        if let (_, Some(p)) = super::record_data(store, card, plan, std::mem::take(&mut self.bytes), when) {
+        if let (_, Some(p)) =
+            super::record_data(store, card, plan, std::mem::take(&mut self.bytes), when)
+        {
             exhausted.push((p, when));
         }
     }
@@ -517,13 +530,8 @@ fn hour_bytes(tr: &Trace, card: &Card, plan: &Plan, hour: i64, seed: u64) -> u64
             let f: f64 = (unit_random(seed, hour, 1) * 2.0 - 1.0) * spread.clamp(0.0, 1.0);
             ((per_day.0 as f64 / 24.0) * (1.0 + f)).max(0.0) as u64
         }
-        TraceKind::Bursts { size, chance } => {
-            if unit_random(seed, hour, 2) < *chance {
-                size.0
-            } else {
-                0
-            }
-        }
+        TraceKind::Bursts { size, chance } if unit_random(seed, hour, 2) < *chance => size.0,
+        TraceKind::Bursts { .. } => 0,
         TraceKind::ReachPercent { percent, by_day } => {
             let hours = (*by_day).clamp(1, 31) as u64 * 24;
             let local = crate::clock::local(

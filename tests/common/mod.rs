@@ -47,7 +47,10 @@ renewal_effect = "next_month"
 /// A card table with the given ICCID serial and extra TOML lines.
 pub fn card(serial: u32, extra: &str) -> String {
     let body = format!("898600{serial:013}");
-    let iccid = format!("{body}{}", carrier_sim::domain::ids::luhn_digit(&body).unwrap());
+    let iccid = format!(
+        "{body}{}",
+        carrier_sim::domain::ids::luhn_digit(&body).unwrap()
+    );
     format!(
         "\n[[cards]]\niccid = \"{iccid}\"\nimsi = \"46004{serial:010}\"\nmsisdn = \"1440{serial:09}\"\naccount = \"ec\"\n{extra}\n"
     )
@@ -56,7 +59,10 @@ pub fn card(serial: u32, extra: &str) -> String {
 /// The ICCID `card(serial, ..)` gets.
 pub fn iccid(serial: u32) -> String {
     let body = format!("898600{serial:013}");
-    format!("{body}{}", carrier_sim::domain::ids::luhn_digit(&body).unwrap())
+    format!(
+        "{body}{}",
+        carrier_sim::domain::ids::luhn_digit(&body).unwrap()
+    )
 }
 
 pub fn world(cards: &str) -> Arc<World> {
