@@ -83,13 +83,17 @@ fn received(m: &Message) -> Value {
 }
 
 async fn modems(State(world): State<W>) -> ApiResult {
-    let list = super::state(&world).ptys.lock().clone();
-    Ok(Json(json!({ "modems": list })))
+    let st = super::state(&world);
+    let list = st.ptys.lock().clone();
+    let tcp = st.modem_tcp.lock().map(|a| a.to_string());
+    Ok(Json(json!({ "tcp": tcp, "modems": list })))
 }
 
 async fn summary(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     let iccid = resolve(&world, &id)?;
-    let card = world.card(&iccid).ok_or_else(|| not_found("card not found"))?;
+    let card = world
+        .card(&iccid)
+        .ok_or_else(|| not_found("card not found"))?;
     let acc = match access(&card) {
         Access::Full => "full",
         Access::ServiceOnly => "service_only",
@@ -181,7 +185,11 @@ async fn ussd_post(State(world): State<W>, Path(id): Path<String>, body: Bytes) 
     let reply = match (str_field(&body, "code")?, str_field(&body, "input")?) {
         (Some(code), None) => ussd::begin(&world, &iccid, code),
         (None, Some(input)) => ussd::answer(&world, &iccid, input),
-        _ => return Err(bad("give exactly one of `code` (begin) or `input` (continue)")),
+        _ => {
+            return Err(bad(
+                "give exactly one of `code` (begin) or `input` (continue)",
+            ))
+        }
     }
     .map_err(ussd_error)?;
     Ok(Json(json!({"text": reply.text, "more": reply.more})))

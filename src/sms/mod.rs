@@ -127,7 +127,12 @@ pub fn answer(world: &World, card: &Card, to: &str, text: &str) -> Option<String
 /// A card sends an SMS: it is recorded (usage, journal, the message feed
 /// SMPP listens to); a command to the card's service number is answered by
 /// delivering the reply to the card. Returns the replies delivered.
-pub fn send_sms(world: &World, iccid: &str, to: &str, text: &str) -> Result<Vec<Message>, SendError> {
+pub fn send_sms(
+    world: &World,
+    iccid: &str,
+    to: &str,
+    text: &str,
+) -> Result<Vec<Message>, SendError> {
     let card = world.card(iccid).ok_or(SendError::NotFound)?;
     check_send(&card, to)?;
     let to_n = numbers::normalise_number(to);
@@ -138,7 +143,10 @@ pub fn send_sms(world: &World, iccid: &str, to: &str, text: &str) -> Result<Vec<
         return Ok(Vec::new());
     };
     let from = numbers::sms_number(card.carrier);
-    Ok(world.deliver_to_card(iccid, from, &reply).into_iter().collect())
+    Ok(world
+        .deliver_to_card(iccid, from, &reply)
+        .into_iter()
+        .collect())
 }
 
 fn map_op(e: OpError, card: &Card) -> SendError {
@@ -163,6 +171,8 @@ pub struct SmsState {
     pub ussd: Mutex<HashMap<CompactString, ussd::Session>>,
     pub calls: Mutex<HashMap<CompactString, ivr::Call>>,
     pub ptys: Mutex<Vec<PtyModem>>,
+    /// Address of the TCP modem listener, once bound.
+    pub modem_tcp: Mutex<Option<std::net::SocketAddr>>,
 }
 
 type Registry = Mutex<Vec<(Weak<World>, Arc<SmsState>)>>;

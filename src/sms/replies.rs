@@ -113,8 +113,14 @@ pub fn figures(world: &World, iccid: &str) -> Option<(Card, BTreeMap<&'static st
     v.insert("date", fmt_local(now, "%-m月%-d日%-H时"));
     v.insert("total", human_data(quota.allowance));
     v.insert("used", human_data(quota.used));
-    v.insert("remain", human_data(quota.allowance.saturating_sub(quota.used)));
-    v.insert("over", human_data(quota.used.saturating_sub(quota.allowance)));
+    v.insert(
+        "remain",
+        human_data(quota.allowance.saturating_sub(quota.used)),
+    );
+    v.insert(
+        "over",
+        human_data(quota.used.saturating_sub(quota.allowance)),
+    );
     v.insert("card_used", human_data(card.usage.data_bytes));
     v.insert("balance", yuan(card.balance_fen));
     v.insert("plan", plan.name.clone());

@@ -171,7 +171,10 @@ pub fn answer(world: &Arc<World>, iccid: &str, input: &str) -> Result<Reply, Uss
     }
     let choice = super::numbers::normalise_command(input);
     let Some(next) = node.options.get(&choice) else {
-        let text = format!("输入有误，请重新输入。\n{}", render_node(world, iccid, &node.text));
+        let text = format!(
+            "输入有误，请重新输入。\n{}",
+            render_node(world, iccid, &node.text)
+        );
         s.last = now;
         sessions.insert(CompactString::from(iccid), s);
         return Ok(Reply { text, more: true });
