@@ -45,8 +45,8 @@ pub struct LedgerEntry {
     pub kind: LedgerKind,
     pub amount_fen: Fen,
     pub balance_fen: Fen,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub note: String,
+    #[serde(default, skip_serializing_if = "CompactString::is_empty")]
+    pub note: CompactString,
 }
 
 /// Keep-number fee per month during the pre-cancel period: 5 yuan.
@@ -67,7 +67,7 @@ pub fn charge(card: &mut Card, kind: LedgerKind, amount: Fen, now: Timestamp, no
         kind,
         amount_fen: -amount,
         balance_fen: card.balance_fen,
-        note: note.to_string(),
+        note: CompactString::from(note),
     });
     super::lifecycle::push_event(
         card,
@@ -105,7 +105,7 @@ pub fn top_up(card: &mut Card, amount: Fen, now: Timestamp) -> Result<(), super:
         kind: LedgerKind::TopUp,
         amount_fen: amount,
         balance_fen: card.balance_fen,
-        note: String::new(),
+        note: CompactString::default(),
     });
     let balance_fen = card.balance_fen;
     super::lifecycle::push_event(

@@ -439,7 +439,11 @@ pub fn rollover(card: &mut Card, plan: &Plan, now: Timestamp) {
         card,
         now,
         EventKind::Rollover {
-            cycle: CompactString::from(crate::clock::cycle_label(new_cycle)),
+            cycle: compact_str::format_compact!(
+                "{:04}{:02}",
+                new_cycle.div_euclid(12),
+                new_cycle.rem_euclid(12) + 1
+            ),
         },
     );
     clear_reason(card, Reason::OverQuota, now, "rollover");
