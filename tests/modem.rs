@@ -1,0 +1,518 @@
+//! The virtual AT modem over real TCP: card selection, identification and
+//! registration, SMS in text mode (GSM and UCS2 character sets) and PDU
+//! mode (a two-part concatenated reply decoded back here, with a decoder
+//! written for the test), storage commands, USSD, a call with DTMF, barred
+//! and cancelled cards, and malformed input that must leave the modem (and
+//! everything else) usable. Card figures come from the default fleet: the
+//! CUCC `normal` card has a 1 GB plan, 373502771 bytes used, 50.00 yuan.
+
+use std::time::Duration;
+
+use carrier_sim::{Settings, Simulator};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const DATA_TEXT: &str =
+    "截至11月24日10时，您本月套餐内通用流量共1.00GB，已用356.20MB，剩余667.80MB。【中国联通】";
+const HELP_TEXT: &str = "您发送的指令无法识别。查询流量请发送CXLL、1071、2082或CXTCYL，查询话费余额请发送CXHF、101或CXYE至10010。【中国联通】";
+
+async fn sim() -> Simulator {
+    let settings = Settings {
+        modem_bind: Some("127.0.0.1:0".parse().unwrap()),
+        ..Settings::default()
+    };
+    Simulator::builder().settings(settings).start().await
+}
+
+async fn json(sim: &Simulator, path: &str) -> Value {
+    reqwest::get(format!("{}{path}", sim.uri()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn card(sim: &Simulator, carrier: &str, tag: &str) -> Value {
+    json(sim, &format!("/_sim/cards?carrier={carrier}&tag={tag}")).await["items"][0].clone()
+}
+
+/// A terminal on the modem's TCP port.
+struct Term {
+    sock: TcpStream,
+    buf: Vec<u8>,
+}
+
+const FINALS: [&str; 5] = ["OK", "ERROR", "NO CARRIER", "NO ANSWER", "BUSY"];
+
+impl Term {
+    async fn open(sim: &Simulator) -> Term {
+        let addr = json(sim, "/_sim/modems").await["tcp"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let sock = TcpStream::connect(addr).await.unwrap();
+        let mut t = Term {
+            sock,
+            buf: Vec::new(),
+        };
+        // Echo is on until ATE0 (V.25ter default): the command comes back.
+        assert_eq!(t.cmd("ATE0").await, ["ATE0\r", "OK"]);
+        t
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        self.sock.write_all(bytes).await.unwrap();
+    }
+
+    async fn fill(&mut self) {
+        let mut b = [0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(5), self.sock.read(&mut b))
+            .await
+            .expect("modem answered within 5 s")
+            .unwrap();
+        assert!(n > 0, "modem closed the connection");
+        self.buf.extend_from_slice(&b[..n]);
+    }
+
+    /// Lines up to and including a final result code.
+    async fn response(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            while let Some(pos) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line: Vec<u8> = self.buf.drain(..pos + 2).collect();
+                let line = String::from_utf8_lossy(&line[..pos]).to_string();
+                if line.is_empty() {
+                    continue;
+                }
+                let fin = FINALS.contains(&line.as_str())
+                    || line.starts_with("+CME ERROR")
+                    || line.starts_with("+CMS ERROR");
+                lines.push(line);
+                if fin {
+                    return lines;
+                }
+            }
+            self.fill().await;
+        }
+    }
+
+    /// The next unsolicited line.
+    async fn urc(&mut self) -> String {
+        loop {
+            while let Some(pos) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line: Vec<u8> = self.buf.drain(..pos + 2).collect();
+                if pos > 0 {
+                    return String::from_utf8_lossy(&line[..pos]).to_string();
+                }
+            }
+            self.fill().await;
+        }
+    }
+
+    async fn prompt(&mut self) {
+        loop {
+            if let Some(pos) = self.buf.windows(2).position(|w| w == b"> ") {
+                self.buf.drain(..pos + 2);
+                return;
+            }
+            self.fill().await;
+        }
+    }
+
+    async fn cmd(&mut self, line: &str) -> Vec<String> {
+        self.send(format!("{line}\r").as_bytes()).await;
+        self.response().await
+    }
+
+    /// `AT+CMGS=...`, the prompt, the body, Ctrl-Z; the response.
+    async fn cmgs(&mut self, arg: &str, body: &str) -> Vec<String> {
+        self.send(format!("AT+CMGS={arg}\r").as_bytes()).await;
+        self.prompt().await;
+        self.send(format!("{body}\x1a").as_bytes()).await;
+        self.response().await
+    }
+}
+
+fn ucs2_hex(s: &str) -> String {
+    s.encode_utf16().map(|u| format!("{u:04X}")).collect()
+}
+
+fn from_ucs2_hex(h: &str) -> String {
+    let units: Vec<u16> = (0..h.len())
+        .step_by(4)
+        .map(|i| u16::from_str_radix(&h[i..i + 4], 16).unwrap())
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
+/// A test-side SMS-DELIVER decoder (UCS2 only): originator, concatenation
+/// `(ref, total, seq)` and text.
+fn decode_deliver(hex: &str) -> (String, Option<(u8, u8, u8)>, String) {
+    let b: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let mut i = 1 + b[0] as usize; // SMSC field
+    let first = b[i];
+    assert_eq!(first & 0x03, 0, "SMS-DELIVER");
+    i += 1;
+    let digits = b[i] as usize;
+    i += 2;
+    let mut oa = String::new();
+    for k in 0..digits {
+        let byte = b[i + k / 2];
+        let nib = if k % 2 == 0 { byte & 0x0F } else { byte >> 4 };
+        oa.push((b'0' + nib) as char);
+    }
+    i += digits.div_ceil(2);
+    i += 1; // PID
+    assert_eq!(b[i], 0x08, "UCS2");
+    i += 1 + 7; // DCS, SCTS
+    let udl = b[i] as usize;
+    i += 1;
+    let ud = &b[i..];
+    assert_eq!(ud.len(), udl);
+    let (concat, body) = if first & 0x40 != 0 {
+        let hl = ud[0] as usize;
+        assert_eq!(&ud[1..3], &[0, 3]);
+        (Some((ud[3], ud[4], ud[5])), &ud[1 + hl..])
+    } else {
+        (None, ud)
+    };
+    let units: Vec<u16> = body
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    (oa, concat, String::from_utf16(&units).unwrap())
+}
+
+#[tokio::test]
+async fn identification_and_registration() {
+    let sim = sim().await;
+    let c = card(&sim, "cucc", "normal").await;
+    let mut t = Term::open(&sim).await;
+    assert_eq!(t.cmd("AT").await, ["OK"]);
+    assert_eq!(t.cmd("AT+CIMI").await, ["+CME ERROR: 10"]);
+    assert_eq!(t.cmd("AT+SIMSEL=\"00000000\"").await, ["+CME ERROR: 10"]);
+    assert_eq!(
+        t.cmd(&format!("AT+SIMSEL=\"{}\"", c["msisdn"].as_str().unwrap()))
+            .await,
+        ["OK"]
+    );
+    assert_eq!(
+        t.cmd("AT+CCID").await,
+        [
+            format!("+CCID: {}", c["iccid"].as_str().unwrap()),
+            "OK".into()
+        ]
+    );
+    assert_eq!(
+        t.cmd("AT+QCCID").await[0],
+        format!("+QCCID: {}", c["iccid"].as_str().unwrap())
+    );
+    assert_eq!(t.cmd("AT+CIMI").await, [c["imsi"].as_str().unwrap(), "OK"]);
+    assert_eq!(
+        t.cmd("AT+CNUM").await[0],
+        format!("+CNUM: \"\",\"{}\",129", c["msisdn"].as_str().unwrap())
+    );
+    assert_eq!(t.cmd("AT+CPIN?").await, ["+CPIN: READY", "OK"]);
+    assert_eq!(t.cmd("AT+CREG?").await, ["+CREG: 0,1", "OK"]);
+    assert_eq!(t.cmd("AT+CEREG?").await, ["+CEREG: 0,1", "OK"]);
+    assert_eq!(t.cmd("AT+CSQ").await, ["+CSQ: 24,99", "OK"]);
+    assert_eq!(
+        t.cmd("AT+COPS?").await,
+        ["+COPS: 0,0,\"CHN-UNICOM\",7", "OK"]
+    );
+    assert_eq!(t.cmd("AT+CGMI").await, ["carrier-sim", "OK"]);
+    assert_eq!(t.cmd("AT+CGMM").await.len(), 2);
+    assert_eq!(t.cmd("ATI").await.last().unwrap(), "OK");
+    // Several commands on one line.
+    assert_eq!(t.cmd("AT+CMGF=1;+CSCS=\"GSM\"").await, ["OK"]);
+    assert_eq!(t.cmd("AT+CMGF?").await, ["+CMGF: 1", "OK"]);
+    // China Mobile's card shows its own operator.
+    let cm = card(&sim, "cmcc", "normal").await;
+    assert_eq!(
+        t.cmd(&format!("AT+SIMSEL=\"{}\"", cm["iccid"].as_str().unwrap()))
+            .await,
+        ["OK"]
+    );
+    assert_eq!(
+        t.cmd("AT+COPS?").await,
+        ["+COPS: 0,0,\"CHINA MOBILE\",7", "OK"]
+    );
+}
+
+#[tokio::test]
+async fn text_mode_gsm_and_ucs2() {
+    let sim = sim().await;
+    let c = card(&sim, "cucc", "normal").await;
+    let mut t = Term::open(&sim).await;
+    t.cmd(&format!("AT+SIMSEL=\"{}\"", c["iccid"].as_str().unwrap()))
+        .await;
+    assert_eq!(t.cmd("AT+CMGF=1").await, ["OK"]);
+    assert_eq!(t.cmgs("\"10010\"", "CXLL").await, ["+CMGS: 0", "OK"]);
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
+    assert_eq!(
+        t.cmd("AT+CMGR=1").await,
+        [
+            "+CMGR: \"REC UNREAD\",\"10010\",,\"26/11/24,10:00:00+32\"",
+            DATA_TEXT,
+            "OK"
+        ]
+    );
+    // Read now.
+    assert_eq!(
+        t.cmd("AT+CMGR=1").await[0],
+        "+CMGR: \"REC READ\",\"10010\",,\"26/11/24,10:00:00+32\""
+    );
+
+    // UCS2: parameters and texts in hex.
+    assert_eq!(t.cmd("AT+CSCS=\"UCS2\"").await, ["OK"]);
+    let r = t
+        .cmgs(&format!("\"{}\"", ucs2_hex("10010")), &ucs2_hex("CXHF"))
+        .await;
+    assert_eq!(r, ["+CMGS: 1", "OK"]);
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",2");
+    let r = t.cmd("AT+CMGR=2").await;
+    assert_eq!(
+        r[0],
+        format!(
+            "+CMGR: \"REC UNREAD\",\"{}\",,\"26/11/24,10:00:00+32\"",
+            ucs2_hex("10010")
+        )
+    );
+    assert_eq!(
+        from_ucs2_hex(&r[1]),
+        "截至11月24日10时，您的账户余额为50.00元。【中国联通】"
+    );
+    // Listing and deleting.
+    let all = t.cmd("AT+CSCS=\"GSM\";+CMGL=\"ALL\"").await;
+    assert_eq!(all.len(), 5, "{all:?}");
+    assert!(all[0].starts_with("+CMGL: 1,\"REC READ\",\"10010\""));
+    assert_eq!(t.cmd("AT+CMGD=1").await, ["OK"]);
+    assert_eq!(t.cmd("AT+CMGR=1").await, ["+CMS ERROR: 321"]);
+    assert_eq!(
+        t.cmd("AT+CPMS?").await[0],
+        "+CPMS: \"ME\",1,100,\"ME\",1,100,\"ME\",1,100"
+    );
+    // The HTTP handset sees the same inbox.
+    let inbox = json(
+        &sim,
+        &format!("/_sim/handsets/{}/inbox", c["iccid"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(inbox["messages"][0]["text"], DATA_TEXT);
+    assert_eq!(inbox["messages"][0]["read"], true);
+}
+
+#[tokio::test]
+async fn pdu_mode_with_a_concatenated_reply() {
+    let sim = sim().await;
+    let c = card(&sim, "cucc", "normal").await;
+    let mut t = Term::open(&sim).await;
+    t.cmd(&format!("AT+SIMSEL=\"{}\"", c["iccid"].as_str().unwrap()))
+        .await;
+    assert_eq!(t.cmd("AT+CMGF=0").await, ["OK"]);
+    // SMS-SUBMIT "HELLO" to 10010 as python-gsmmodem encodes it.
+    assert_eq!(
+        t.cmgs("15", "00210105A10110F0000005C82293F904").await,
+        ["+CMGS: 0", "OK"]
+    );
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",2");
+    let mut parts = Vec::new();
+    for i in 1..=2 {
+        let r = t.cmd(&format!("AT+CMGR={i}")).await;
+        assert_eq!(r.len(), 3, "{r:?}");
+        let len: usize = r[0].rsplit(',').next().unwrap().parse().unwrap();
+        assert_eq!(r[0], format!("+CMGR: 0,,{len}"));
+        let smsc_octets = usize::from_str_radix(&r[1][..2], 16).unwrap();
+        assert_eq!(r[1].len() / 2, 1 + smsc_octets + len);
+        parts.push(decode_deliver(&r[1]));
+    }
+    assert_eq!(parts[0].0, "10010");
+    let (r1, n1, s1) = parts[0].1.unwrap();
+    let (r2, n2, s2) = parts[1].1.unwrap();
+    assert_eq!((r1 == r2, n1, n2, s1, s2), (true, 2, 2, 1, 2));
+    assert_eq!(parts[0].2.chars().count(), 67);
+    assert_eq!(format!("{}{}", parts[0].2, parts[1].2), HELP_TEXT);
+    // A short reply is a single part without a header.
+    assert_eq!(
+        t.cmgs("14", "00210505A10110F0000004432C9309").await,
+        ["+CMGS: 1", "OK"]
+    );
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",3");
+    let r = t.cmd("AT+CMGL=0").await;
+    assert_eq!(r.len(), 3, "only the unread part: {r:?}");
+    let (from, concat, text) = decode_deliver(&r[1]);
+    assert_eq!(
+        (from.as_str(), concat, text.as_str()),
+        ("10010", None, DATA_TEXT)
+    );
+    assert_eq!(t.cmd("AT+CMGD=1,4").await, ["OK"]);
+    assert_eq!(t.cmd("AT+CMGL=4").await, ["OK"]);
+}
+
+#[tokio::test]
+async fn ussd_and_a_call_to_the_hotline() {
+    let sim = sim().await;
+    let c = card(&sim, "cucc", "normal").await;
+    let mut t = Term::open(&sim).await;
+    t.cmd(&format!("AT+SIMSEL=\"{}\"", c["iccid"].as_str().unwrap()))
+        .await;
+    assert_eq!(t.cmd("AT+CUSD=1,\"*100#\",15").await, ["OK"]);
+    // The menu spans several lines; read them up to the closing quote.
+    let mut menu = t.urc().await;
+    while !menu.ends_with(",15") {
+        menu = format!("{menu}\n{}", t.urc().await);
+    }
+    assert_eq!(
+        menu,
+        "+CUSD: 1,\"中国联通自助服务\n1.账户余额\n2.本月流量\n3.套餐信息\n0.退出\",15"
+    );
+    assert_eq!(t.cmd("AT+CSCS=\"UCS2\"").await, ["OK"]);
+    assert_eq!(
+        t.cmd(&format!("AT+CUSD=1,\"{}\",15", ucs2_hex("1"))).await,
+        ["OK"]
+    );
+    let line = t.urc().await;
+    let hex = line
+        .strip_prefix("+CUSD: 0,\"")
+        .unwrap()
+        .strip_suffix("\",72")
+        .unwrap();
+    assert_eq!(
+        from_ucs2_hex(hex),
+        "截至11月24日10时，您的账户余额为50.00元。"
+    );
+    assert_eq!(t.cmd("AT+CSCS=\"GSM\"").await, ["OK"]);
+    assert_eq!(t.cmd("AT+CUSD=1,\"*999#\",15").await, ["OK"]);
+    assert_eq!(t.urc().await, "+CUSD: 4");
+
+    assert_eq!(t.cmd("ATD10010;").await, ["OK"]);
+    assert_eq!(
+        t.urc().await,
+        "+SIMIVR: \"您好，欢迎致电中国联通客服热线。查询话费余额请按1，查询本月流量请按2，查询套餐信息请按3，重听请按星号键。\""
+    );
+    assert_eq!(
+        t.cmd("AT+CLCC").await,
+        ["+CLCC: 1,0,0,0,0,\"10010\",129", "OK"]
+    );
+    assert_eq!(t.cmd("AT+VTS=2").await, ["OK"]);
+    assert_eq!(
+        t.urc().await,
+        "+SIMIVR: \"截至11月24日10时，您本月套餐内通用流量共1.00GB，已用356.20MB，剩余667.80MB。返回主菜单请按星号键。\""
+    );
+    assert_eq!(t.cmd("ATH").await, ["OK"]);
+    assert_eq!(t.cmd("AT+VTS=1").await, ["+CME ERROR: 3"]);
+    assert_eq!(t.cmd("ATD13800138000;").await, ["NO ANSWER"]);
+}
+
+#[tokio::test]
+async fn barred_and_cancelled_cards() {
+    let sim = sim().await;
+    let mut t = Term::open(&sim).await;
+    let arrears = card(&sim, "cucc", "arrears").await;
+    t.cmd(&format!(
+        "AT+SIMSEL=\"{}\"",
+        arrears["iccid"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(t.cmd("AT+CREG?").await, ["+CREG: 0,3", "OK"]);
+    assert_eq!(t.cmd("AT+COPS?").await, ["+COPS: 0", "OK"]);
+    assert_eq!(t.cmd("AT+CMGF=1").await, ["OK"]);
+    assert_eq!(t.cmgs("\"13800138000\"", "hi").await, ["+CMS ERROR: 10"]);
+    // The service number still answers (documented choice).
+    assert_eq!(t.cmgs("\"10010\"", "CXYE").await, ["+CMGS: 0", "OK"]);
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
+
+    let cancelled = card(&sim, "cucc", "cancelled").await;
+    t.cmd(&format!(
+        "AT+SIMSEL=\"{}\"",
+        cancelled["iccid"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(t.cmd("AT+CREG?").await, ["+CREG: 0,3", "OK"]);
+    assert_eq!(t.cmd("AT+CSQ").await, ["+CSQ: 99,99", "OK"]);
+    assert_eq!(t.cmgs("\"10010\"", "CXLL").await, ["+CMS ERROR: 331"]);
+    assert_eq!(t.cmd("ATD10010;").await, ["NO CARRIER"]);
+    assert_eq!(t.cmd("AT+CMEE=2").await, ["OK"]);
+    assert_eq!(
+        t.cmgs("\"10010\"", "CXLL").await,
+        ["+CMS ERROR: no network service"]
+    );
+    assert_eq!(t.cmd("AT+CMEE=0").await, ["OK"]);
+    assert_eq!(t.cmgs("\"10010\"", "CXLL").await, ["ERROR"]);
+    let out = json(
+        &sim,
+        &format!(
+            "/_sim/handsets/{}/messages",
+            cancelled["iccid"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(out["messages"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn malformed_input_leaves_the_modem_usable() {
+    let sim = sim().await;
+    let c = card(&sim, "cucc", "normal").await;
+    let iccid = c["iccid"].as_str().unwrap().to_string();
+    let mut t = Term::open(&sim).await;
+    t.cmd(&format!("AT+SIMSEL=\"{iccid}\"")).await;
+    assert_eq!(t.cmd("AT+FOO").await, ["ERROR"]);
+    assert_eq!(t.cmd("HELLO").await, ["ERROR"]);
+    assert_eq!(
+        t.cmd(&format!("AT{}", "+CSQ;".repeat(400))).await,
+        ["ERROR"]
+    );
+    assert_eq!(t.cmd("AT+CSQ").await, ["+CSQ: 24,99", "OK"]);
+    t.send(&[0xFF, 0x00, 0x81, 0xC3, 0x28, 0x7E, b'\r']).await;
+    assert_eq!(t.response().await, ["ERROR"]);
+    assert_eq!(t.cmd("AT+CMGS=\"unterminated").await, ["ERROR"]);
+    assert_eq!(t.cmd("AT+CMGF=7").await, ["+CME ERROR: 50"]);
+    assert_eq!(t.cmd("AT+CMGR=0").await, ["+CMS ERROR: 321"]);
+    // PDU mode: not hex, wrong length, not a SUBMIT, absurd length.
+    assert_eq!(t.cmd("AT+CMGF=0").await, ["OK"]);
+    assert_eq!(t.cmgs("14", "ZZZZ").await, ["+CMS ERROR: 304"]);
+    assert_eq!(
+        t.cmgs("13", "00210505A10110F0000004432C9309").await,
+        ["+CMS ERROR: 304"]
+    );
+    assert_eq!(
+        t.cmgs("14", "00200505A10110F0000004432C9309").await,
+        ["+CMS ERROR: 304"]
+    );
+    assert_eq!(t.cmd("AT+CMGS=9999").await, ["+CMS ERROR: 304"]);
+    // ESC cancels the message: nothing is sent.
+    t.send(b"AT+CMGS=14\r").await;
+    t.prompt().await;
+    t.send(b"00210505A10110F0\x1b").await;
+    assert_eq!(t.response().await, ["OK"]);
+    let msgs = json(&sim, &format!("/_sim/handsets/{iccid}/messages")).await;
+    assert_eq!(msgs["messages"].as_array().unwrap().len(), 0);
+
+    // Another modem hangs up in the middle of AT+CMGS.
+    let mut other = Term::open(&sim).await;
+    other.cmd(&format!("AT+SIMSEL=\"{iccid}\"")).await;
+    other.cmd("AT+CMGF=1").await;
+    other.send(b"AT+CMGS=\"10010\"\r").await;
+    other.prompt().await;
+    other.send(b"CXL").await;
+    drop(other);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let msgs = json(&sim, &format!("/_sim/handsets/{iccid}/messages")).await;
+    assert_eq!(msgs["messages"].as_array().unwrap().len(), 0);
+
+    // This modem and the HTTP side still work.
+    assert_eq!(
+        t.cmgs("14", "00210505A10110F0000004432C9309").await,
+        ["+CMGS: 0", "OK"]
+    );
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
+    let h = json(&sim, "/_sim/health").await;
+    assert!(h.is_object());
+}
