@@ -8,12 +8,14 @@
 //! `AT+CNMI=2,1` (store and indicate) by default, one message store `"ME"`
 //! holding 100 parts, a long incoming text stored as one entry per part.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{broadcast, watch};
+use tokio::time::Instant;
 
 use super::codes::{self, Cme, Cms};
 use super::pdu::{self, Scts, Segment};
@@ -948,14 +950,14 @@ impl Modem {
         }
     }
 
-    /// A message reached the card (from the world's feed).
-    pub fn notice(&mut self, n: &MessageNotice) -> Vec<u8> {
+    /// A message reached the card (from the world's feed): the unsolicited
+    /// results to show, one per stored part (`serve` paces them).
+    pub fn notice(&mut self, n: &MessageNotice) -> Vec<Vec<u8>> {
+        let mut urcs = Vec::new();
         if self.iccid.as_deref() != Some(n.iccid.as_str()) || n.message.direction != "mt" {
-            return Vec::new();
+            return urcs;
         }
-        let Ok(card) = self.card() else {
-            return Vec::new();
-        };
+        let Ok(card) = self.card() else { return urcs };
         let r = self.next_ref();
         for seg in pdu::segments(&n.message.text, r) {
             let stored = Stored {
@@ -965,7 +967,7 @@ impl Modem {
                 seg,
                 read: false,
             };
-            if self.cnmi_mt == 2 {
+            let line = if self.cnmi_mt == 2 {
                 let lines = self.render(&card, &stored, None);
                 let head = if self.text_mode {
                     format!(
@@ -976,19 +978,24 @@ impl Modem {
                 } else {
                     lines[0].replace("+CMGR: 0,", "+CMT: ")
                 };
-                self.urc(&format!("{head}\r\n{}", lines[1]));
-                continue;
-            }
-            if let Some(i) = self.put(stored) {
-                if self.cnmi_mt != 0 {
-                    self.urc(&format!("+CMTI: \"ME\",{i}"));
+                Some(format!("{head}\r\n{}", lines[1]))
+            } else {
+                match self.put(stored) {
+                    Some(i) if self.cnmi_mt != 0 => Some(format!("+CMTI: \"ME\",{i}")),
+                    _ => None,
                 }
+            };
+            if let Some(l) = line {
+                urcs.push(format!("\r\n{l}\r\n").into_bytes());
             }
         }
-        if self.body.is_some() {
-            return Vec::new();
-        }
-        std::mem::take(&mut self.deferred)
+        urcs
+    }
+
+    /// Whether the terminal is in the middle of a command or an SMS body
+    /// (unsolicited results wait).
+    pub fn busy(&self) -> bool {
+        self.body.is_some() || !self.line.is_empty()
     }
 
     // ---------------------------------------------------------- USSD, voice
@@ -1218,6 +1225,12 @@ fn text_time(ts: Timestamp) -> String {
     format!("{}+32", crate::clock::fmt_local(ts, "%y/%m/%d,%H:%M:%S"))
 }
 
+/// Pause after an unsolicited result before the next one, and after the
+/// terminal's last input: clients handle one `+CMTI` at a time (reading the
+/// part with `AT+CMGR`), as parts arrive apart on a real network.
+const URC_GAP: Duration = Duration::from_millis(300);
+const INPUT_QUIET: Duration = Duration::from_millis(100);
+
 /// Runs a modem over a byte stream until it closes or shutdown is asked.
 pub async fn serve<S>(
     world: Arc<World>,
@@ -1230,16 +1243,32 @@ pub async fn serve<S>(
     let mut feed = world.messages.subscribe();
     let mut modem = Modem::new(world, iccid);
     let mut buf = [0u8; 1024];
+    let mut pending: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut hold = Instant::now();
     loop {
         let out = tokio::select! {
             r = stream.read(&mut buf) => match r {
                 Ok(0) | Err(_) => break,
-                Ok(n) => modem.feed(&buf[..n]),
+                Ok(n) => {
+                    hold = hold.max(Instant::now() + INPUT_QUIET);
+                    modem.feed(&buf[..n])
+                }
             },
             n = feed.recv() => match n {
-                Ok(n) => modem.notice(&n),
+                Ok(n) => {
+                    pending.extend(modem.notice(&n));
+                    continue;
+                }
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => break,
+            },
+            _ = tokio::time::sleep_until(hold), if !pending.is_empty() => {
+                if modem.busy() {
+                    hold = Instant::now() + INPUT_QUIET;
+                    continue;
+                }
+                hold = Instant::now() + URC_GAP;
+                pending.pop_front().unwrap_or_default()
             },
             _ = shutdown.wait_for(|v| *v) => break,
         };

@@ -1,0 +1,106 @@
+//! A real modem library against the virtual modem: python-gsmmodem-new
+//! (PyPI) opens the card's pseudo-terminal, initialises it as it would a
+//! hardware modem, sends `CXLL` (and an unknown command, whose help reply
+//! comes in two concatenated parts) to 10010 and reads the replies. The
+//! package is installed into a virtual environment under Cargo's test
+//! temp dir; the test fails if Python, pip or the client fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use carrier_sim::{Settings, Simulator};
+
+const DATA_TEXT: &str =
+    "截至11月24日10时，您本月套餐内通用流量共1.00GB，已用356.20MB，剩余667.80MB。【中国联通】";
+const HELP_TEXT: &str = "您发送的指令无法识别。查询流量请发送CXLL、1071、2082或CXTCYL，查询话费余额请发送CXHF、101或CXYE至10010。【中国联通】";
+
+/// A venv with python-gsmmodem-new, created once per target dir.
+fn venv() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gsmmodem-venv");
+    let python = dir.join("bin/python");
+    let ready = dir.join(".installed");
+    if !ready.exists() {
+        let st = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&dir)
+            .status()
+            .expect("python3 is needed for the real-client test");
+        assert!(st.success(), "python3 -m venv failed");
+        let st = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "python-gsmmodem-new==0.13.0",
+            ])
+            .status()
+            .expect("pip runs");
+        assert!(st.success(), "pip install python-gsmmodem-new failed");
+        std::fs::write(&ready, "").unwrap();
+    }
+    python
+}
+
+/// The CUCC `normal` card of the default fleet.
+fn normal_cucc_iccid() -> String {
+    let fx = carrier_sim::fixture::default_fixture();
+    fx.cards
+        .iter()
+        .find(|c| c.account == "cucc-demo" && c.tags.iter().any(|t| t == "normal"))
+        .expect("default fleet has a CUCC normal card")
+        .iccid
+        .clone()
+}
+
+async fn run_client(python: &Path, port: &str, text: &str, expected: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/gsmmodem/cxll.py");
+    let out = tokio::process::Command::new(python)
+        .arg(&script)
+        .args([port, "10010", text, expected])
+        .output()
+        .await
+        .expect("client runs");
+    assert!(
+        out.status.success(),
+        "python-gsmmodem client failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_gsmmodem_reads_the_reply_over_a_pty() {
+    let python = tokio::task::spawn_blocking(venv).await.unwrap();
+    let iccid = normal_cucc_iccid();
+    let settings = Settings {
+        modem_pty: vec![iccid.clone()],
+        ..Settings::default()
+    };
+    let sim = Simulator::builder().settings(settings).start().await;
+    let modems: serde_json::Value = reqwest::get(format!("{}/_sim/modems", sim.uri()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(modems["modems"][0]["iccid"], iccid.as_str());
+    let port = modems["modems"][0]["path"].as_str().unwrap().to_string();
+    assert!(port.starts_with("/dev/"), "{port}");
+
+    run_client(&python, &port, "CXLL", DATA_TEXT).await;
+    // The port can be opened again; a long reply comes in two parts.
+    run_client(&python, &port, "HELLO", HELP_TEXT).await;
+
+    let inbox: serde_json::Value =
+        reqwest::get(format!("{}/_sim/handsets/{iccid}/inbox", sim.uri()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(inbox["messages"][0]["text"], DATA_TEXT);
+    assert_eq!(inbox["messages"][1]["text"], HELP_TEXT);
+}
