@@ -421,7 +421,7 @@ pub fn parse_submit(hex_text: &str, tpdu_len: usize) -> Result<Submit, PduError>
 /// 0 = GSM 7-bit, 1 = 8-bit data, 2 = UCS2 (23.038 §4).
 fn dcs_alphabet(dcs: u8) -> Result<u8, PduError> {
     match dcs >> 4 {
-        0x0..=0x3 | 0x4..=0x7 => match (dcs >> 2) & 0x03 {
+        0x0..=0x7 => match (dcs >> 2) & 0x03 {
             3 => Err(PduError("reserved alphabet")),
             a => Ok(a),
         },

@@ -331,9 +331,8 @@ impl Modem {
                 }
                 'S' => {
                     // S-registers: accept and ignore (ATS0=0, ATS7?).
-                    let end = rest.find(|ch: char| ch == ';').unwrap_or(rest.len());
-                    if let Some(q) = rest[..end].strip_suffix('?') {
-                        let _ = q;
+                    let end = rest.find(';').unwrap_or(rest.len());
+                    if rest[..end].ends_with('?') {
                         info.push("000".into());
                     }
                     rest = &rest[end..];
