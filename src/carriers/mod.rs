@@ -8,6 +8,5 @@ use crate::server::AppContext;
 
 /// Every dialect's routes.
 pub fn router(ctx: &AppContext) -> Router {
-    Router::new()
-        .merge(crate::sms::handset::router(ctx))
+    Router::new().merge(crate::sms::handset::router(ctx))
 }
