@@ -94,16 +94,34 @@ fn main() {
     );
 
     let to = carrier_sim::clock::cycle_start(carrier_sim::clock::cycle_of(world.now()) + 1);
-    let t = Instant::now();
-    world.advance_to(to).unwrap();
-    println!(
-        "month rollover over {big} cards: {:.2} s ({} events)",
-        t.elapsed().as_secs_f64(),
-        world.journal.len()
-    );
+    if args.iter().any(|a| a == "--split") {
+        let t = Instant::now();
+        let events = world.engine.advance(&world.store, world.now(), to);
+        let engine = t.elapsed().as_secs_f64();
+        let n = events.len();
+        let t = Instant::now();
+        world.journal.append(events);
+        println!(
+            "rollover split: engine {engine:.2} s for {n} events, journal {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+    } else {
+        let t = Instant::now();
+        world.advance_to(to).unwrap();
+        println!(
+            "month rollover over {big} cards: {:.2} s ({} events)",
+            t.elapsed().as_secs_f64(),
+            world.journal.len()
+        );
+    }
     drop(world);
 
-    for n in [engine_cards, big] {
+    let quick = args.iter().any(|a| a == "--quick");
+    for n in if quick {
+        vec![engine_cards]
+    } else {
+        vec![engine_cards, big]
+    } {
         let mut fx = large_fleet_groups(n, 2);
         fx.traces = mixed_traces();
         let world = World::new(fx);

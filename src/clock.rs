@@ -25,17 +25,48 @@ pub fn from_local(dt: DateTime) -> Timestamp {
     Offset::constant(8).to_timestamp(dt).expect("in range")
 }
 
+const SHANGHAI_OFFSET: i64 = 8 * 3600;
+
+/// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian;
+/// Howard Hinnant's `civil_from_days`). The engine calls the cycle helpers
+/// for every card at every step, so they avoid the general calendar code.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Days since 1970-01-01 of a civil date (Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Cycle number of an instant: year*12 + (month-1) in Shanghai time.
 pub fn cycle_of(ts: Timestamp) -> i32 {
-    let d = local(ts);
-    d.year() as i32 * 12 + (d.month() as i32 - 1)
+    let days = (ts.as_second() + SHANGHAI_OFFSET).div_euclid(86_400);
+    let (y, m, _) = civil_from_days(days);
+    (y * 12 + m - 1) as i32
 }
 
 /// The first instant of a cycle (the 1st, 00:00 Shanghai).
 pub fn cycle_start(cycle: i32) -> Timestamp {
-    let year = cycle.div_euclid(12) as i16;
-    let month = (cycle.rem_euclid(12) + 1) as i8;
-    from_local(DateTime::new(year, month, 1, 0, 0, 0, 0).expect("valid date"))
+    let (y, m) = (
+        i64::from(cycle.div_euclid(12)),
+        i64::from(cycle.rem_euclid(12)) + 1,
+    );
+    Timestamp::from_second(days_from_civil(y, m, 1) * 86_400 - SHANGHAI_OFFSET).expect("in range")
 }
 
 /// `yyyyMM` label of a cycle.
@@ -237,6 +268,27 @@ mod tests {
         let jan31 = parse_time("2027-01-31T10:00:00+08:00").unwrap();
         assert_eq!(rfc3339(add_months(jan31, 1)), "2027-02-28T10:00:00+08:00");
         assert_eq!(day_date(day_number(ts)).to_string(), "2026-12-01");
+    }
+
+    #[test]
+    fn fast_cycle_helpers_agree_with_the_calendar() {
+        let mut ts: Timestamp = "1999-12-31T15:59:59Z".parse().unwrap();
+        for _ in 0..2000 {
+            let d = local(ts);
+            assert_eq!(
+                cycle_of(ts),
+                d.year() as i32 * 12 + d.month() as i32 - 1,
+                "{ts}"
+            );
+            let c = cycle_of(ts);
+            let start = from_local(
+                DateTime::new((c / 12) as i16, (c % 12 + 1) as i8, 1, 0, 0, 0, 0).unwrap(),
+            );
+            assert_eq!(cycle_start(c), start);
+            ts = ts
+                .checked_add(SignedDuration::from_secs(86_400 * 17 + 3_601))
+                .unwrap();
+        }
     }
 
     #[test]

@@ -423,12 +423,18 @@ pub const MESSAGE_CAP: usize = 500;
 
 /// Moves a card's new events out for the journal and trims its history.
 pub(crate) fn take_new_events(card: &mut Card, before: usize) -> Vec<Event> {
-    let new: Vec<Event> = card.events[before.min(card.events.len())..].to_vec();
+    let mut new = Vec::new();
+    copy_new_events(card, before, &mut new);
+    new
+}
+
+/// Appends a card's events since `before` to `out` and trims its history.
+pub(crate) fn copy_new_events(card: &mut Card, before: usize, out: &mut Vec<Event>) {
+    out.extend_from_slice(&card.events[before.min(card.events.len())..]);
     if card.events.len() > CARD_EVENT_CAP {
         let excess = card.events.len() - CARD_EVENT_CAP;
         card.events.drain(..excess);
     }
-    new
 }
 
 /// Filters for card listings.

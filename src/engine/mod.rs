@@ -16,7 +16,7 @@ use crate::domain::usage::{self, Quota};
 use crate::domain::{Card, CardState, Event, EventKind, Plan, Reason};
 use crate::fixture::Fixture;
 use crate::store::Store;
-use crate::world::take_new_events;
+use crate::world::{copy_new_events, take_new_events};
 
 pub use traces::{Trace, TraceSet};
 
@@ -61,6 +61,12 @@ impl Engine {
             self.advance_pooled(store, &pooled, from, to, &mut out);
         }
         // Cards are independent outside pools: advance them in parallel.
+        let plans: std::collections::HashMap<CompactString, Plan> = store
+            .plans
+            .iter()
+            .map(|p| (p.key().clone(), p.value().clone()))
+            .collect();
+        let plans = &plans;
         let iccids = store.iccids();
         let workers = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -72,7 +78,7 @@ impl Engine {
             let handles: Vec<_> = (0..workers)
                 .map(|w| {
                     scope.spawn(move || {
-                        let mut out = Vec::new();
+                        let mut out = Vec::with_capacity(per_worker * 2);
                         let mut exhausted = Vec::new();
                         for iccid in iccids.chunks(per_worker).nth(w).unwrap_or(&[]) {
                             {
@@ -83,14 +89,13 @@ impl Engine {
                                 if card.synced >= to {
                                     continue;
                                 }
-                                let Some(plan) = store.plans.get(&card.plan).map(|p| p.clone())
-                                else {
+                                let Some(plan) = plans.get(card.plan.as_str()) else {
                                     continue;
                                 };
                                 let before = card.events.len();
                                 let start = card.synced.max(from);
-                                self.advance_card(store, card, &plan, start, to, &mut exhausted);
-                                out.extend(take_new_events(card, before));
+                                self.advance_card(store, card, plan, start, to, &mut exhausted);
+                                copy_new_events(card, before, &mut out);
                             }
                         }
                         (out, exhausted)
@@ -102,6 +107,7 @@ impl Engine {
                 .map(|h| h.join().expect("engine worker"))
                 .collect()
         });
+        out.reserve(results.iter().map(|r| r.0.len()).sum());
         for (events, exhausted) in results {
             out.extend(events);
             exhausted_pools.extend(exhausted);
