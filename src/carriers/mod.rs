@@ -2,11 +2,16 @@
 //! domain operations and back; none changes card state except through the
 //! world's operations. This file mounts them all on one router.
 
+pub mod cmcc;
+
 use axum::Router;
 
 use crate::server::AppContext;
 
 /// Every dialect's routes.
 pub fn router(ctx: &AppContext) -> Router {
-    Router::new().merge(crate::sms::handset::router(ctx))
+    Router::new()
+        .merge(crate::sms::handset::router(ctx))
+        .merge(cmcc::router(ctx))
+        .merge(crate::web::router(ctx))
 }

@@ -1,0 +1,403 @@
+//! Status changes and service switches: `change/sim-status` (operType 0–6,
+//! synchronous) and its batch variant (operType 1–11, with a jobId and
+//! `query/sim-batch-result`), the communication-function batch and status,
+//! call/SMS/APN switches and the network speed limit. Every change goes
+//! through a world operation; the same-card repeat rule is applied here.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use compact_str::CompactString;
+use dashmap::DashMap;
+use jiff::Timestamp;
+use serde_json::{json, Value};
+
+use super::auth::Conf;
+use super::codes::{self, Code};
+use super::params::{IdKind, BATCH_MAX};
+use super::{Call, Cmcc, Fail, Reply};
+use crate::domain::card::Card;
+use crate::domain::lifecycle::{self, push_event};
+use crate::domain::{CardState, DomainError, EventKind};
+use crate::world::OpError;
+
+/// Results of batch jobs, kept for `query/sim-batch-result`.
+#[derive(Default)]
+pub struct Jobs {
+    seq: AtomicU64,
+    map: DashMap<String, Job>,
+}
+
+/// One batch job: owner, jobStatus and per-number results.
+struct Job {
+    account: CompactString,
+    status: &'static str,
+    results: Vec<Value>,
+}
+
+impl Jobs {
+    /// Records a finished job and returns its id.
+    pub fn record(&self, now: Timestamp, account: &str, results: Vec<Value>) -> String {
+        let n = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = format!("{}{:06}", crate::clock::fmt_local(now, "%Y%m%d%H%M%S"), n);
+        let failed = results
+            .iter()
+            .filter(|r| r["status"] != Code::Ok.status())
+            .count();
+        let status = match failed {
+            0 => "2",
+            n if n == results.len() => "4",
+            _ => "3",
+        };
+        self.map.insert(
+            id.clone(),
+            Job {
+                account: account.into(),
+                status,
+                results,
+            },
+        );
+        id
+    }
+}
+
+/// Last change per (card, call family), for the repeat rule.
+#[derive(Default)]
+pub struct RepeatRule {
+    last: DashMap<(CompactString, &'static str), Timestamp>,
+}
+
+impl RepeatRule {
+    /// Refuses a change of the same card within the configured window.
+    fn check(&self, cm: &Cmcc, iccid: &str, family: &'static str) -> Result<(), Fail> {
+        let minutes = Conf::of(cm).repeat_rule_minutes;
+        if minutes == 0 {
+            return Ok(());
+        }
+        let now = cm.world.now();
+        if let Some(t) = self.last.get(&(CompactString::from(iccid), family)) {
+            if now.as_second() - t.as_second() < minutes * 60 {
+                return Err(Fail::with(Code::Other, codes::REPEAT_MESSAGE));
+            }
+        }
+        Ok(())
+    }
+
+    fn record(&self, cm: &Cmcc, iccid: &str, family: &'static str) {
+        self.last
+            .insert((CompactString::from(iccid), family), cm.world.now());
+    }
+}
+
+/// A lifecycle move requested by an operType.
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    Stop,
+    Resume,
+    /// Activation from the given state.
+    Activate(CardState),
+    /// A pre-activation move `from → to`.
+    Move(CardState, CardState),
+}
+
+/// operType of `/change/sim-status` (single card).
+fn single_action(op: &str) -> Option<Action> {
+    use CardState::*;
+    Some(match op {
+        "0" => Action::Stop,
+        "1" => Action::Resume,
+        "2" => Action::Activate(Inventory),
+        "3" => Action::Move(TestReady, Inventory),
+        "4" => Action::Move(TestReady, ActivationReady),
+        "5" => Action::Activate(TestReady),
+        "6" => Action::Activate(ActivationReady),
+        _ => return None,
+    })
+}
+
+/// operType of `/change/sim-status/batch` (8 and 10 are not supported).
+fn batch_action(op: &str) -> Option<Action> {
+    use CardState::*;
+    Some(match op {
+        "1" => Action::Move(TestReady, Inventory),
+        "2" => Action::Move(TestReady, ActivationReady),
+        "3" => Action::Activate(TestReady),
+        "4" => Action::Move(Inventory, ActivationReady),
+        "5" => Action::Activate(Inventory),
+        "6" => Action::Move(ActivationReady, Inventory),
+        "7" => Action::Activate(ActivationReady),
+        "9" => Action::Stop,
+        "11" => Action::Resume,
+        _ => return None,
+    })
+}
+
+fn require(card: &Card, from: CardState, to: CardState) -> Result<(), DomainError> {
+    if card.state == from {
+        Ok(())
+    } else {
+        Err(DomainError::InvalidTransition {
+            from: card.state.as_str(),
+            to: to.as_str(),
+        })
+    }
+}
+
+fn apply(cm: &Cmcc, iccid: &str, action: Action) -> Result<(), OpError> {
+    let w = &cm.world;
+    match action {
+        Action::Stop => w.manual_stop(iccid),
+        Action::Resume => w.manual_resume(iccid),
+        Action::Activate(from) => w.op(iccid, |c, p, now| {
+            require(c, from, CardState::Active)?;
+            lifecycle::activate(c, p, now)
+        }),
+        Action::Move(from, to) => w.op(iccid, |c, _, now| {
+            require(c, from, to)?;
+            lifecycle::move_pre_active(c, to, now)
+        }),
+    }
+}
+
+/// Runs a change on one owned card under the repeat rule.
+fn change_one(
+    c: &Call,
+    kind: IdKind,
+    value: &str,
+    family: &'static str,
+    f: impl FnOnce(&str) -> Result<(), OpError>,
+) -> Result<(), Fail> {
+    let iccid = c.cm.owned_card(c.account, kind, value)?;
+    c.cm.repeat.check(c.cm, &iccid, family)?;
+    f(&iccid)?;
+    c.cm.repeat.record(c.cm, &iccid, family);
+    Ok(())
+}
+
+/// Runs a change on every number of a batch and records the job.
+fn batch_job(c: &Call, family: &'static str, f: impl Fn(&str) -> Result<(), OpError>) -> Reply {
+    let (kind, items) = c.p.batch_ids(BATCH_MAX)?;
+    let results: Vec<Value> = items
+        .iter()
+        .map(|value| {
+            let code = match change_one(c, kind, value, family, &f) {
+                Ok(()) => Code::Ok,
+                Err(e) => e.code,
+            };
+            json!({kind.name(): value, "status": code.status(), "message": code.message()})
+        })
+        .collect();
+    let id = c.cm.jobs.record(c.world().now(), c.account, results);
+    Ok(vec![json!({"jobId": id})])
+}
+
+/// `/change/sim-status` (CMIOT_API23S03): synchronous, echoes the identifier.
+pub fn sim_status(c: &Call) -> Reply {
+    let (kind, value) = c.p.single_id()?;
+    let action =
+        single_action(c.p.need("operType")?).ok_or_else(|| Fail::bad("operType 取值错误"))?;
+    change_one(c, kind, value, "status", |iccid| apply(c.cm, iccid, action))?;
+    Ok(vec![Call::echo(kind, value)])
+}
+
+/// `/change/sim-status/batch` (CMIOT_API23S06): returns a jobId.
+pub fn sim_status_batch(c: &Call) -> Reply {
+    let op = c.p.need("operType")?;
+    let action = batch_action(op).ok_or_else(|| Fail::bad("operType 取值错误或暂不支持"))?;
+    if matches!(action, Action::Stop | Action::Resume) {
+        c.p.need("reason")?;
+    }
+    batch_job(c, "status", |iccid| apply(c.cm, iccid, action))
+}
+
+/// `/query/sim-batch-result` (CMIOT_API23M10): jobStatus and per-number results.
+pub fn batch_result(c: &Call) -> Reply {
+    let id = c.p.need("jobId")?;
+    let job =
+        c.cm.jobs
+            .map
+            .get(id)
+            .filter(|j| j.account == c.account)
+            .ok_or_else(|| Fail::bad("jobId 不存在"))?;
+    Ok(vec![json!({
+        "jobId": id,
+        "jobStatus": job.status,
+        "resultList": job.results,
+    })])
+}
+
+/// Sets a boolean service flag with an `edited` event when it changes.
+fn set_flag(
+    cm: &Cmcc,
+    iccid: &str,
+    field: &'static str,
+    on: bool,
+    flag: fn(&mut Card) -> &mut bool,
+) -> Result<(), OpError> {
+    cm.world.op(iccid, |card, _, now| {
+        if card.state == CardState::Cancelled {
+            return Err(DomainError::Cancelled);
+        }
+        let slot = flag(card);
+        if *slot != on {
+            *slot = on;
+            let (from, to) = if on { ("0", "1") } else { ("1", "0") };
+            push_event(
+                card,
+                now,
+                EventKind::Edited {
+                    field: field.into(),
+                    from: from.into(),
+                    to: to.into(),
+                    forced: false,
+                    by: "cmcc".into(),
+                },
+            );
+        }
+        Ok(())
+    })
+}
+
+fn voice(c: &mut Card) -> &mut bool {
+    &mut c.voice_enabled
+}
+
+fn sms(c: &mut Card) -> &mut bool {
+    &mut c.sms_enabled
+}
+
+/// International roaming (serviceType 10), kept in the card's attributes.
+const ROAMING_ATTR: &str = "cmcc.roaming";
+
+fn set_roaming(cm: &Cmcc, iccid: &str, on: bool) -> Result<(), OpError> {
+    cm.world.op(iccid, |card, _, now| {
+        if card.state == CardState::Cancelled {
+            return Err(DomainError::Cancelled);
+        }
+        let to = if on { "1" } else { "0" };
+        let from = card.attrs.insert(ROAMING_ATTR.into(), to.into());
+        if from.as_deref().unwrap_or("0") != to {
+            push_event(
+                card,
+                now,
+                EventKind::Edited {
+                    field: "roaming".into(),
+                    from: from.unwrap_or_else(|| "0".into()),
+                    to: to.into(),
+                    forced: false,
+                    by: "cmcc".into(),
+                },
+            );
+        }
+        Ok(())
+    })
+}
+
+/// Data (APN) on/off through the world's data cut; idempotent.
+fn set_data(cm: &Cmcc, iccid: &str, on: bool) -> Result<(), OpError> {
+    let r = if on {
+        cm.world.restore_data(iccid)
+    } else {
+        cm.world.cut_data(iccid)
+    };
+    match r {
+        Err(OpError::Rule(DomainError::AlreadyCut | DomainError::NotCut)) => Ok(()),
+        other => other,
+    }
+}
+
+/// `/operate/sim-communication-function/batch` (CMIOT_API23M09):
+/// serviceType 01/08/10/11, operType 0 pause / 1 resume; a jobId.
+pub fn communication_batch(c: &Call) -> Reply {
+    let service = c.p.one_of("serviceType", &["01", "08", "10", "11"])?;
+    let on = c.p.one_of("operType", &["0", "1"])? == "1";
+    if service == "11" {
+        c.p.need("apnName")?;
+    }
+    batch_job(c, "function", |iccid| match service {
+        "01" => set_flag(c.cm, iccid, "voice_enabled", on, voice),
+        "08" => set_flag(c.cm, iccid, "sms_enabled", on, sms),
+        "10" => set_roaming(c.cm, iccid, on),
+        _ => set_data(c.cm, iccid, on),
+    })
+}
+
+/// `/query/sim-communication-function-status` (CMIOT_API23M08).
+pub fn communication_status(c: &Call) -> Reply {
+    let (_, _, iccid) = c.card()?;
+    let v = c.world().read_card(&iccid, |card| {
+        let st = |b: bool| if b { "1" } else { "0" };
+        let roaming = card.attrs.get(ROAMING_ATTR).map(String::as_str) == Some("1");
+        let data = !card.reasons.contains(crate::domain::Reason::DataCut);
+        json!({"serviceTypeList": [
+            {"serviceType": "01", "serviceStatus": st(card.voice_enabled), "apnName": ""},
+            {"serviceType": "08", "serviceStatus": st(card.sms_enabled), "apnName": ""},
+            {"serviceType": "10", "serviceStatus": st(roaming), "apnName": ""},
+            {"serviceType": "11", "serviceStatus": st(data), "apnName": card.session.apn},
+        ]})
+    });
+    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+}
+
+/// A single-card switch: operType 0 = on, 1 = off (echoes the identifier).
+fn switch(
+    c: &Call,
+    family: &'static str,
+    f: fn(&Cmcc, &str, bool) -> Result<(), OpError>,
+) -> Reply {
+    let (kind, value) = c.p.single_id()?;
+    let on = c.p.one_of("operType", &["0", "1"])? == "0";
+    change_one(c, kind, value, family, |iccid| f(c.cm, iccid, on))?;
+    Ok(vec![Call::echo(kind, value)])
+}
+
+/// `/operate/sim-call-function` (CMIOT_API23M05).
+pub fn call_function(c: &Call) -> Reply {
+    switch(c, "call", |cm, iccid, on| {
+        set_flag(cm, iccid, "voice_enabled", on, voice)
+    })
+}
+
+/// `/operate/sim-sms-function` (CMIOT_API23M06).
+pub fn sms_function(c: &Call) -> Reply {
+    switch(c, "sms", |cm, iccid, on| {
+        set_flag(cm, iccid, "sms_enabled", on, sms)
+    })
+}
+
+/// `/operate/sim-apn-function` (CMIOT_API23M07): needs apnName.
+pub fn apn_function(c: &Call) -> Reply {
+    c.p.need("apnName")?;
+    switch(c, "apn", set_data)
+}
+
+/// `/operate/network-speed` (CMIOT_API23M04): serviceUsageState 1 restores,
+/// 91–94 limit to 2 Mbps / 1 Mbps / 512 kbps / 128 kbps.
+pub fn network_speed(c: &Call) -> Reply {
+    let (kind, value) = c.p.single_id()?;
+    c.p.need("apnName")?;
+    let state =
+        c.p.one_of("serviceUsageState", &["1", "91", "92", "93", "94"])?;
+    let limit = state.parse::<u16>().ok().filter(|v| *v != 1);
+    change_one(c, kind, value, "speed", |iccid| {
+        c.cm.world.op(iccid, |card, _, now| {
+            if card.state == CardState::Cancelled {
+                return Err(DomainError::Cancelled);
+            }
+            let from = card.speed_limit;
+            card.speed_limit = limit;
+            push_event(
+                card,
+                now,
+                EventKind::Edited {
+                    field: "speed_limit".into(),
+                    from: from.map(|v| v.to_string()).unwrap_or_default(),
+                    to: limit.map(|v| v.to_string()).unwrap_or_default(),
+                    forced: false,
+                    by: "cmcc".into(),
+                },
+            );
+            Ok(())
+        })
+    })?;
+    Ok(vec![Call::echo(kind, value)])
+}

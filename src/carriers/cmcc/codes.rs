@@ -1,0 +1,222 @@
+//! China Mobile's code tables: the `status`/`message` pairs of the envelope,
+//! the cardStatus (OneLink-CT) and PB status renderings of the neutral
+//! lifecycle, the stop-reason codes, the RAT codes, and the mapping of
+//! domain refusals to OneLink error codes (see `docs/cmcc.md`).
+
+use crate::domain::card::{Card, CardState, Reason};
+use crate::domain::DomainError;
+use crate::world::OpError;
+
+/// Every status this dialect answers with, and its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    Ok,
+    BadParam,
+    AllInvalid,
+    AuthFailed,
+    NotOwned,
+    NotFound,
+    TokenInvalid,
+    BadPassword,
+    GroupNotOwned,
+    IllegalState,
+    StopReasonNotSelf,
+    PlanExpired,
+    QuotaReached,
+    Other,
+}
+
+/// `(code, status, message)`: the single table of OneLink codes.
+const TABLE: [(Code, &str, &str); 14] = [
+    (Code::Ok, "0", "正确"),
+    (Code::BadParam, "11000", "请求参数错误"),
+    (
+        Code::AllInvalid,
+        "11007",
+        "查询号码全部非法，请确认号码正确性",
+    ),
+    (
+        Code::AuthFailed,
+        "12004",
+        "transId 或 appid 或 token 鉴权失败",
+    ),
+    (Code::NotOwned, "12009", "卡号鉴权失败，不属于此用户"),
+    (Code::NotFound, "12010", "卡号鉴权失败，不存在本系统"),
+    (
+        Code::TokenInvalid,
+        "12021",
+        "TOKEN不存在或已过期，请重新获取",
+    ),
+    (Code::BadPassword, "12022", "PASSWORD 鉴权不通过"),
+    (Code::GroupNotOwned, "12034", "群组 ID 不属于本企业"),
+    (
+        Code::IllegalState,
+        "12089",
+        "该卡片不是待激活、已激活、已停机，无法进行操作",
+    ),
+    (
+        Code::StopReasonNotSelf,
+        "12098",
+        "当前停机原因不符合自主发起复机操作要求",
+    ),
+    (Code::PlanExpired, "12099", "卡片主套餐超出有效期，无法复机"),
+    (Code::QuotaReached, "12100", "卡片所属套餐的用量已达量"),
+    (Code::Other, "19010", "其他错误"),
+];
+
+impl Code {
+    fn row(self) -> &'static (Code, &'static str, &'static str) {
+        TABLE
+            .iter()
+            .find(|r| r.0 == self)
+            .expect("every code is in the table")
+    }
+
+    /// The `status` string.
+    pub fn status(self) -> &'static str {
+        self.row().1
+    }
+
+    /// The default `message` text.
+    pub fn message(self) -> &'static str {
+        self.row().2
+    }
+}
+
+/// Message used with `Code::Other` when the same card is changed again
+/// inside the repeat-rule window.
+pub const REPEAT_MESSAGE: &str = "同一号码在规定时间内不能重复办理此类业务";
+
+/// A domain refusal in OneLink's words. Manual stop/resume refusals follow
+/// card-rules.md: expired → 12099, over quota → 12100, arrears or a stop
+/// that was not self-requested → 12098, any other illegal state → 12089.
+pub fn domain_code(e: &DomainError) -> Code {
+    match e {
+        DomainError::Expired => Code::PlanExpired,
+        DomainError::OverQuota => Code::QuotaReached,
+        DomainError::Arrears | DomainError::NotSelfStopped => Code::StopReasonNotSelf,
+        DomainError::Cancelled
+        | DomainError::AlreadyStopped
+        | DomainError::NotSuspended
+        | DomainError::NotActive
+        | DomainError::AlreadyCut
+        | DomainError::NotCut
+        | DomainError::InvalidTransition { .. } => Code::IllegalState,
+        DomainError::InvalidAmount | DomainError::Invalid(_) => Code::BadParam,
+    }
+}
+
+/// A world operation's failure in OneLink's words.
+pub fn op_code(e: &OpError) -> Code {
+    match e {
+        OpError::NotFound => Code::NotFound,
+        OpError::NoPlan(_) => Code::Other,
+        OpError::Rule(d) => domain_code(d),
+    }
+}
+
+/// OneLink-CT cardStatus (1/2/4/6/7/8/9). A card whose only stop reason is
+/// a data cut (APN function switched off) is still 已激活 on OneLink.
+pub fn card_status(card: &Card) -> &'static str {
+    match card.state {
+        CardState::ActivationReady => "1",
+        CardState::Active => "2",
+        CardState::Suspended if only_data_cut(card) => "2",
+        CardState::Suspended => "4",
+        CardState::TestReady => "6",
+        CardState::Inventory => "7",
+        CardState::PreCancel => "8",
+        CardState::Cancelled => "9",
+    }
+}
+
+/// cardStatus of a bare state (change history entries).
+pub fn state_status(state: CardState) -> &'static str {
+    match state {
+        CardState::ActivationReady => "1",
+        CardState::Active => "2",
+        CardState::Suspended => "4",
+        CardState::TestReady => "6",
+        CardState::Inventory => "7",
+        CardState::PreCancel => "8",
+        CardState::Cancelled => "9",
+    }
+}
+
+fn only_data_cut(card: &Card) -> bool {
+    card.reasons.iter().all(|r| r == Reason::DataCut)
+}
+
+/// OneLink-PB status (v2 `STATUS`, `lifecycle`): 00 正常, 01 单向停机
+/// (arrears only), 02 停机, 03 预销号, 04 销号, 07 待激活.
+pub fn pb_status(card: &Card) -> &'static str {
+    match card.state {
+        CardState::Active => "00",
+        CardState::Suspended if only_data_cut(card) => "00",
+        CardState::Suspended if card.reasons.iter().all(|r| r == Reason::Arrears) => "01",
+        CardState::Suspended => "02",
+        CardState::PreCancel => "03",
+        CardState::Cancelled => "04",
+        CardState::Inventory | CardState::TestReady | CardState::ActivationReady => "07",
+    }
+}
+
+/// Stop-reason codes of `/query/sim-stop-reason` (codes not published;
+/// this table is the simulator's own, see docs/cmcc.md).
+pub fn stop_reason(r: Reason) -> &'static str {
+    match r {
+        Reason::Manual => "01",
+        Reason::Arrears => "02",
+        Reason::OverQuota => "03",
+        Reason::Expired => "04",
+        Reason::DataCut => "05",
+    }
+}
+
+/// sim-session `rat`: 1 3G, 2 2G, 6 4G, 8 NB-IoT (5G reported as 4G).
+pub fn rat_code(rat: &str) -> &'static str {
+    match rat {
+        "3G" => "1",
+        "2G" => "2",
+        "NB-IoT" | "NB" => "8",
+        _ => "6",
+    }
+}
+
+/// Administrative division code of the simulated serving city.
+pub fn city_code(city: &str) -> &'static str {
+    const CITIES: [(&str, &str); 6] = [
+        ("北京", "110100"),
+        ("上海", "310100"),
+        ("深圳", "440300"),
+        ("南京", "320100"),
+        ("成都", "510100"),
+        ("珠海", "440400"),
+    ];
+    CITIES
+        .iter()
+        .find(|(name, _)| city.starts_with(name))
+        .map(|(_, code)| *code)
+        .unwrap_or("000000")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_row() {
+        for (code, status, _) in TABLE {
+            assert_eq!(code.status(), status);
+        }
+        assert_eq!(Code::TokenInvalid.status(), "12021");
+    }
+
+    #[test]
+    fn refusals_map_as_the_rules_say() {
+        assert_eq!(domain_code(&DomainError::Expired).status(), "12099");
+        assert_eq!(domain_code(&DomainError::OverQuota).status(), "12100");
+        assert_eq!(domain_code(&DomainError::NotSelfStopped).status(), "12098");
+        assert_eq!(domain_code(&DomainError::Cancelled).status(), "12089");
+    }
+}

@@ -1,0 +1,108 @@
+//! Flow pools as OneLink groups: the member's group, group usage and
+//! margin, and adding/removing members (`manage/group-managment`, sic).
+//! Groups are the world's flow pools; a group of another enterprise → 12034.
+
+use serde_json::json;
+
+use super::codes::Code;
+use super::{Call, Fail, Reply};
+use crate::clock::cycle_of;
+use crate::domain::lifecycle::push_event;
+use crate::domain::money::kb_2dp;
+use crate::domain::{CardState, Carrier, DomainError, EventKind, Pool};
+
+/// The pool named by `groupId`, owned by the caller.
+pub fn owned_pool(c: &Call) -> Result<Pool, Fail> {
+    let id = c.p.need("groupId")?;
+    c.world()
+        .pool(id)
+        .filter(|p| p.carrier == Carrier::Cmcc && p.account == c.account)
+        .ok_or(Fail::new(Code::GroupNotOwned))
+}
+
+/// Used bytes of a pool this cycle.
+fn pool_used(c: &Call, pool: &Pool) -> u64 {
+    pool.used_in(cycle_of(c.world().now()))
+}
+
+/// `/query/group-by-member` (CMIOT_API23E02).
+pub fn group_by_member(c: &Call) -> Reply {
+    let (_, _, iccid) = c.card()?;
+    let w = c.world();
+    let (pool, plan) = w
+        .read_card(&iccid, |card| (card.pool.clone(), card.plan.clone()))
+        .ok_or(Fail::new(Code::NotFound))?;
+    let offer = w
+        .plan(&plan)
+        .map(|p| p.offer_id.to_string())
+        .unwrap_or_default();
+    let list: Vec<_> = pool
+        .and_then(|id| w.pool(&id))
+        .map(|p| json!({"groupId": p.id, "offeringId": offer, "offeringName": p.name}))
+        .into_iter()
+        .collect();
+    Ok(vec![json!({"groupList": list})])
+}
+
+/// `/query/group-data-usage` (CMIOT_API23U00): month-to-date pool use, KB.
+pub fn group_data_usage(c: &Call) -> Reply {
+    let pool = owned_pool(c)?;
+    let used = pool_used(c, &pool);
+    Ok(vec![
+        json!({"groupId": pool.id, "dataAmount": kb_2dp(used)}),
+    ])
+}
+
+/// `/query/group-data-margin` (CMIOT_API23U04): pool total/use/remain, KB.
+pub fn group_data_margin(c: &Call) -> Reply {
+    let pool = owned_pool(c)?;
+    let used = pool_used(c, &pool).min(pool.data_bytes);
+    Ok(vec![json!({"groupId": pool.id, "accmMarginList": [{
+        "offeringId": pool.id, "offeringName": pool.name,
+        "totalAmount": kb_2dp(pool.data_bytes), "useAmount": kb_2dp(used),
+        "remainAmount": kb_2dp(pool.data_bytes - used),
+    }]})])
+}
+
+/// `/manage/group-managment`: operType 0 add / 1 remove, effectType 0 next
+/// day / 1 next month (validated; the change is applied at once).
+pub fn group_management(c: &Call) -> Reply {
+    let (_, _, iccid) = c.card()?;
+    let pool = owned_pool(c)?;
+    let add = c.p.one_of("operType", &["0", "1"])? == "0";
+    c.p.one_of("effectType", &["0", "1"])?;
+    let outcome = c.world().with_card(&iccid, |card, _, now| {
+        if card.state == CardState::Cancelled {
+            return Err(Fail::from(crate::world::OpError::Rule(
+                DomainError::Cancelled,
+            )));
+        }
+        let from = card.pool.clone();
+        if add {
+            if from.is_some() {
+                return Err(Fail::with(Code::IllegalState, "号码已属于群组"));
+            }
+            card.pool = Some(pool.id.clone());
+        } else {
+            if from.as_deref() != Some(pool.id.as_str()) {
+                return Err(Fail::bad("号码不属于该群组"));
+            }
+            card.pool = None;
+        }
+        let to = card.pool.clone();
+        push_event(
+            card,
+            now,
+            EventKind::Edited {
+                field: "pool".into(),
+                from: from.map(|p| p.to_string()).unwrap_or_default(),
+                to: to.map(|p| p.to_string()).unwrap_or_default(),
+                forced: false,
+                by: "cmcc".into(),
+            },
+        );
+        Ok(())
+    })?;
+    outcome?;
+    Ok(vec![])
+}
