@@ -13,5 +13,4 @@ pub fn router(ctx: &AppContext) -> Router {
     Router::new()
         .merge(crate::sms::handset::router(ctx))
         .merge(cmcc::router(ctx))
-        .merge(crate::web::router(ctx))
 }
