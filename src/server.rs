@@ -51,6 +51,8 @@ pub struct AppContext {
     pub webhooks: crate::engine::webhooks::Webhooks,
     pub settings: Arc<Settings>,
     pub ready: Arc<AtomicBool>,
+    /// Faults, request journal, metrics and snapshots of the control plane.
+    pub plane: Arc<control::Plane>,
 }
 
 /// The whole HTTP application.
@@ -58,6 +60,7 @@ pub fn app(ctx: &AppContext) -> Router {
     let control = control::router(ControlState {
         world: ctx.world.clone(),
         ready: ctx.ready.clone(),
+        plane: ctx.plane.clone(),
     });
     Router::new()
         .merge(control)
@@ -66,6 +69,14 @@ pub fn app(ctx: &AppContext) -> Router {
             ctx.webhooks.clone(),
         ))
         .merge(crate::carriers::router(ctx))
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.plane.clone(),
+            control::requests::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(ctx.settings.admin_token.clone()),
+            control::auth::layer,
+        ))
 }
 
 /// A running server: its address and a way to stop it.
@@ -99,8 +110,10 @@ impl Drop for Running {
 
 /// Binds and starts serving; returns once every listener is bound.
 pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Running> {
+    control::auth::check_settings(&settings).map_err(std::io::Error::other)?;
     let webhooks = crate::engine::webhooks::Webhooks::start(&world);
     let ctx = AppContext {
+        plane: control::Plane::new(world.clone(), Some(webhooks.clone())),
         world,
         webhooks,
         settings: Arc::new(settings),

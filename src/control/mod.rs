@@ -1,9 +1,21 @@
 //! The `/_sim` admin plane (JSON): health and readiness, reset, the clock,
-//! accounts, plans, pools and cards, card actions, events and traces. Every
-//! client-caused error is a 4xx `{"error": "..."}` naming the problem and
-//! changing nothing. Documented in `docs/admin-api.md`.
+//! accounts, plans, pools and cards (list, create, patch, delete, bulk),
+//! card actions, events, traces, faults, the request journal, snapshots,
+//! metrics and the OpenAPI document. Every client-caused error is a 4xx
+//! `{"error": "..."}` naming the problem and changing nothing. Documented
+//! in `docs/admin-api.md`; the route table is in [`openapi`].
 
+pub mod auth;
+pub mod edits;
+pub mod faults;
+pub mod metrics;
+pub mod openapi;
+pub mod ops;
+pub mod requests;
+pub mod snapshot;
 pub mod views;
+
+pub use faults::carrier_of_path;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +25,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -29,6 +40,38 @@ pub struct ControlState {
     pub world: Arc<World>,
     /// Set once every listener is bound.
     pub ready: Arc<AtomicBool>,
+    pub plane: Arc<Plane>,
+}
+
+/// The control plane's own state: faults, request journal, metrics and
+/// named snapshots, shared by the admin handlers, the carrier middleware
+/// and the embedding API.
+pub struct Plane {
+    pub world: Arc<World>,
+    pub faults: faults::Faults,
+    pub requests: requests::RequestLog,
+    pub metrics: metrics::Metrics,
+    pub snapshots:
+        parking_lot::Mutex<std::collections::BTreeMap<String, Arc<snapshot::WorldSnapshot>>>,
+    pub webhooks: Option<crate::engine::webhooks::Webhooks>,
+}
+
+impl Plane {
+    /// A plane for a world; the fault RNG is seeded from the fixture seed.
+    pub fn new(
+        world: Arc<World>,
+        webhooks: Option<crate::engine::webhooks::Webhooks>,
+    ) -> Arc<Plane> {
+        let seed = world.fixture().seed;
+        Arc::new(Plane {
+            world,
+            faults: faults::Faults::new(seed),
+            requests: requests::RequestLog::default(),
+            metrics: metrics::Metrics::new(),
+            snapshots: Default::default(),
+            webhooks,
+        })
+    }
 }
 
 /// A 4xx/5xx JSON error.
@@ -75,23 +118,9 @@ pub fn json_body(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiErro
     }
 }
 
+/// The admin router (see [`openapi::OPS`]).
 pub fn router(state: ControlState) -> Router {
-    Router::new()
-        .route("/_sim/health", get(health))
-        .route("/_sim/ready", get(ready))
-        .route("/_sim/reset", post(reset))
-        .route("/_sim/clock", get(clock_get).post(clock_post))
-        .route("/_sim/accounts", get(accounts))
-        .route("/_sim/accounts/{id}", get(account_one))
-        .route("/_sim/plans", get(plans))
-        .route("/_sim/pools", get(pools))
-        .route("/_sim/cards", get(cards))
-        .route("/_sim/cards/{id}", get(card_one))
-        .route("/_sim/cards/{id}/actions", post(card_action))
-        .route("/_sim/events", get(events))
-        .route("/_sim/traces", get(traces_list).post(traces_add))
-        .route("/_sim/traces/{id}", axum::routing::delete(traces_remove))
-        .with_state(state)
+    openapi::router(state)
 }
 
 async fn health() -> Json<Value> {
@@ -108,16 +137,6 @@ async fn ready(State(s): State<ControlState>) -> Response {
         )
             .into_response()
     }
-}
-
-async fn reset(State(s): State<ControlState>) -> ApiResult {
-    let world = s.world.clone();
-    tokio::task::spawn_blocking(move || world.reset())
-        .await
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(Json(
-        json!({"status": "reset", "now": rfc3339(s.world.now()), "cards": s.world.store.card_count()}),
-    ))
 }
 
 fn clock_view(w: &World) -> Value {
@@ -282,6 +301,76 @@ async fn card_one(State(s): State<ControlState>, Path(id): Path<String>) -> ApiR
     Ok(Json(views::card_detail(&card)))
 }
 
+const ACTIONS: &str = "stop, resume, activate, top_up, renew, cut_data, restore_data, use_data";
+
+/// Checks an action body without running it.
+pub fn check_action(m: &serde_json::Map<String, Value>) -> Result<(), ApiError> {
+    let action = m
+        .get("action")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(format!("missing 'action' ({ACTIONS})")))?;
+    match action {
+        "stop" | "resume" | "activate" | "cut_data" | "restore_data" => Ok(()),
+        "top_up" => {
+            let fen = m
+                .get("amount_fen")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad("top_up needs an integer 'amount_fen'"))?;
+            if fen <= 0 {
+                return Err(bad("amount_fen must be positive"));
+            }
+            Ok(())
+        }
+        "renew" => {
+            let months = m.get("months").and_then(Value::as_u64).unwrap_or(0);
+            if months == 0 || months > 120 {
+                return Err(bad("renew needs 'months' between 1 and 120"));
+            }
+            Ok(())
+        }
+        "use_data" => action_bytes(m).map(|_| ()),
+        other => Err(bad(format!("unknown action '{other}' ({ACTIONS})"))),
+    }
+}
+
+fn action_bytes(m: &serde_json::Map<String, Value>) -> Result<u64, ApiError> {
+    match m.get("bytes") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => crate::domain::money::parse_bytes(s),
+        _ => None,
+    }
+    .ok_or_else(|| bad("use_data needs 'bytes' (an integer or \"500MB\")"))
+}
+
+/// Runs a checked action on a card.
+pub fn run_action(
+    world: &World,
+    iccid: &str,
+    m: &serde_json::Map<String, Value>,
+) -> Result<(), ApiError> {
+    check_action(m)?;
+    let w = world;
+    match m.get("action").and_then(Value::as_str).unwrap_or("") {
+        "stop" => w.manual_stop(iccid)?,
+        "resume" => w.manual_resume(iccid)?,
+        "activate" => w.activate(iccid)?,
+        "cut_data" => w.cut_data(iccid)?,
+        "restore_data" => w.restore_data(iccid)?,
+        "top_up" => w.top_up(
+            iccid,
+            m.get("amount_fen").and_then(Value::as_i64).unwrap_or(0),
+        )?,
+        "renew" => w.renew(
+            iccid,
+            m.get("months").and_then(Value::as_u64).unwrap_or(1) as u32,
+        )?,
+        _ => {
+            w.use_data(iccid, action_bytes(m)?)?;
+        }
+    }
+    Ok(())
+}
+
 /// `{"action": "stop"|"resume"|"activate"|"top_up"|"renew"|"cut_data"|"restore_data"|"use_data", ...}`
 async fn card_action(
     State(s): State<ControlState>,
@@ -290,43 +379,11 @@ async fn card_action(
 ) -> ApiResult {
     let m = json_body(&body)?;
     let iccid = find(&s.world, &id)?;
-    let action = m
-        .get("action")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("missing 'action'"))?;
-    let w = &s.world;
-    match action {
-        "stop" => w.manual_stop(&iccid)?,
-        "resume" => w.manual_resume(&iccid)?,
-        "activate" => w.activate(&iccid)?,
-        "cut_data" => w.cut_data(&iccid)?,
-        "restore_data" => w.restore_data(&iccid)?,
-        "top_up" => {
-            let fen = m.get("amount_fen").and_then(Value::as_i64).ok_or_else(|| bad("top_up needs an integer 'amount_fen'"))?;
-            if fen <= 0 {
-                return Err(bad("amount_fen must be positive"));
-            }
-            w.top_up(&iccid, fen)?
-        }
-        "renew" => {
-            let months = m.get("months").and_then(Value::as_u64).unwrap_or(0);
-            if months == 0 || months > 120 {
-                return Err(bad("renew needs 'months' between 1 and 120"));
-            }
-            w.renew(&iccid, months as u32)?
-        }
-        "use_data" => {
-            let bytes = match m.get("bytes") {
-                Some(Value::Number(n)) => n.as_u64(),
-                Some(Value::String(s)) => crate::domain::money::parse_bytes(s),
-                _ => None,
-            }
-            .ok_or_else(|| bad("use_data needs 'bytes' (an integer or \"500MB\")"))?;
-            w.use_data(&iccid, bytes)?;
-        }
-        other => return Err(bad(format!("unknown action '{other}' (stop, resume, activate, top_up, renew, cut_data, restore_data, use_data)"))),
-    }
-    let card = w.card(&iccid).ok_or_else(|| not_found("card vanished"))?;
+    run_action(&s.world, &iccid, &m)?;
+    let card = s
+        .world
+        .card(&iccid)
+        .ok_or_else(|| not_found("card vanished"))?;
     Ok(Json(views::card_detail(&card)))
 }
 

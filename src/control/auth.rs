@@ -1,0 +1,86 @@
+//! The admin token. The admin plane (`/_sim/...`) listens with the carrier
+//! APIs; on loopback it is open. When the listener is bound to any other
+//! address a token is required (`--admin-token` / `CARRIER_SIM_ADMIN_TOKEN`
+//! / `Settings::admin_token`), the server refuses to start without one, and
+//! every admin request must carry `Authorization: Bearer <token>`. A token
+//! set on loopback is enforced too. `/_sim/health`, `/_sim/openapi.json`
+//! and the Swagger UI under `/_sim/docs` stay open.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::server::Settings;
+
+/// Why the settings cannot start a server.
+pub fn check_settings(s: &Settings) -> Result<(), String> {
+    let token = s.admin_token.as_deref().unwrap_or("");
+    if !s.bind.ip().is_loopback() && token.is_empty() {
+        return Err(format!(
+            "the admin plane on {} (not loopback) needs a token: pass --admin-token or set CARRIER_SIM_ADMIN_TOKEN",
+            s.bind
+        ));
+    }
+    Ok(())
+}
+
+/// Paths of the admin plane that need no token.
+fn open_path(path: &str) -> bool {
+    path == "/_sim/health" || path == "/_sim/openapi.json" || path.starts_with("/_sim/docs")
+}
+
+/// Constant-time comparison of two byte strings.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Middleware: admin paths need the bearer token when one is configured.
+pub async fn layer(State(token): State<Arc<Option<String>>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let Some(token) = token.as_deref().filter(|t| !t.is_empty()) else {
+        return next.run(req).await;
+    };
+    if !path.starts_with("/_sim/") || open_path(path) {
+        return next.run(req).await;
+    }
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(g) if same(g.as_bytes(), token.as_bytes()) => next.run(req).await,
+        Some(_) => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            Json(serde_json::json!({"error": "wrong admin token"})),
+        )
+            .into_response(),
+        None => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            Json(serde_json::json!({"error": "the admin plane needs 'Authorization: Bearer <token>'"})),
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_loopback_needs_a_token() {
+        let mut s = Settings::default();
+        assert!(check_settings(&s).is_ok());
+        s.bind = "0.0.0.0:0".parse().unwrap();
+        assert!(check_settings(&s).unwrap_err().contains("token"));
+        s.admin_token = Some("t".into());
+        assert!(check_settings(&s).is_ok());
+    }
+}

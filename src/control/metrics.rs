@@ -1,0 +1,193 @@
+//! Prometheus metrics at `/_sim/metrics` (text exposition format, via the
+//! `prometheus-client` crate): carrier-API requests per carrier, endpoint
+//! and status; their latency histogram; cards per carrier and state; events
+//! journaled; webhook deliveries.
+
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::domain::Carrier;
+use crate::world::World;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    carrier: String,
+    endpoint: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CarrierLabels {
+    carrier: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    carrier: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    ok: String,
+}
+
+/// The registry and its metric families.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<CarrierLabels, Histogram>,
+    cards: Family<StateLabels, Gauge>,
+    events: Gauge,
+    deliveries: Family<DeliveryLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Endpoint label: the path with digit runs of 6+ replaced by `{n}`, so
+/// card numbers in paths do not explode the label set.
+pub fn endpoint_label(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 6 {
+            out.push_str("{n}");
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for ch in path.chars().take(200) {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("carrier_sim");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<CarrierLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
+        let cards = Family::<StateLabels, Gauge>::default();
+        let events = Gauge::default();
+        let deliveries = Family::<DeliveryLabels, Gauge>::default();
+        registry.register(
+            "requests",
+            "Carrier-API requests by carrier, endpoint and HTTP status (0 = connection reset)",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Carrier-API request latency",
+            latency.clone(),
+        );
+        registry.register("cards", "Cards by carrier and state", cards.clone());
+        registry.register(
+            "events_journaled",
+            "Domain events journaled since the last reset",
+            events.clone(),
+        );
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts by outcome",
+            deliveries.clone(),
+        );
+        Metrics {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+            cards,
+            events,
+            deliveries,
+        }
+    }
+
+    /// Counts one carrier-API exchange.
+    pub fn observe_request(
+        &self,
+        carrier: Option<Carrier>,
+        path: &str,
+        status: u16,
+        took: Duration,
+    ) {
+        let carrier = carrier.map(|c| c.as_str()).unwrap_or("none").to_string();
+        self.requests
+            .get_or_create(&RequestLabels {
+                carrier: carrier.clone(),
+                endpoint: endpoint_label(path),
+                status: status.to_string(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&CarrierLabels { carrier })
+            .observe(took.as_secs_f64());
+    }
+
+    /// The text exposition, with the world's gauges refreshed.
+    pub fn render(
+        &self,
+        world: &World,
+        webhooks: Option<&crate::engine::webhooks::Webhooks>,
+    ) -> String {
+        self.cards.clear();
+        for (carrier, state, n) in world.state_counts() {
+            self.cards
+                .get_or_create(&StateLabels {
+                    carrier: carrier.as_str().into(),
+                    state: state.as_str().into(),
+                })
+                .set(n as i64);
+        }
+        self.events.set(world.journal.last_seq() as i64);
+        if let Some(w) = webhooks {
+            let all = w.deliveries(None);
+            let ok = all.iter().filter(|d| d.ok).count();
+            self.deliveries
+                .get_or_create(&DeliveryLabels { ok: "true".into() })
+                .set(ok as i64);
+            self.deliveries
+                .get_or_create(&DeliveryLabels { ok: "false".into() })
+                .set((all.len() - ok) as i64);
+        }
+        let mut out = String::new();
+        let _ = encode(&mut out, &self.registry.lock());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_labels_hide_numbers() {
+        assert_eq!(
+            endpoint_label("/rws/api/v1/devices/89860000000000000001"),
+            "/rws/api/v1/devices/{n}"
+        );
+        assert_eq!(
+            endpoint_label("/v5/ec/query/sim-status"),
+            "/v5/ec/query/sim-status"
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! The admin plane's route table. One table drives both the axum router and
+//! the OpenAPI 3 document (built with utoipa's builders) served at
+//! `/_sim/openapi.json`, so the document cannot drift from what is served.
+//! Each entry carries its summary, query parameters, an example body and
+//! the statuses it answers with; path parameters carry an example value
+//! from the default fixture (the OpenAPI walk test uses them).
+
+use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::Router;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{
+    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder,
+};
+
+use super::{edits, ops, ControlState};
+
+/// One admin operation.
+pub struct Op {
+    pub method: &'static str,
+    /// axum and OpenAPI share the `{param}` syntax.
+    pub path: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    /// Path parameters with an example value.
+    pub params: &'static [(&'static str, &'static str)],
+    /// Query parameters with a description.
+    pub query: &'static [(&'static str, &'static str)],
+    /// Example request body (JSON).
+    pub body: Option<&'static str>,
+    /// Success status.
+    pub ok: u16,
+    /// Error statuses it may answer with (`{"error": "..."}`).
+    pub errors: &'static [u16],
+    /// Content type of the success answer.
+    pub produces: &'static str,
+    pub handler: fn() -> MethodRouter<ControlState>,
+}
+
+const JSON: &str = "application/json";
+const CARD_FILTERS: &[(&str, &str)] = &[
+    ("carrier", "cmcc, cucc or ctcc"),
+    ("account", "account id"),
+    (
+        "state",
+        "inventory, test_ready, activation_ready, active, suspended, pre_cancel, cancelled",
+    ),
+    ("reason", "over_quota, manual, arrears, expired, data_cut"),
+    ("tag", "a fixture tag, e.g. normal"),
+    ("plan", "plan id"),
+    ("pool", "pool id"),
+    ("q", "substring of ICCID, MSISDN or IMSI"),
+    ("page", "page number from 1"),
+    ("page_size", "1 to 1000 (default 50)"),
+];
+const CARD: &[(&str, &str)] = &[("id", "89860000000000000019")];
+
+macro_rules! op {
+    ($m:literal, $path:literal, $tag:literal, $summary:literal, $ok:literal, [$($e:literal),*], $h:expr) => {
+        Op { method: $m, path: $path, tag: $tag, summary: $summary, params: &[], query: &[], body: None,
+             ok: $ok, errors: &[$($e),*], produces: JSON, handler: $h }
+    };
+}
+
+/// Every admin operation.
+pub static OPS: &[Op] = &[
+    op!("get", "/_sim/health", "status", "Liveness", 200, [], || get(super::health)),
+    op!("get", "/_sim/ready", "status", "Readiness: fixture loaded and every listener bound (503 while starting)", 200, [503], || get(super::ready)),
+    Op { body: Some(r#"{"snapshot": "before-test"}"#), ..op!("post", "/_sim/reset", "status", "Back to the fixture, or to a named snapshot (`{}` or `{\"snapshot\": name}`); clears faults and the request journal", 200, [400, 404], || post(ops::reset)) },
+    op!("get", "/_sim/clock", "clock", "Read the simulated clock", 200, [], || get(super::clock_get)),
+    Op { body: Some(r#"{"advance": "31d"}"#), ..op!("post", "/_sim/clock", "clock", "Advance (`{\"advance\":\"40d\"}`), set (`{\"set\": RFC3339}`, forward only), freeze (`{\"freeze\":true}`) or run at a speed (`{\"speed\":60}`)", 200, [400], || post(super::clock_post)) },
+    op!("get", "/_sim/accounts", "accounts", "List accounts with their credentials", 200, [], || get(super::accounts)),
+    Op { body: Some(r#"{"id": "cmcc-new", "name": "New EC", "carrier": "cmcc", "credentials": {"appid": "100009", "password": "pw"}}"#), ..op!("post", "/_sim/accounts", "accounts", "Create an account (fixture format)", 201, [400, 409], || post(edits::account_create)) },
+    Op { params: &[("id", "cmcc-demo")], ..op!("get", "/_sim/accounts/{id}", "accounts", "One account", 200, [404], || get(super::account_one)) },
+    Op { params: &[("id", "cmcc-demo")], body: Some(r#"{"name": "Renamed"}"#), ..op!("patch", "/_sim/accounts/{id}", "accounts", "Patch an account (name, credentials, balance_fen, customer_no)", 200, [400, 404, 409], || patch(edits::account_patch)) },
+    Op { params: &[("id", "cmcc-demo")], ..op!("delete", "/_sim/accounts/{id}", "accounts", "Delete an account without cards or pools", 200, [404, 409], || delete(edits::account_delete)) },
+    op!("get", "/_sim/credentials", "accounts", "Credentials of every account of the loaded fixture", 200, [], || get(edits::credentials)),
+    op!("get", "/_sim/plans", "plans", "List plans", 200, [], || get(super::plans)),
+    Op { body: Some(r#"{"id": "cmcc-2g", "name": "2GB", "carrier": "cmcc", "data": "2GB", "monthly_fee_fen": 2000}"#), ..op!("post", "/_sim/plans", "plans", "Create a plan (fixture format: data as \"1GB\" or bytes)", 201, [400, 409], || post(edits::plan_create)) },
+    Op { params: &[("id", "cmcc-1g")], ..op!("get", "/_sim/plans/{id}", "plans", "One plan", 200, [404], || get(edits::plan_one)) },
+    Op { params: &[("id", "cmcc-1g")], body: Some(r#"{"monthly_fee_fen": 1200}"#), ..op!("patch", "/_sim/plans/{id}", "plans", "Patch a plan (neutral fields as listed)", 200, [400, 404, 409], || patch(edits::plan_patch)) },
+    Op { params: &[("id", "cmcc-1g")], ..op!("delete", "/_sim/plans/{id}", "plans", "Delete a plan no card uses", 200, [404, 409], || delete(edits::plan_delete)) },
+    op!("get", "/_sim/pools", "pools", "List flow pools with this cycle's use", 200, [], || get(super::pools)),
+    Op { body: Some(r#"{"id": "pool-new", "name": "Pool", "account": "cmcc-demo", "data": "10GB"}"#), ..op!("post", "/_sim/pools", "pools", "Create a flow pool", 201, [400, 409], || post(edits::pool_create)) },
+    Op { params: &[("id", "200000000001")], ..op!("get", "/_sim/pools/{id}", "pools", "One pool", 200, [404], || get(edits::pool_one)) },
+    Op { params: &[("id", "200000000001")], body: Some(r#"{"data_bytes": 21474836480}"#), ..op!("patch", "/_sim/pools/{id}", "pools", "Patch a pool (name, data_bytes, used_bytes, exhausted)", 200, [400, 404, 409], || patch(edits::pool_patch)) },
+    Op { params: &[("id", "200000000001")], ..op!("delete", "/_sim/pools/{id}", "pools", "Delete a pool without members", 200, [404, 409], || delete(edits::pool_delete)) },
+    Op { query: CARD_FILTERS, ..op!("get", "/_sim/cards", "cards", "List cards with filters and paging", 200, [400], || get(super::cards)) },
+    Op { body: Some(r#"{"iccid": "89860400000000099996", "imsi": "460040000099996", "msisdn": "1440000099996", "account": "cmcc-demo", "plan": "cmcc-1g"}"#), ..op!("post", "/_sim/cards", "cards", "Create a card (fixture card format)", 201, [400, 409], || post(edits::card_create)) },
+    Op { body: Some(r#"{"selector": {"carrier": "cmcc", "tag": "crowd"}, "patch": {"tags": ["crowd", "bulk"]}}"#), ..op!("post", "/_sim/cards/bulk", "cards", "Patch, act on or delete every card a selector matches", 200, [400, 404], || post(edits::cards_bulk)) },
+    Op { params: CARD, ..op!("get", "/_sim/cards/{id}", "cards", "One card by ICCID, MSISDN or IMSI, with ledger and events", 200, [404], || get(super::card_one)) },
+    Op { params: CARD, body: Some(r#"{"state": "suspended"}"#), ..op!("patch", "/_sim/cards/{id}", "cards", "Patch a card through the rules (state, usage, balance_fen, expires, flags, tags, imei, plan, attrs); `force` sets any state", 200, [400, 404, 409], || patch(edits::card_patch)) },
+    Op { params: CARD, ..op!("delete", "/_sim/cards/{id}", "cards", "Delete a card", 200, [404], || delete(edits::card_delete)) },
+    Op { params: CARD, body: Some(r#"{"action": "top_up", "amount_fen": 1000}"#), ..op!("post", "/_sim/cards/{id}/actions", "cards", "Run an action: stop, resume, activate, top_up, renew, cut_data, restore_data, use_data", 200, [400, 404, 409], || post(super::card_action)) },
+    Op { query: &[("card", "ICCID/MSISDN/IMSI"), ("account", "account id"), ("type", "comma-separated event types"), ("from", "RFC 3339"), ("to", "RFC 3339"), ("after", "event seq cursor"), ("limit", "1 to 10000")], ..op!("get", "/_sim/events", "events", "Query the event journal", 200, [400, 404], || get(super::events)) },
+    op!("get", "/_sim/traces", "traces", "List usage traces", 200, [], || get(super::traces_list)),
+    Op { body: Some(r#"{"kind": "burn", "total": "500MB", "over": "1h", "applies_to": {"tag": "normal"}}"#), ..op!("post", "/_sim/traces", "traces", "Add or replace a usage trace", 200, [400], || post(super::traces_add)) },
+    Op { params: &[("id", "normal-steady")], ..op!("delete", "/_sim/traces/{id}", "traces", "Remove a trace", 200, [404], || delete(super::traces_remove)) },
+    op!("get", "/_sim/faults", "faults", "List fault rules with how often they fired", 200, [], || get(ops::faults_list)),
+    Op { body: Some(r#"{"carrier": "ctcc", "kind": "carrier_error", "error": "too_frequent", "count": 1}"#), ..op!("post", "/_sim/faults", "faults", "Add a fault rule (latency, carrier_error, http, reset, truncate, timeout)", 201, [400, 404], || post(ops::faults_add)) },
+    op!("delete", "/_sim/faults", "faults", "Remove every fault rule", 200, [], || delete(ops::faults_clear)),
+    Op { params: &[("id", "fault-1")], ..op!("delete", "/_sim/faults/{id}", "faults", "Remove one fault rule", 200, [404], || delete(ops::fault_remove)) },
+    Op { query: &[("carrier", "cmcc, cucc or ctcc"), ("method", "HTTP method"), ("path", "path substring"), ("status", "HTTP status (0 = reset)"), ("account", "account id"), ("card", "ICCID/MSISDN/IMSI"), ("after", "seq cursor"), ("limit", "1 to 10000")], ..op!("get", "/_sim/requests", "requests", "The carrier-API request journal (secrets masked)", 200, [400, 404], || get(ops::requests_list)) },
+    op!("delete", "/_sim/requests", "requests", "Clear the request journal", 200, [], || delete(ops::requests_clear)),
+    Op { body: Some(r#"{"cap": 20000}"#), ..op!("post", "/_sim/requests/config", "requests", "Resize the request journal", 200, [400], || post(ops::requests_config)) },
+    op!("get", "/_sim/snapshots", "snapshots", "List named in-memory snapshots", 200, [], || get(ops::snapshots_list)),
+    Op { body: Some(r#"{"name": "before-test"}"#), ..op!("post", "/_sim/snapshots", "snapshots", "Take a named in-memory snapshot", 201, [400], || post(ops::snapshot_create)) },
+    Op { params: &[("name", "before-test")], ..op!("delete", "/_sim/snapshots/{name}", "snapshots", "Forget a named snapshot", 200, [404], || delete(ops::snapshot_delete)) },
+    Op { params: &[("name", "before-test")], ..op!("post", "/_sim/snapshots/{name}/restore", "snapshots", "Restore a named snapshot", 200, [400, 404], || post(ops::snapshot_restore)) },
+    Op { body: Some(r#"{"path": "/tmp/carrier-sim-world.json"}"#), ..op!("post", "/_sim/snapshot/save", "snapshots", "Save the world to a file atomically", 200, [400], || post(ops::snapshot_save)) },
+    Op { body: Some(r#"{"path": "/tmp/carrier-sim-world.json"}"#), ..op!("post", "/_sim/snapshot/load", "snapshots", "Load the world from a saved file", 200, [400], || post(ops::snapshot_load)) },
+    op!("get", "/_sim/export", "snapshots", "Export the world as JSON (cards, accounts, plans, pools, clock, journal, traces, requests)", 200, [], || get(ops::export)),
+    Op { body: Some(r#"{"format": 1, "now": "2026-01-15T02:00:00Z", "accounts": [], "plans": [], "pools": [], "cards": [], "journal": [], "traces": []}"#), ..op!("post", "/_sim/import", "snapshots", "Replace the world with an exported JSON", 200, [400], || post(ops::import)) },
+    Op { produces: "text/plain", ..op!("get", "/_sim/metrics", "status", "Prometheus metrics", 200, [], || get(ops::metrics)) },
+    op!("get", "/_sim/openapi.json", "status", "This document", 200, [], || get(ops::openapi_json)),
+    Op { produces: "text/html", ..op!("get", "/_sim/docs", "status", "Swagger UI (offline)", 200, [], || get(ops::docs_index)) },
+    Op { params: &[("file", "swagger-ui.css")], produces: "text/css", ..op!("get", "/_sim/docs/{file}", "status", "Swagger UI assets", 200, [404], || get(ops::docs_asset)) },
+];
+
+/// The admin router, built from [`OPS`].
+pub fn router(state: ControlState) -> Router {
+    let mut r: Router<ControlState> = Router::new();
+    for op in OPS {
+        r = r.route(op.path, (op.handler)());
+    }
+    r.with_state(state)
+}
+
+fn method(m: &str) -> HttpMethod {
+    match m {
+        "get" => HttpMethod::Get,
+        "post" => HttpMethod::Post,
+        "patch" => HttpMethod::Patch,
+        "put" => HttpMethod::Put,
+        _ => HttpMethod::Delete,
+    }
+}
+
+fn reason(code: u16) -> &'static str {
+    axum::http::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+}
+
+/// The OpenAPI 3 document of the admin plane.
+pub fn document() -> OpenApi {
+    let mut paths = Paths::new();
+    for op in OPS {
+        let mut b = OperationBuilder::new()
+            .summary(Some(op.summary))
+            .tag(op.tag)
+            .operation_id(Some(format!(
+                "{}_{}",
+                op.method,
+                op.path
+                    .trim_start_matches("/_sim/")
+                    .replace(['/', '{', '}', '.'], "_")
+            )));
+        for (name, example) in op.params {
+            b = b.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .example(Some(serde_json::Value::String(example.to_string()))),
+            );
+        }
+        for (name, desc) in op.query {
+            b = b.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some(*desc))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+        if let Some(body) = op.body {
+            let example = serde_json::from_str(body).expect("example bodies are JSON");
+            b = b.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        JSON,
+                        ContentBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                            .example(Some(example))
+                            .build(),
+                    )
+                    .build(),
+            ));
+        }
+        let ok_schema = if op.produces == JSON {
+            Type::Object
+        } else {
+            Type::String
+        };
+        b = b.response(
+            op.ok.to_string(),
+            ResponseBuilder::new()
+                .description(reason(op.ok))
+                .content(
+                    op.produces,
+                    ContentBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(ok_schema)))
+                        .build(),
+                )
+                .build(),
+        );
+        for code in op.errors {
+            let error_schema = ObjectBuilder::new()
+                .property("error", ObjectBuilder::new().schema_type(Type::String))
+                .required("error");
+            b = b.response(
+                code.to_string(),
+                ResponseBuilder::new()
+                    .description(reason(*code))
+                    .content(
+                        JSON,
+                        ContentBuilder::new().schema(Some(error_schema)).build(),
+                    )
+                    .build(),
+            );
+        }
+        paths.add_path_operation(op.path, vec![method(op.method)], b.build());
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("carrier-sim admin API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "The /_sim control plane of carrier-sim: status, clock, entities, faults, request journal, snapshots, metrics. Errors are {\"error\": \"...\"}.",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_op_is_documented_once() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let mut n = 0;
+        for (_, item) in doc["paths"].as_object().unwrap() {
+            n += item.as_object().unwrap().len();
+        }
+        assert_eq!(n, OPS.len());
+        assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
+    }
+}

@@ -1,0 +1,552 @@
+//! The request journal and the carrier-API middleware. Every request to a
+//! carrier path (see [`carrier_of_path`]) passes through [`layer`]: its
+//! parameters are read (query, form or JSON body, Basic-auth user), the
+//! account and cards it names are matched, faults are decided and applied,
+//! and request and response are recorded — secrets masked — in a capped
+//! ring buffer with filters, and counted in the metrics.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use super::faults::{carrier_error, carrier_of_path, Decision, FaultKind, RequestFacts};
+use super::Plane;
+use crate::domain::Carrier;
+use crate::store::CardRef;
+
+/// Requests kept by default.
+pub const DEFAULT_REQUEST_CAP: usize = 10_000;
+/// Largest request body read for parameters and the journal.
+const BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// Response bytes kept per record.
+const KEEP_BODY: usize = 64 * 1024;
+
+/// Parameter names whose values are masked (case-insensitive substring).
+const SECRET_NAMES: [&str; 8] = [
+    "password",
+    "token",
+    "sign",
+    "api_key",
+    "apikey",
+    "authorization",
+    "secret",
+    "pwd",
+];
+
+/// Whether a parameter's value must be masked in the journal.
+pub fn is_secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    SECRET_NAMES.iter().any(|s| n.contains(s))
+}
+
+/// One carrier-API exchange.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub seq: u64,
+    /// Wall-clock time the request arrived.
+    pub time: String,
+    /// Simulated time the request arrived.
+    pub sim_time: String,
+    pub carrier: Option<Carrier>,
+    pub method: String,
+    pub path: String,
+    /// Query, form, JSON-body and Basic-auth parameters, secrets masked.
+    pub params: Vec<(String, String)>,
+    pub status: u16,
+    /// Response body (first 64 KiB).
+    pub body: String,
+    pub latency_ms: f64,
+    pub account: Option<String>,
+    pub cards: Vec<String>,
+    /// Fault rules that fired.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
+}
+
+/// Filters for a journal query.
+#[derive(Clone, Debug, Default)]
+pub struct RequestFilter {
+    pub carrier: Option<Carrier>,
+    pub method: Option<String>,
+    /// Substring of the path.
+    pub path: Option<String>,
+    pub status: Option<u16>,
+    pub account: Option<String>,
+    pub card: Option<String>,
+    pub after: Option<u64>,
+    pub limit: usize,
+}
+
+impl RequestFilter {
+    fn matches(&self, r: &RequestRecord) -> bool {
+        self.carrier.is_none_or(|c| r.carrier == Some(c))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| r.method.eq_ignore_ascii_case(m))
+            && self.path.as_deref().is_none_or(|p| r.path.contains(p))
+            && self.status.is_none_or(|s| r.status == s)
+            && self
+                .account
+                .as_deref()
+                .is_none_or(|a| r.account.as_deref() == Some(a))
+            && self
+                .card
+                .as_deref()
+                .is_none_or(|c| r.cards.iter().any(|x| x == c))
+            && self.after.is_none_or(|a| r.seq > a)
+    }
+}
+
+/// The capped ring buffer of exchanges.
+pub struct RequestLog {
+    inner: Mutex<LogInner>,
+}
+
+struct LogInner {
+    items: VecDeque<RequestRecord>,
+    cap: usize,
+    next_seq: u64,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        Self::new(DEFAULT_REQUEST_CAP)
+    }
+}
+
+impl RequestLog {
+    pub fn new(cap: usize) -> Self {
+        RequestLog {
+            inner: Mutex::new(LogInner {
+                items: VecDeque::new(),
+                cap: cap.max(1),
+                next_seq: 1,
+            }),
+        }
+    }
+
+    pub fn push(&self, mut r: RequestRecord) {
+        let mut g = self.inner.lock();
+        r.seq = g.next_seq;
+        g.next_seq += 1;
+        while g.items.len() >= g.cap {
+            g.items.pop_front();
+        }
+        g.items.push_back(r);
+    }
+
+    /// Matching records, oldest first.
+    pub fn query(&self, f: &RequestFilter) -> Vec<RequestRecord> {
+        let limit = if f.limit == 0 { 100 } else { f.limit };
+        let g = self.inner.lock();
+        g.items
+            .iter()
+            .filter(|r| f.matches(r))
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    pub fn all(&self) -> Vec<RequestRecord> {
+        self.inner.lock().items.iter().cloned().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn cap(&self) -> usize {
+        self.inner.lock().cap
+    }
+
+    /// Changes the cap, dropping the oldest records beyond it.
+    pub fn set_cap(&self, cap: usize) {
+        let mut g = self.inner.lock();
+        g.cap = cap.max(1);
+        while g.items.len() > g.cap {
+            g.items.pop_front();
+        }
+    }
+
+    pub fn clear(&self) {
+        self.inner.lock().items.clear();
+    }
+
+    /// Replaces the content (snapshot load).
+    pub fn restore(&self, items: Vec<RequestRecord>) {
+        let mut g = self.inner.lock();
+        g.next_seq = items.iter().map(|r| r.seq).max().unwrap_or(0) + 1;
+        g.items = items.into();
+        while g.items.len() > g.cap {
+            g.items.pop_front();
+        }
+    }
+}
+
+/// Reads every parameter of a request: query string, form or JSON body
+/// (top-level and one level of nesting), and the Basic-auth user name.
+pub fn read_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    if let Some(q) = query {
+        out.extend(form_urlencoded::parse(q.as_bytes()).into_owned());
+    }
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !body.is_empty() {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+            flatten_json("", &v, &mut out, 0);
+        } else if ctype.contains("x-www-form-urlencoded") || !ctype.contains("xml") {
+            if std::str::from_utf8(body).is_ok_and(|s| s.contains('=')) {
+                out.extend(form_urlencoded::parse(body).into_owned());
+            }
+        }
+    }
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(b64) = auth.strip_prefix("Basic ") {
+            use base64::Engine;
+            if let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) {
+                let raw = String::from_utf8_lossy(&raw);
+                let user = raw.split(':').next().unwrap_or("").to_string();
+                out.push(("basic_user".into(), user));
+            }
+        }
+        out.push(("Authorization".into(), auth.to_string()));
+    }
+    out
+}
+
+fn flatten_json(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>, depth: u8) {
+    match v {
+        serde_json::Value::Object(m) if depth < 3 => {
+            for (k, v) in m {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten_json(&key, v, out, depth + 1);
+            }
+        }
+        serde_json::Value::Array(a) if depth < 3 => {
+            for v in a.iter().take(100) {
+                flatten_json(prefix, v, out, depth + 1);
+            }
+        }
+        serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        serde_json::Value::Null => {}
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// The parameters with secret values replaced by `***`.
+pub fn mask(params: &[(String, String)]) -> Vec<(String, String)> {
+    params
+        .iter()
+        .map(|(k, v)| {
+            let last = k.rsplit('.').next().unwrap_or(k);
+            if is_secret(last) {
+                (k.clone(), "***".to_string())
+            } else {
+                (k.clone(), v.clone())
+            }
+        })
+        .collect()
+}
+
+/// Account ids whose public identifiers (appid, username, app_id, open_id,
+/// user_id, app_key) appear in the request; a CMCC `transid` starting with
+/// the appid counts too.
+fn match_accounts(plane: &Plane, params: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in plane.world.accounts() {
+        let c = &a.credentials;
+        let ids = [
+            &c.appid,
+            &c.username,
+            &c.app_id,
+            &c.open_id,
+            &c.user_id,
+            &c.app_key,
+        ];
+        let hit = ids.iter().filter_map(|x| x.as_deref()).any(|id| {
+            !id.is_empty()
+                && params.iter().any(|(k, v)| {
+                    !is_secret(k) && (v == id || (k == "transid" && v.starts_with(id)))
+                })
+        });
+        if hit {
+            out.push(a.id.to_string());
+        }
+    }
+    out
+}
+
+/// ICCIDs of the cards named by any parameter (lists split on `,;|_`).
+fn match_cards(plane: &Plane, params: &[(String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (k, v) in params {
+        if is_secret(k) || k == "transid" {
+            continue;
+        }
+        for part in v.split([',', ';', '|', '_', ' ']) {
+            let part = part.trim();
+            if part.len() < 11
+                || part.len() > 20
+                || !part.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                continue;
+            }
+            if let Some(iccid) = plane.world.resolve(CardRef::Any(part)) {
+                if !out.iter().any(|x| x == iccid.as_str()) {
+                    out.push(iccid.to_string());
+                }
+            }
+            if out.len() >= 100 {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// The middleware on the whole application: carrier paths are journaled
+/// and subject to faults; everything else passes untouched.
+pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let Some(carrier) = carrier_of_path(&path) else {
+        return next.run(req).await;
+    };
+    let started = Instant::now();
+    let wall = jiff::Timestamp::now();
+    let sim_now = plane.world.now();
+    let (parts, body) = req.into_parts();
+    let body = match to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Response::builder()
+                .status(StatusCode::PAYLOAD_TOO_LARGE)
+                .body(Body::from("request body too large"))
+                .expect("static response");
+        }
+    };
+    let params = read_params(parts.uri.query(), &parts.headers, &body);
+    let accounts = match_accounts(&plane, &params);
+    let cards = match_cards(&plane, &params);
+    let method = parts.method.to_string();
+    let decision = plane.faults.decide(&RequestFacts {
+        carrier: Some(carrier),
+        path: &path,
+        http_method: &method,
+        params: &params,
+        accounts: &accounts,
+        cards: &cards,
+    });
+    let mut record = RequestRecord {
+        seq: 0,
+        time: crate::clock::rfc3339(wall),
+        sim_time: crate::clock::rfc3339(sim_now),
+        carrier: Some(carrier),
+        method,
+        path: path.clone(),
+        params: mask(&params),
+        status: 0,
+        body: String::new(),
+        latency_ms: 0.0,
+        account: accounts.first().cloned(),
+        cards,
+        faults: decision.fired.clone(),
+    };
+    if !decision.delay.is_zero() {
+        tokio::time::sleep(decision.delay).await;
+    }
+    let Decision { action, .. } = decision;
+    let response = match action {
+        None => {
+            let req = Request::from_parts(parts, Body::from(body));
+            next.run(req).await
+        }
+        Some(FaultKind::Reset) => {
+            finish(&plane, &mut record, 0, "(connection reset)", started);
+            // Ends this connection's task without a response: the peer sees
+            // the connection closed before any answer. `resume_unwind` skips
+            // the panic hook, so nothing is printed.
+            std::panic::resume_unwind(Box::new("carrier-sim: injected connection reset"));
+        }
+        Some(FaultKind::Timeout { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            plain(
+                StatusCode::GATEWAY_TIMEOUT,
+                "text/plain",
+                Bytes::from_static(b"Gateway Timeout"),
+            )
+        }
+        Some(FaultKind::Http { status, body }) => plain(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "text/html;charset=UTF-8",
+            Bytes::from(body.unwrap_or_else(|| default_http_body(status))),
+        ),
+        Some(FaultKind::CarrierError { error }) => {
+            let e = carrier_error(carrier, &path, error);
+            plain(
+                StatusCode::from_u16(e.status).unwrap_or(StatusCode::OK),
+                e.content_type,
+                Bytes::from(e.body),
+            )
+        }
+        Some(FaultKind::Truncate) => {
+            let req = Request::from_parts(parts, Body::from(body));
+            let resp = next.run(req).await;
+            let (mut head, body) = resp.into_parts();
+            let full = to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let half = full.slice(..full.len() / 2);
+            record.body = String::from_utf8_lossy(&half).into_owned();
+            finish(&plane, &mut record, head.status.as_u16(), "", started);
+            record_truncated(&plane, record);
+            head.headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1)));
+            let stream = futures::stream::iter(vec![
+                Ok::<Bytes, std::io::Error>(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "carrier-sim: injected truncation",
+                )),
+            ]);
+            return Response::from_parts(head, Body::from_stream(stream));
+        }
+        Some(FaultKind::Latency { .. }) => unreachable!("latency is never terminal"),
+    };
+    let (head, body) = response.into_parts();
+    let bytes = match to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(_) => Bytes::new(),
+    };
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(KEEP_BODY)]).into_owned();
+    finish(&plane, &mut record, head.status.as_u16(), &text, started);
+    plane.requests.push(record);
+    Response::from_parts(head, Body::from(bytes))
+}
+
+fn record_truncated(plane: &Plane, record: RequestRecord) {
+    plane.requests.push(record);
+}
+
+fn finish(plane: &Plane, r: &mut RequestRecord, status: u16, body: &str, started: Instant) {
+    r.status = status;
+    if !body.is_empty() {
+        r.body = body.to_string();
+    }
+    r.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    plane
+        .metrics
+        .observe_request(r.carrier, &r.path, status, started.elapsed());
+    if status == 0 {
+        plane.requests.push(r.clone());
+    }
+}
+
+fn plain(status: StatusCode, ctype: &'static str, body: Bytes) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, ctype)
+        .body(Body::from(body))
+        .expect("valid response")
+}
+
+fn default_http_body(status: u16) -> String {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    format!("<html><body><h1>{status} {reason}</h1></body></html>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked() {
+        let p = vec![
+            ("appid".to_string(), "100001".to_string()),
+            ("password".to_string(), "x".to_string()),
+            ("passWord".to_string(), "x".to_string()),
+            ("sign".to_string(), "x".to_string()),
+            ("data.token".to_string(), "x".to_string()),
+            ("Authorization".to_string(), "Basic x".to_string()),
+            ("app_secret".to_string(), "x".to_string()),
+            ("iccid".to_string(), "8986".to_string()),
+        ];
+        let m = mask(&p);
+        assert_eq!(m[0].1, "100001");
+        assert!(m[1..7].iter().all(|(_, v)| v == "***"), "{m:?}");
+        assert_eq!(m[7].1, "8986");
+    }
+
+    #[test]
+    fn params_from_query_form_json_and_basic() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic dXNlcjprZXk="),
+        );
+        let p = read_params(Some("a=1&b=2"), &h, br#"{"data":{"iccid":"898"}}"#);
+        assert!(p.contains(&("a".into(), "1".into())));
+        assert!(p.contains(&("data.iccid".into(), "898".into())));
+        assert!(p.contains(&("basic_user".into(), "user".into())));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let p = read_params(None, &h, b"method=queryTraffic&iccid=1");
+        assert!(p.contains(&("method".into(), "queryTraffic".into())));
+    }
+
+    #[test]
+    fn ring_buffer_caps_and_filters() {
+        let log = RequestLog::new(2);
+        for i in 0..3 {
+            log.push(RequestRecord {
+                seq: 0,
+                time: String::new(),
+                sim_time: String::new(),
+                carrier: Some(Carrier::Cmcc),
+                method: "GET".into(),
+                path: format!("/v5/{i}"),
+                params: vec![],
+                status: 200,
+                body: String::new(),
+                latency_ms: 0.0,
+                account: None,
+                cards: vec![],
+                faults: vec![],
+            });
+        }
+        assert_eq!(log.len(), 2);
+        let all = log.all();
+        assert_eq!(all[0].seq, 2);
+        let f = RequestFilter {
+            path: Some("/v5/2".into()),
+            ..Default::default()
+        };
+        assert_eq!(log.query(&f).len(), 1);
+    }
+}

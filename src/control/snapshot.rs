@@ -1,0 +1,224 @@
+//! Snapshots of the whole world — accounts, plans, pools, cards, the clock,
+//! the event journal, the usage traces and the request journal — taken and
+//! restored under the world's exclusive gate, kept in memory by name,
+//! exported/imported as JSON, and saved to files atomically: the JSON goes
+//! to a temporary file in the same directory, is fsynced, renamed over the
+//! target and the directory fsynced, so a crash mid-save (even `kill -9`)
+//! leaves the previous file intact.
+
+use std::io::Write;
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::requests::{RequestLog, RequestRecord};
+use crate::domain::{Account, Card, Event, Plan, Pool};
+use crate::engine::Trace;
+use crate::world::World;
+
+/// Format version written in every snapshot.
+pub const FORMAT: u32 = 1;
+
+/// Test hook: when set to a file path, a save writes half of the temporary
+/// file, creates that file as a marker and stalls (for the kill -9 test).
+pub const STALL_ENV: &str = "CARRIER_SIM_TEST_STALL_SAVE";
+
+/// Everything needed to bring a world back exactly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldSnapshot {
+    pub format: u32,
+    /// Simulated now.
+    pub now: Timestamp,
+    pub accounts: Vec<Account>,
+    pub plans: Vec<Plan>,
+    pub pools: Vec<Pool>,
+    /// Cards in ICCID order.
+    pub cards: Vec<Card>,
+    /// The event journal, oldest first.
+    pub journal: Vec<Event>,
+    pub traces: Vec<Trace>,
+    /// The carrier-API request journal, oldest first.
+    #[serde(default)]
+    pub requests: Vec<RequestRecord>,
+}
+
+/// Takes a snapshot (the world is held still meanwhile).
+pub fn take(world: &World, requests: &RequestLog) -> WorldSnapshot {
+    world.catch_up();
+    let _g = world.exclusive();
+    let mut accounts: Vec<Account> = world.store.accounts.iter().map(|a| a.clone()).collect();
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut plans: Vec<Plan> = world.store.plans.iter().map(|p| p.clone()).collect();
+    plans.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut pools: Vec<Pool> = world.store.pools.iter().map(|p| p.clone()).collect();
+    pools.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut cards = Vec::with_capacity(world.store.card_count());
+    world.store.for_each_iccid(|iccid| {
+        if let Some(c) = world.store.cards.get(iccid) {
+            cards.push((**c).clone());
+        }
+        true
+    });
+    WorldSnapshot {
+        format: FORMAT,
+        now: world.now(),
+        accounts,
+        plans,
+        pools,
+        cards,
+        journal: world.journal.all(),
+        traces: world.engine.traces.list(),
+        requests: requests.all(),
+    }
+}
+
+/// Names the first inconsistency (unknown account, plan or pool, duplicate
+/// ICCID or number) so a bad import changes nothing.
+pub fn check(s: &WorldSnapshot) -> Result<(), String> {
+    if s.format != FORMAT {
+        return Err(format!(
+            "format {} is not supported (expected {FORMAT})",
+            s.format
+        ));
+    }
+    let accounts: std::collections::HashSet<&str> =
+        s.accounts.iter().map(|a| a.id.as_str()).collect();
+    let plans: std::collections::HashSet<&str> = s.plans.iter().map(|p| p.id.as_str()).collect();
+    let pools: std::collections::HashSet<&str> = s.pools.iter().map(|p| p.id.as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for (i, c) in s.cards.iter().enumerate() {
+        if !accounts.contains(c.account.as_str()) {
+            return Err(format!(
+                "cards[{i}] ({}): unknown account '{}'",
+                c.iccid, c.account
+            ));
+        }
+        if !plans.contains(c.plan.as_str()) {
+            return Err(format!(
+                "cards[{i}] ({}): unknown plan '{}'",
+                c.iccid, c.plan
+            ));
+        }
+        if let Some(p) = &c.pool {
+            if !pools.contains(p.as_str()) {
+                return Err(format!("cards[{i}] ({}): unknown pool '{p}'", c.iccid));
+            }
+        }
+        for n in [&c.iccid, &c.msisdn, &c.imsi] {
+            if !seen.insert(n.as_str()) {
+                return Err(format!("cards[{i}] ({}): duplicate number {n}", c.iccid));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Restores a checked snapshot (clock frozen at the snapshot's now).
+pub fn restore(world: &World, requests: &RequestLog, s: &WorldSnapshot) -> Result<(), String> {
+    check(s)?;
+    let _g = world.exclusive();
+    world.clock.freeze();
+    world.store.clear();
+    for a in &s.accounts {
+        world.store.accounts.insert(a.id.clone(), a.clone());
+    }
+    for p in &s.plans {
+        world.store.plans.insert(p.id.clone(), p.clone());
+    }
+    for p in &s.pools {
+        world.store.pools.insert(p.id.clone(), p.clone());
+    }
+    world.store.insert_cards(s.cards.clone());
+    world.journal.restore(s.journal.clone());
+    for t in world.engine.traces.list() {
+        world.engine.traces.remove(&t.id);
+    }
+    for t in &s.traces {
+        world.engine.traces.upsert(t.clone());
+    }
+    world.set_now_unchecked(s.now);
+    requests.restore(s.requests.clone());
+    Ok(())
+}
+
+/// Writes a snapshot to `path` atomically; returns the bytes written.
+pub fn save_file(s: &WorldSnapshot, path: &Path) -> std::io::Result<u64> {
+    let bytes = serde_json::to_vec(s).map_err(std::io::Error::other)?;
+    write_atomic(path, &bytes)?;
+    Ok(bytes.len() as u64)
+}
+
+/// temp file in the target's directory → fsync → rename → fsync directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?
+        .to_string_lossy()
+        .into_owned();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        if let Ok(marker) = std::env::var(STALL_ENV) {
+            f.write_all(&bytes[..bytes.len() / 2])?;
+            f.sync_all()?;
+            std::fs::write(&marker, tmp.to_string_lossy().as_bytes())?;
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Reads and checks a snapshot file.
+pub fn load_file(path: &Path) -> Result<WorldSnapshot, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Parses snapshot JSON, naming the field at fault.
+pub fn parse(bytes: &[u8]) -> Result<WorldSnapshot, String> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let s: WorldSnapshot = serde_path_to_error::deserialize(de).map_err(|e| {
+        let p = e.path().to_string();
+        if p == "." || p.is_empty() {
+            format!("bad snapshot: {}", e.inner())
+        } else {
+            format!("bad snapshot at {p}: {}", e.inner())
+        }
+    })?;
+    check(&s)?;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left behind");
+    }
+}
