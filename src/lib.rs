@@ -14,6 +14,38 @@
 //! sim.advance("31d").unwrap();
 //! # }
 //! ```
+//!
+//! The handles reach the control plane without HTTP: the clock, cards,
+//! faults, the request journal and snapshots.
+//!
+//! ```
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! use carrier_sim::Simulator;
+//! let sim = Simulator::start().await;
+//! // A card by its fixture tag, edited through the card rules.
+//! let card = sim.cards().by_tag("cmcc", "normal").expect("fixture card");
+//! let card = sim
+//!     .cards()
+//!     .patch(&card.iccid, serde_json::json!({"state": "suspended"}))
+//!     .unwrap();
+//! assert_eq!(card.state, carrier_sim::domain::CardState::Suspended);
+//! // The next CTCC request answers "too frequent" (101004).
+//! let id = sim
+//!     .faults()
+//!     .add(serde_json::json!({"carrier": "ctcc", "kind": "carrier_error",
+//!                              "error": "too_frequent", "count": 1}))
+//!     .unwrap();
+//! assert_eq!(sim.faults().list()[0].spec.id, id);
+//! // Snapshot, move the clock, restore.
+//! sim.snapshots().take("before").unwrap();
+//! let t0 = sim.clock().now();
+//! sim.clock().advance("31d").unwrap();
+//! assert!(sim.clock().now() > t0);
+//! sim.snapshots().restore("before").unwrap();
+//! assert_eq!(sim.clock().now(), t0);
+//! # }
+//! ```
 
 pub mod carriers;
 pub mod clock;
@@ -26,7 +58,10 @@ pub mod journal;
 pub mod server;
 pub mod sms;
 pub mod store;
+pub mod web;
 pub mod world;
+
+pub use control::handles;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -80,6 +115,13 @@ impl SimulatorBuilder {
     /// Sets the simulated start time.
     pub fn start_time(mut self, ts: jiff::Timestamp) -> Self {
         self.start = Some(ts);
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on the admin plane
+    /// (mandatory when binding beyond loopback).
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.settings.admin_token = Some(token.into());
         self
     }
 
@@ -173,6 +215,47 @@ impl Simulator {
     pub fn advance(&self, d: &str) -> Result<(), String> {
         let d = clock::parse_duration(d)?;
         self.world().advance(d).map(|_| ())
+    }
+
+    /// Base URL of China Unicom's CMP gateway (`…/api`).
+    pub fn cucc_cmp_url(&self) -> String {
+        format!("{}/api", self.uri())
+    }
+
+    /// Base URL of China Telecom's 5G CMP (the server root; paths start
+    /// with `/api/v1`).
+    pub fn ctcc_5g_url(&self) -> String {
+        self.uri()
+    }
+
+    /// The control plane (faults, request journal, metrics, snapshots).
+    pub fn plane(&self) -> &Arc<control::Plane> {
+        &self.running.ctx.plane
+    }
+
+    /// The simulated clock.
+    pub fn clock(&self) -> handles::ClockHandle<'_> {
+        handles::ClockHandle { world: self.world() }
+    }
+
+    /// Card lookup and edits.
+    pub fn cards(&self) -> handles::CardsHandle<'_> {
+        handles::CardsHandle { world: self.world() }
+    }
+
+    /// Fault injection.
+    pub fn faults(&self) -> handles::FaultsHandle<'_> {
+        handles::FaultsHandle { plane: self.plane() }
+    }
+
+    /// The carrier-API request journal.
+    pub fn requests(&self) -> handles::RequestsHandle<'_> {
+        handles::RequestsHandle { plane: self.plane() }
+    }
+
+    /// Named snapshots, files and reset.
+    pub fn snapshots(&self) -> handles::SnapshotsHandle<'_> {
+        handles::SnapshotsHandle { plane: self.plane() }
     }
 
     /// Stops the listeners and waits for them.

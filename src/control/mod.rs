@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod edits;
 pub mod faults;
+pub mod handles;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;

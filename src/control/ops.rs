@@ -33,6 +33,14 @@ pub async fn faults_list(State(s): State<ControlState>) -> Json<Value> {
 
 pub async fn faults_add(State(s): State<ControlState>, body: Bytes) -> Result<Response, ApiError> {
     let m = json_body(&body)?;
+    const KINDS: &str = "latency, carrier_error, http, reset, truncate, timeout";
+    match m.get("kind").and_then(Value::as_str) {
+        None => return Err(bad(format!("missing 'kind' ({KINDS})"))),
+        Some(k) if !KINDS.split(", ").any(|x| x == k) => {
+            return Err(bad(format!("unknown kind '{k}' ({KINDS})")))
+        }
+        Some(_) => {}
+    }
     let text = Value::Object(m).to_string();
     let de = &mut serde_json::Deserializer::from_str(&text);
     let spec: FaultSpec = serde_path_to_error::deserialize(de).map_err(|e| {

@@ -210,10 +210,10 @@ pub fn read_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Vec
     if !body.is_empty() {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
             flatten_json("", &v, &mut out, 0);
-        } else if ctype.contains("x-www-form-urlencoded") || !ctype.contains("xml") {
-            if std::str::from_utf8(body).is_ok_and(|s| s.contains('=')) {
-                out.extend(form_urlencoded::parse(body).into_owned());
-            }
+        } else if (ctype.contains("x-www-form-urlencoded") || !ctype.contains("xml"))
+            && std::str::from_utf8(body).is_ok_and(|s| s.contains('='))
+        {
+            out.extend(form_urlencoded::parse(body).into_owned());
         }
     }
     if let Some(auth) = headers
