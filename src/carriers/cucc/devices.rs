@@ -1,0 +1,365 @@
+//! Device endpoints: search (`GET /devices`), details (`GET /devices/{iccid}`)
+//! and edit (`PUT /devices/{iccid}`), plus the Jasper status change shared
+//! with the CMP gateway's `wsEditTerminal`. Custom fields, device/modem ids
+//! and other Jasper-only fields live in the card's `attrs` under `cucc.*`.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use jiff::{SignedDuration, Timestamp};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::codes::{ErrorKind, Jasper};
+use super::{jdate, jdate_opt, ok_json, owned, page_of, ApiError, ApiResult, Query, Shared};
+use crate::domain::lifecycle::{self, DomainError};
+use crate::domain::{Card, CardState, Carrier, EventKind, Plan};
+use crate::world::World;
+
+/// The custom fields of a device, as named on the wire.
+pub const CUSTOM_FIELDS: [&str; 20] = [
+    "accountCustom1",
+    "accountCustom2",
+    "accountCustom3",
+    "accountCustom4",
+    "accountCustom5",
+    "accountCustom6",
+    "accountCustom7",
+    "accountCustom8",
+    "accountCustom9",
+    "accountCustom10",
+    "operatorCustom1",
+    "operatorCustom2",
+    "operatorCustom3",
+    "operatorCustom4",
+    "operatorCustom5",
+    "customerCustom1",
+    "customerCustom2",
+    "customerCustom3",
+    "customerCustom4",
+    "customerCustom5",
+];
+
+/// Default communication plan name when none was set.
+pub const DEFAULT_COMM_PLAN: &str = "CP-DATA-SMS";
+/// `overageLimitOverride` values.
+pub const OVERRIDES: [&str; 3] = ["DEFAULT", "TEMPORARY_OVERRIDE", "PERMANENT_OVERRIDE"];
+/// Largest search window between `modifiedSince` and `modifiedTill`.
+const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(366 * 24);
+
+/// A Jasper-only attribute of a card.
+pub fn attr<'a>(card: &'a Card, name: &str) -> Option<&'a str> {
+    let key = format!("cucc.{name}");
+    card.attrs.get(key.as_str()).map(String::as_str)
+}
+
+/// The rate plan name a card shows (`offer_id`, else the plan id).
+pub fn rate_plan_name(world: &World, plan_id: &str) -> String {
+    world
+        .store
+        .plans
+        .get(plan_id)
+        .map(|p| plan_label(&p))
+        .unwrap_or_else(|| plan_id.to_string())
+}
+
+/// The wire name of a plan.
+pub fn plan_label(p: &Plan) -> String {
+    if p.offer_id.is_empty() {
+        p.id.to_string()
+    } else {
+        p.offer_id.to_string()
+    }
+}
+
+/// A CUCC plan by wire name, name or id.
+pub fn find_plan(world: &World, name: &str) -> Option<Plan> {
+    world
+        .store
+        .plans
+        .iter()
+        .find(|p| {
+            p.carrier == Carrier::Cucc && (plan_label(p) == name || p.name == name || p.id == name)
+        })
+        .map(|p| p.clone())
+}
+
+/// The communication plan of a card.
+pub fn comm_plan(card: &Card) -> &str {
+    attr(card, "communicationPlan").unwrap_or(DEFAULT_COMM_PLAN)
+}
+
+/// MSISDN as Control Center shows it (with the `86` country code).
+pub fn msisdn(card: &Card) -> String {
+    format!("86{}", card.msisdn)
+}
+
+/// The full device view of `GET /devices/{iccid}`.
+pub struct DeviceView<'a> {
+    pub card: &'a Card,
+    pub rate_plan: &'a str,
+    pub account_no: &'a str,
+}
+
+impl Serialize for DeviceView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.card;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("iccid", &c.iccid)?;
+        m.serialize_entry("imsi", &c.imsi)?;
+        m.serialize_entry("msisdn", &msisdn(c))?;
+        m.serialize_entry("imei", &c.imei)?;
+        m.serialize_entry("status", Jasper::of(c.state).name())?;
+        m.serialize_entry("ratePlan", self.rate_plan)?;
+        m.serialize_entry("communicationPlan", comm_plan(c))?;
+        m.serialize_entry("customer", &attr(c, "customer"))?;
+        m.serialize_entry("endConsumerId", &None::<&str>)?;
+        m.serialize_entry("dateActivated", &jdate_opt(c.activated))?;
+        m.serialize_entry("dateAdded", &jdate(c.opened))?;
+        m.serialize_entry("dateUpdated", &jdate(c.updated))?;
+        m.serialize_entry("dateShipped", &jdate(c.opened))?;
+        m.serialize_entry("accountId", self.account_no)?;
+        m.serialize_entry("fixedIPAddress", &attr(c, "ipv4Address"))?;
+        m.serialize_entry("fixedIpv6Address", &attr(c, "ipv6Address"))?;
+        for f in CUSTOM_FIELDS {
+            m.serialize_entry(f, attr(c, f).unwrap_or(""))?;
+        }
+        m.serialize_entry("simNotes", attr(c, "simNotes").unwrap_or(""))?;
+        m.serialize_entry("deviceID", &attr(c, "deviceID"))?;
+        m.serialize_entry("modemID", attr(c, "modemID").unwrap_or(""))?;
+        m.serialize_entry("globalSimType", "")?;
+        m.end()
+    }
+}
+
+/// `GET /devices/{iccid}`.
+pub async fn details(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(iccid): Path<String>,
+) -> ApiResult {
+    let id = owned(&st.world, &caller, &iccid)?;
+    let body = st
+        .world
+        .read_card(&id, |c| {
+            let rp = rate_plan_name(&st.world, &c.plan);
+            serde_json::to_vec(&DeviceView {
+                card: c,
+                rate_plan: &rp,
+                account_no: &caller.account_no,
+            })
+        })
+        .ok_or_else(|| ApiError::new(ErrorKind::NotFound))?
+        .map_err(|_| ApiError::new(ErrorKind::Internal))?;
+    Ok(super::json_bytes(axum::http::StatusCode::OK, body))
+}
+
+/// `GET /devices?modifiedSince=...`: 4-field summaries in ICCID order.
+pub async fn search(State(st): State<Shared>, caller: Caller, RawQuery(q): RawQuery) -> ApiResult {
+    let q = Query::parse(q.as_deref());
+    q.need("modifiedSince")?;
+    let since = q.date("modifiedSince")?.unwrap_or_default();
+    let till = q.date("modifiedTill")?;
+    let end = till.unwrap_or_else(|| st.world.now());
+    if end < since {
+        return Err(ApiError::param("modifiedTill is before modifiedSince"));
+    }
+    if end.duration_since(since) > MAX_WINDOW {
+        return Err(ApiError::param(
+            "The window between modifiedSince and modifiedTill must not exceed 1 year",
+        ));
+    }
+    let status = match q.get("status").filter(|s| !s.is_empty()) {
+        Some(s) => {
+            Some(Jasper::parse(s).ok_or_else(|| ApiError::param(format!("Invalid status: {s}")))?)
+        }
+        None => None,
+    };
+    let (number, size) = q.paging()?;
+    if let Some(a) = q.get("accountId").filter(|a| !a.is_empty()) {
+        if a != caller.account_no {
+            return ok_json(&json!({"pageNumber": number, "devices": [], "lastPage": true}));
+        }
+    }
+    let customs: Vec<(&str, &str)> = CUSTOM_FIELDS
+        .iter()
+        .filter_map(|f| q.get(f).map(|v| (*f, v)))
+        .collect();
+    let rows: Vec<Value> = super::account_cards(&st.world, &caller.account)
+        .iter()
+        .filter(|c| c.updated >= since && till.is_none_or(|t| c.updated <= t))
+        .filter(|c| status.is_none_or(|s| Jasper::of(c.state) == s))
+        .filter(|c| customs.iter().all(|(f, v)| attr(c, f).unwrap_or("") == *v))
+        .map(|c| {
+            json!({
+                "iccid": c.iccid,
+                "status": Jasper::of(c.state).name(),
+                "ratePlan": rate_plan_name(&st.world, &c.plan),
+                "communicationPlan": comm_plan(c),
+            })
+        })
+        .collect();
+    let (items, last) = page_of(&rows, number, size);
+    ok_json(&json!({"pageNumber": number, "devices": items, "lastPage": last}))
+}
+
+/// Fields `PUT /devices/{iccid}` accepts besides `status`, `ratePlan` and
+/// the custom fields.
+const EDITABLE: [&str; 8] = [
+    "communicationPlan",
+    "customer",
+    "deviceID",
+    "modemID",
+    "overageLimitOverride",
+    "effectiveDate",
+    "ipv4Address",
+    "ipv6Address",
+];
+
+/// `PUT /devices/{iccid}`: validates every field, then applies the status
+/// change (lifecycle rules) and the edits atomically under the card lock.
+pub async fn edit(
+    State(st): State<Shared>,
+    caller: Caller,
+    Path(iccid): Path<String>,
+    body: Body,
+) -> ApiResult {
+    let id = owned(&st.world, &caller, &iccid)?;
+    let fields = super::read_json_object(body).await?;
+    if fields.is_empty() {
+        return Err(ApiError::param("At least one field must be given"));
+    }
+    let mut status = None;
+    let mut plan = None;
+    let mut edits: Vec<(String, String)> = Vec::new();
+    for (k, v) in &fields {
+        let Some(v) = v.as_str() else {
+            return Err(ApiError::param(format!("{k} must be a string")));
+        };
+        match k.as_str() {
+            "status" => {
+                status = Some(
+                    Jasper::parse(v)
+                        .ok_or_else(|| ApiError::param(format!("Invalid status: {v}")))?,
+                )
+            }
+            "ratePlan" => {
+                plan = Some(
+                    find_plan(&st.world, v)
+                        .ok_or_else(|| ApiError::param(format!("Invalid ratePlan: {v}")))?,
+                )
+            }
+            "overageLimitOverride" if !OVERRIDES.contains(&v) => {
+                return Err(ApiError::param(format!(
+                    "Invalid overageLimitOverride: {v}"
+                )))
+            }
+            "effectiveDate" if super::parse_iso(v).is_none() => {
+                return Err(ApiError::param(format!("Invalid effectiveDate: {v}")))
+            }
+            f if EDITABLE.contains(&f) || CUSTOM_FIELDS.contains(&f) => {
+                edits.push((f.to_string(), v.to_string()))
+            }
+            other => return Err(ApiError::param(format!("Unknown field: {other}"))),
+        }
+    }
+    let user = caller.username.clone();
+    st.world
+        .with_card(&id, |card, card_plan, now| {
+            if let Some(target) = status {
+                change_status(card, card_plan, target, now)?;
+            }
+            if let Some(p) = &plan {
+                set_plan(card, p, &user, now);
+            }
+            for (f, v) in &edits {
+                set_attr(card, f, v, &user, now);
+            }
+            Ok::<(), DomainError>(())
+        })?
+        .map_err(|e| ApiError::from(crate::world::OpError::Rule(e)))?;
+    ok_json(&json!({ "iccid": id }))
+}
+
+/// Sets a Jasper-only attribute, recording an `edited` event when it changes.
+fn set_attr(card: &mut Card, field: &str, value: &str, by: &str, now: Timestamp) {
+    let key = format!("cucc.{field}");
+    let prior = card.attrs.get(key.as_str()).cloned().unwrap_or_default();
+    if prior == value {
+        return;
+    }
+    card.attrs.insert(key.into(), value.to_string());
+    lifecycle::push_event(
+        card,
+        now,
+        EventKind::Edited {
+            field: field.into(),
+            from: prior,
+            to: value.to_string(),
+            forced: false,
+            by: by.to_string(),
+        },
+    );
+}
+
+/// Moves a card to another rate plan.
+fn set_plan(card: &mut Card, plan: &Plan, by: &str, now: Timestamp) {
+    if card.plan == plan.id {
+        return;
+    }
+    let prior = std::mem::replace(&mut card.plan, plan.id.clone());
+    lifecycle::push_event(
+        card,
+        now,
+        EventKind::Edited {
+            field: "ratePlan".into(),
+            from: prior.to_string(),
+            to: plan.id.to_string(),
+            forced: false,
+            by: by.to_string(),
+        },
+    );
+}
+
+/// Changes a card's Jasper status through the lifecycle rules. Asking for
+/// the status the card already shows changes nothing and succeeds; RETIRED,
+/// PURGED and REPLACED are operator-only and refused.
+pub fn change_status(
+    card: &mut Card,
+    plan: &Plan,
+    target: Jasper,
+    now: Timestamp,
+) -> Result<(), DomainError> {
+    let current = Jasper::of(card.state);
+    if current == target {
+        return Ok(());
+    }
+    let refuse = || DomainError::InvalidTransition {
+        from: current.name(),
+        to: target.name(),
+    };
+    match target {
+        Jasper::Activated => match card.state {
+            CardState::Suspended => lifecycle::manual_resume(card, now),
+            CardState::Inventory | CardState::TestReady | CardState::ActivationReady => {
+                lifecycle::activate(card, plan, now)
+            }
+            CardState::PreCancel => Err(DomainError::Expired),
+            CardState::Cancelled => Err(DomainError::Cancelled),
+            CardState::Active => Ok(()),
+        },
+        Jasper::Deactivated => lifecycle::manual_stop(card, now),
+        Jasper::ActivationReady | Jasper::TestReady | Jasper::Inventory => {
+            let to = match target {
+                Jasper::ActivationReady => CardState::ActivationReady,
+                Jasper::TestReady => CardState::TestReady,
+                _ => CardState::Inventory,
+            };
+            lifecycle::move_pre_active(card, to, now).map_err(|e| match e {
+                DomainError::InvalidTransition { .. } => refuse(),
+                other => other,
+            })
+        }
+        Jasper::Retired | Jasper::Purged | Jasper::Replaced => Err(refuse()),
+    }
+}
