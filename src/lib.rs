@@ -235,27 +235,37 @@ impl Simulator {
 
     /// The simulated clock.
     pub fn clock(&self) -> handles::ClockHandle<'_> {
-        handles::ClockHandle { world: self.world() }
+        handles::ClockHandle {
+            world: self.world(),
+        }
     }
 
     /// Card lookup and edits.
     pub fn cards(&self) -> handles::CardsHandle<'_> {
-        handles::CardsHandle { world: self.world() }
+        handles::CardsHandle {
+            world: self.world(),
+        }
     }
 
     /// Fault injection.
     pub fn faults(&self) -> handles::FaultsHandle<'_> {
-        handles::FaultsHandle { plane: self.plane() }
+        handles::FaultsHandle {
+            plane: self.plane(),
+        }
     }
 
     /// The carrier-API request journal.
     pub fn requests(&self) -> handles::RequestsHandle<'_> {
-        handles::RequestsHandle { plane: self.plane() }
+        handles::RequestsHandle {
+            plane: self.plane(),
+        }
     }
 
     /// Named snapshots, files and reset.
     pub fn snapshots(&self) -> handles::SnapshotsHandle<'_> {
-        handles::SnapshotsHandle { plane: self.plane() }
+        handles::SnapshotsHandle {
+            plane: self.plane(),
+        }
     }
 
     /// Stops the listeners and waits for them.

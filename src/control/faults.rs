@@ -187,6 +187,19 @@ fn one() -> f64 {
     1.0
 }
 
+/// A wall-clock window: `"250ms"` or any clock duration (`"30s"`, `"5m"`).
+fn window(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if let Some(ms) = t.strip_suffix("ms") {
+        return ms
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| format!("bad duration '{t}'"));
+    }
+    let d = crate::clock::parse_duration(t)?;
+    Ok(Duration::from_secs(d.as_secs().max(0) as u64))
+}
+
 impl FaultSpec {
     /// Names the first problem with the rule.
     pub fn check(&self) -> Result<(), String> {
@@ -200,8 +213,8 @@ impl FaultSpec {
             return Err("count must be at least 1".into());
         }
         if let Some(d) = &self.duration {
-            let d = crate::clock::parse_duration(d).map_err(|e| format!("duration: {e}"))?;
-            if d.is_negative() || d.is_zero() {
+            let d = window(d).map_err(|e| format!("duration: {e}"))?;
+            if d.is_zero() {
                 return Err("duration must be positive".into());
             }
         }
@@ -308,10 +321,7 @@ impl Faults {
     pub fn add(&self, mut spec: FaultSpec, card_iccid: Option<String>) -> Result<String, String> {
         spec.check()?;
         let until = match &spec.duration {
-            Some(d) => {
-                let d = crate::clock::parse_duration(d)?;
-                Some(Instant::now() + Duration::from_millis(d.as_millis().max(0) as u64))
-            }
+            Some(d) => Some(Instant::now() + window(d)?),
             None => None,
         };
         let mut g = self.inner.lock();

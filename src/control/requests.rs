@@ -422,13 +422,18 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
             record_truncated(&plane, record);
             head.headers
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1)));
-            let stream = futures::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "carrier-sim: injected truncation",
-                )),
-            ]);
+            // The first half goes out (the pause lets it be flushed), then
+            // the body fails and the server drops the connection.
+            use futures::StreamExt;
+            let stream = futures::stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(
+                futures::stream::once(async {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "carrier-sim: injected truncation",
+                    ))
+                }),
+            );
             return Response::from_parts(head, Body::from_stream(stream));
         }
         Some(FaultKind::Latency { .. }) => unreachable!("latency is never terminal"),
