@@ -161,7 +161,7 @@ pub async fn search(State(st): State<Shared>, caller: Caller, RawQuery(q): RawQu
     let since = q.date("modifiedSince")?.unwrap_or_default();
     let till = q.date("modifiedTill")?;
     let end = till.unwrap_or_else(|| st.world.now());
-    if end < since {
+    if till.is_some_and(|t| t < since) {
         return Err(ApiError::param("modifiedTill is before modifiedSince"));
     }
     if end.duration_since(since) > MAX_WINDOW {
