@@ -1,4 +1,6 @@
-//! The `carrier-sim` command line: `serve`, `validate`, `generate`.
+//! The `carrier-sim` command line: `serve`, `validate`, `generate`, and
+//! admin commands against a running instance (`clock`, `card`, `reset`,
+//! `snapshot`, `fault`, `requests`, `credentials`; see `control::cli`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +19,8 @@ use carrier_sim::{fixture, server, Settings, World};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    target: carrier_sim::control::cli::Target,
 }
 
 #[derive(Subcommand)]
@@ -50,6 +54,9 @@ enum Command {
     },
     /// Check a fixture file and report every problem with its location.
     Validate { file: PathBuf },
+    /// Admin commands against a running instance (`--url`, `--token`).
+    #[command(flatten)]
+    Admin(carrier_sim::control::cli::AdminCmd),
     /// Write a realistic large fleet as a JSON fixture.
     Generate {
         #[arg(long)]
@@ -73,6 +80,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { file } => validate(&file),
+        Command::Admin(cmd) => carrier_sim::control::cli::run(&cli.target, &cmd),
         Command::Generate { cards, seed, out } => generate(cards, seed, out),
         Command::Serve {
             fixture,

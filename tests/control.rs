@@ -1124,3 +1124,73 @@ async fn openapi_document_walk() {
     assert_eq!(s, StatusCode::OK);
     assert!(js.len() > 100_000, "the bundle is served from the binary");
 }
+
+/// The admin subcommands of the binary against a running instance.
+#[tokio::test]
+async fn cli_admin_commands() {
+    let sim = Simulator::start().await;
+    let url = sim.uri();
+    let run = |args: &[&str]| {
+        let url = url.clone();
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_carrier-sim"))
+                    .args(&args)
+                    .args(["--url", &url])
+                    .env_remove("CARRIER_SIM_ADMIN_TOKEN")
+                    .output()
+                    .expect("run carrier-sim")
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let t0 = sim.clock().now();
+    let out = run(&["clock", "advance", "31d"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["mode"], "frozen");
+    assert_eq!(
+        sim.clock().now(),
+        t0.checked_add(jiff::SignedDuration::from_hours(31 * 24))
+            .unwrap()
+    );
+
+    let out = run(&["clock", "advance", "-3d"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("negative"));
+
+    let card = sim.cards().by_tag("cucc", "normal").unwrap();
+    let out = run(&["card", "show", &card.iccid]).await;
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["iccid"], card.iccid.as_str());
+    let out = run(&["card", "action", &card.iccid, "top_up", "amount_fen=500"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        sim.cards().get(&card.iccid).unwrap().balance_fen,
+        card.balance_fen + 500
+    );
+    let out = run(&["card", "patch", &card.iccid, r#"{"state":"suspended"}"#]).await;
+    assert!(out.status.success());
+    let out = run(&["card", "show", "0000"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["fault", "add", r#"{"kind":"reset","count":1}"#]).await;
+    assert!(out.status.success());
+    assert_eq!(sim.faults().list().len(), 1);
+    let out = run(&["reset"]).await;
+    assert!(out.status.success());
+    assert_eq!(sim.clock().now(), t0);
+    assert!(sim.faults().list().is_empty());
+    let out = run(&["credentials"]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cmcc-demo-pass"));
+}

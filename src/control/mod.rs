@@ -6,6 +6,7 @@
 //! in `docs/admin-api.md`; the route table is in [`openapi`].
 
 pub mod auth;
+pub mod cli;
 pub mod edits;
 pub mod faults;
 pub mod handles;

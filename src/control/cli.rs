@@ -1,0 +1,346 @@
+//! Command-line admin client: `carrier-sim clock advance 31d`,
+//! `carrier-sim card show ICCID`, ... against a running instance over the
+//! `/_sim` admin API, so QA can script it from a shell. Answers are printed
+//! as pretty JSON on stdout; an error answer prints `{"error": ...}` on
+//! stderr and exits with status 1 (2 when the server cannot be reached).
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+
+/// Where the instance is.
+#[derive(Args, Clone, Debug)]
+pub struct Target {
+    /// Base URL of the running simulator.
+    #[arg(
+        long,
+        env = "CARRIER_SIM_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub url: String,
+    /// Admin bearer token (when the instance requires one).
+    #[arg(long = "token", env = "CARRIER_SIM_ADMIN_TOKEN", global = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum ClockCmd {
+    /// Print the simulated clock.
+    Show,
+    /// Move forward by a duration (`31d`, `1h30m`).
+    Advance {
+        #[arg(allow_hyphen_values = true)]
+        duration: String,
+    },
+    /// Move forward to an RFC 3339 time.
+    Set { time: String },
+    /// Stop the clock.
+    Freeze,
+    /// Run at N simulated seconds per real second.
+    Speed { speed: f64 },
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum CardCmd {
+    /// Show one card (ICCID, MSISDN or IMSI).
+    Show { id: String },
+    /// List cards (`--carrier ctcc --tag normal`).
+    List {
+        #[arg(long)]
+        carrier: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        page_size: usize,
+    },
+    /// Patch a card with a JSON object (`'{"state":"suspended"}'`).
+    Patch { id: String, json: String },
+    /// Run an action: `stop`, `resume`, `top_up amount_fen=1000`, `use_data bytes=500MB`.
+    Action {
+        id: String,
+        action: String,
+        /// `key=value` parameters (numbers are sent as numbers).
+        params: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum SnapshotCmd {
+    /// Keep a named snapshot in memory.
+    Take { name: String },
+    /// Restore a named snapshot.
+    Restore { name: String },
+    /// List named snapshots.
+    List,
+    /// Save the world to a file (on the simulator's machine), atomically.
+    Save { path: String },
+    /// Load the world from a saved file.
+    Load { path: String },
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum FaultCmd {
+    /// Add a fault rule (`'{"carrier":"ctcc","kind":"carrier_error","error":"too_frequent"}'`).
+    Add { json: String },
+    /// List fault rules.
+    List,
+    /// Remove one rule, or every rule when no id is given.
+    Clear { id: Option<String> },
+}
+
+/// The admin subcommands.
+#[derive(Subcommand, Clone, Debug)]
+pub enum AdminCmd {
+    /// Read or move the simulated clock.
+    #[command(subcommand)]
+    Clock(ClockCmd),
+    /// Show, list, patch cards or run card actions.
+    #[command(subcommand)]
+    Card(CardCmd),
+    /// Back to the fixture, or to a named snapshot.
+    Reset {
+        #[arg(long)]
+        snapshot: Option<String>,
+    },
+    /// Named snapshots and snapshot files.
+    #[command(subcommand)]
+    Snapshot(SnapshotCmd),
+    /// Fault injection.
+    #[command(subcommand)]
+    Fault(FaultCmd),
+    /// The carrier-API request journal (`--carrier cmcc --limit 20`).
+    Requests {
+        #[arg(long)]
+        carrier: Option<String>,
+        #[arg(long)]
+        card: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Credentials of the loaded fixture.
+    Credentials,
+}
+
+fn parse_json(text: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))
+}
+
+fn query(pairs: &[(&str, Option<String>)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            s.append_pair(k, v);
+        }
+    }
+    let q = s.finish();
+    if q.is_empty() {
+        q
+    } else {
+        format!("?{q}")
+    }
+}
+
+/// The request a command makes: method, path, body.
+pub fn request_of(cmd: &AdminCmd) -> Result<(&'static str, String, Option<Value>), String> {
+    use AdminCmd::*;
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    Ok(match cmd {
+        Clock(ClockCmd::Show) => ("GET", "/_sim/clock".into(), None),
+        Clock(ClockCmd::Advance { duration }) => (
+            "POST",
+            "/_sim/clock".into(),
+            Some(json!({"advance": duration})),
+        ),
+        Clock(ClockCmd::Set { time }) => ("POST", "/_sim/clock".into(), Some(json!({"set": time}))),
+        Clock(ClockCmd::Freeze) => ("POST", "/_sim/clock".into(), Some(json!({"freeze": true}))),
+        Clock(ClockCmd::Speed { speed }) => {
+            ("POST", "/_sim/clock".into(), Some(json!({"speed": speed})))
+        }
+        Card(CardCmd::Show { id }) => ("GET", format!("/_sim/cards/{}", enc(id)), None),
+        Card(CardCmd::List {
+            carrier,
+            tag,
+            state,
+            account,
+            page_size,
+        }) => (
+            "GET",
+            format!(
+                "/_sim/cards{}",
+                query(&[
+                    ("carrier", carrier.clone()),
+                    ("tag", tag.clone()),
+                    ("state", state.clone()),
+                    ("account", account.clone()),
+                    ("page_size", Some(page_size.to_string())),
+                ])
+            ),
+            None,
+        ),
+        Card(CardCmd::Patch { id, json }) => (
+            "PATCH",
+            format!("/_sim/cards/{}", enc(id)),
+            Some(parse_json(json)?),
+        ),
+        Card(CardCmd::Action { id, action, params }) => {
+            let mut body = json!({"action": action});
+            for p in params {
+                let (k, v) = p
+                    .split_once('=')
+                    .ok_or_else(|| format!("parameter '{p}' is not key=value"))?;
+                let v = v
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::from(v));
+                body[k] = v;
+            }
+            (
+                "POST",
+                format!("/_sim/cards/{}/actions", enc(id)),
+                Some(body),
+            )
+        }
+        Reset { snapshot } => (
+            "POST",
+            "/_sim/reset".into(),
+            Some(match snapshot {
+                Some(s) => json!({"snapshot": s}),
+                None => json!({}),
+            }),
+        ),
+        Snapshot(SnapshotCmd::Take { name }) => (
+            "POST",
+            "/_sim/snapshots".into(),
+            Some(json!({"name": name})),
+        ),
+        Snapshot(SnapshotCmd::Restore { name }) => (
+            "POST",
+            format!("/_sim/snapshots/{}/restore", enc(name)),
+            None,
+        ),
+        Snapshot(SnapshotCmd::List) => ("GET", "/_sim/snapshots".into(), None),
+        Snapshot(SnapshotCmd::Save { path }) => (
+            "POST",
+            "/_sim/snapshot/save".into(),
+            Some(json!({"path": path})),
+        ),
+        Snapshot(SnapshotCmd::Load { path }) => (
+            "POST",
+            "/_sim/snapshot/load".into(),
+            Some(json!({"path": path})),
+        ),
+        Fault(FaultCmd::Add { json }) => ("POST", "/_sim/faults".into(), Some(parse_json(json)?)),
+        Fault(FaultCmd::List) => ("GET", "/_sim/faults".into(), None),
+        Fault(FaultCmd::Clear { id: None }) => ("DELETE", "/_sim/faults".into(), None),
+        Fault(FaultCmd::Clear { id: Some(id) }) => {
+            ("DELETE", format!("/_sim/faults/{}", enc(id)), None)
+        }
+        Requests {
+            carrier,
+            card,
+            limit,
+        } => (
+            "GET",
+            format!(
+                "/_sim/requests{}",
+                query(&[
+                    ("carrier", carrier.clone()),
+                    ("card", card.clone()),
+                    ("limit", Some(limit.to_string()))
+                ])
+            ),
+            None,
+        ),
+        Credentials => ("GET", "/_sim/credentials".into(), None),
+    })
+}
+
+/// Runs one admin command against `target`.
+pub fn run(target: &Target, cmd: &AdminCmd) -> ExitCode {
+    let (method, path, body) = match request_of(cmd) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let url = format!("{}{path}", target.url.trim_end_matches('/'));
+        let client = reqwest::Client::new();
+        let mut rb = client.request(method.parse().expect("valid method"), &url);
+        if let Some(t) = &target.token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{url}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let ok = resp.status().is_success();
+        let text = resp.text().await.unwrap_or_default();
+        let pretty = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or(text);
+        if ok {
+            println!("{pretty}");
+            ExitCode::SUCCESS
+        } else {
+            eprintln!("{pretty}");
+            ExitCode::from(1)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_map_to_admin_requests() {
+        let (m, p, b) = request_of(&AdminCmd::Clock(ClockCmd::Advance {
+            duration: "31d".into(),
+        }))
+        .unwrap();
+        assert_eq!((m, p.as_str()), ("POST", "/_sim/clock"));
+        assert_eq!(b.unwrap()["advance"], "31d");
+        let (_, _, b) = request_of(&AdminCmd::Card(CardCmd::Action {
+            id: "1".into(),
+            action: "top_up".into(),
+            params: vec!["amount_fen=1000".into()],
+        }))
+        .unwrap();
+        assert_eq!(b.unwrap()["amount_fen"], 1000);
+        let (_, p, _) = request_of(&AdminCmd::Card(CardCmd::List {
+            carrier: Some("ctcc".into()),
+            tag: None,
+            state: None,
+            account: None,
+            page_size: 5,
+        }))
+        .unwrap();
+        assert_eq!(p, "/_sim/cards?carrier=ctcc&page_size=5");
+        assert!(request_of(&AdminCmd::Fault(FaultCmd::Add { json: "{".into() })).is_err());
+    }
+}
