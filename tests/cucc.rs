@@ -590,6 +590,9 @@ async fn unknown_paths_versions_and_methods() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     assert_error(&r.json().await.unwrap(), "10000024");
+    let (s, v) = get(&sim, "/devices/%FF%FE").await;
+    assert_eq!(s, 400);
+    assert_error(&v, "10000003");
     let (s, v) = get(&sim, "/nothing/here").await;
     assert_eq!(s, 404);
     assert_error(&v, "20000001");
@@ -1188,6 +1191,45 @@ async fn push_events_reach_the_registered_callback() {
     assert!(reqs
         .iter()
         .all(|r| form_of(r)["data"].contains("<iccid>898606")));
+}
+
+#[tokio::test]
+async fn imei_changes_are_pushed_as_imei_change() {
+    use wiremock::matchers::method;
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let sim = Simulator::start().await;
+    let r = client()
+        .post(format!("{}/_sim/cucc/push", sim.uri()))
+        .json(&json!({"account": "cucc-demo", "url": server.uri()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // No API of the simulator moves an IMEI yet: the network's report is
+    // fed to the journal as the engine would.
+    let iccid = tagged(&sim, "normal").await;
+    let w = sim.world();
+    w.journal.append(vec![carrier_sim::domain::Event {
+        seq: 0,
+        time: w.now(),
+        iccid: iccid.as_str().into(),
+        account: "cucc-demo".into(),
+        kind: carrier_sim::domain::EventKind::ImeiChanged {
+            from: "860070000010019".into(),
+            to: "359881234567890".into(),
+        },
+    }]);
+    received_type(&server, |t| t == "IMEI_CHANGE").await;
+    let reqs = server.received_requests().await.unwrap();
+    let f = form_of(&reqs[0]);
+    assert_eq!(f["eventType"], "IMEI_CHANGE");
+    assert!(f["data"].contains("<previousImei>860070000010019</previousImei>"));
+    assert!(f["data"].contains("<currentImei>359881234567890</currentImei>"));
+    assert!(f["data"].contains(&format!("<iccid>{iccid}</iccid>")));
 }
 
 #[tokio::test]

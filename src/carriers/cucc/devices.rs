@@ -4,14 +4,16 @@
 //! and other Jasper-only fields live in the card's `attrs` under `cucc.*`.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use jiff::{SignedDuration, Timestamp};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::codes::{ErrorKind, Jasper};
-use super::{jdate, jdate_opt, ok_json, owned, page_of, ApiError, ApiResult, Query, Shared};
+use super::{
+    jdate, jdate_opt, ok_json, owned, page_of, ApiError, ApiResult, PathParam, Query, Shared,
+};
 use crate::domain::lifecycle::{self, DomainError};
 use crate::domain::{Card, CardState, Carrier, EventKind, Plan};
 use crate::world::World;
@@ -136,7 +138,7 @@ impl Serialize for DeviceView<'_> {
 pub async fn details(
     State(st): State<Shared>,
     caller: Caller,
-    Path(iccid): Path<String>,
+    PathParam(iccid): PathParam,
 ) -> ApiResult {
     let id = owned(&st.world, &caller, &iccid)?;
     let body = st
@@ -221,7 +223,7 @@ const EDITABLE: [&str; 8] = [
 pub async fn edit(
     State(st): State<Shared>,
     caller: Caller,
-    Path(iccid): Path<String>,
+    PathParam(iccid): PathParam,
     body: Body,
 ) -> ApiResult {
     let id = owned(&st.world, &caller, &iccid)?;

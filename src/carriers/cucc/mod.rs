@@ -289,8 +289,26 @@ pub async fn read_json_object(
     }
 }
 
+/// The single path parameter of a route; a parameter that is not valid
+/// UTF-8 answers the dialect's 400 instead of axum's plain-text rejection.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(p)| PathParam(p))
+            .map_err(|_| ApiError::param("Invalid path parameter"))
+    }
+}
+
 /// `GET /echo/{param}`: `{"context": param}` (the spec's `Hello` model).
-async fn echo(_caller: Caller, Path(param): Path<String>) -> ApiResult {
+async fn echo(_caller: Caller, PathParam(param): PathParam) -> ApiResult {
     ok_json(&serde_json::json!({ "context": param }))
 }
 

@@ -78,6 +78,19 @@ fn xml(root: &str, fields: &[(&str, String)]) -> String {
     s
 }
 
+/// The XML of an IMEI_CHANGE (fields as the TypeScript SDK reads them).
+fn imei_xml(iccid: (&str, String), from: &str, to: &str, at: &str) -> String {
+    xml(
+        "ImeiChange",
+        &[
+            iccid,
+            ("previousImei", from.to_string()),
+            ("currentImei", to.to_string()),
+            ("dateChanged", at.to_string()),
+        ],
+    )
+}
+
 /// The push event for a journal event, if it is one Control Center sends.
 pub fn push_of(e: &Event) -> Option<Push> {
     let at = jdate(e.time);
@@ -101,18 +114,10 @@ pub fn push_of(e: &Event) -> Option<Push> {
                 ),
             )
         }
-        EventKind::ImeiChanged { from, to } => (
-            "IMEI_CHANGE",
-            xml(
-                "ImeiChange",
-                &[
-                    iccid,
-                    ("previousImei", from.to_string()),
-                    ("currentImei", to.to_string()),
-                    ("dateChanged", at.clone()),
-                ],
-            ),
-        ),
+        EventKind::ImeiChanged { from, to } => ("IMEI_CHANGE", imei_xml(iccid, from, to, &at)),
+        EventKind::Edited {
+            field, from, to, ..
+        } if field == "imei" => ("IMEI_CHANGE", imei_xml(iccid, from, to, &at)),
         EventKind::UsageThreshold {
             percent,
             used_bytes,

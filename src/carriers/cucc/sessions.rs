@@ -2,14 +2,16 @@
 //! data session), `auditTrails` (the card's change history, from its
 //! events) and `locationHistory` (the serving cell's position).
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use jiff::SignedDuration;
 use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::codes::Jasper;
 use super::devices::rate_plan_name;
-use super::{jdate, jdate_opt, ok_json, owned, page_of, ApiError, ApiResult, Query, Shared};
+use super::{
+    jdate, jdate_opt, ok_json, owned, page_of, ApiError, ApiResult, PathParam, Query, Shared,
+};
 use crate::domain::{Card, Event, EventKind};
 use crate::world::World;
 
@@ -22,7 +24,7 @@ const MAX_DAYS: usize = 365;
 pub async fn session_info(
     State(st): State<Shared>,
     caller: Caller,
-    Path(iccid): Path<String>,
+    PathParam(iccid): PathParam,
 ) -> ApiResult {
     let id = owned(&st.world, &caller, &iccid)?;
     let card = st.world.card(&id).ok_or_else(|| ApiError::param("gone"))?;
@@ -81,7 +83,7 @@ fn audit_record(world: &World, e: &Event) -> Option<Value> {
 pub async fn audit_trails(
     State(st): State<Shared>,
     caller: Caller,
-    Path(iccid): Path<String>,
+    PathParam(iccid): PathParam,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());
@@ -117,7 +119,7 @@ pub async fn audit_trails(
 pub async fn location_history(
     State(st): State<Shared>,
     caller: Caller,
-    Path(iccid): Path<String>,
+    PathParam(iccid): PathParam,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());

@@ -5,14 +5,14 @@
 //! exchanges with 10010); message ids are the world's global ids.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::codes::ErrorKind;
 use super::devices::msisdn;
-use super::{jdate, ok_json, owned, page_of, ApiError, ApiResult, Query, Shared};
+use super::{jdate, ok_json, owned, page_of, ApiError, ApiResult, PathParam, Query, Shared};
 use crate::domain::card::Message;
 use crate::domain::Card;
 
@@ -25,7 +25,7 @@ const MAX_TEXT: usize = 1600;
 pub async fn send(
     State(st): State<Shared>,
     caller: Caller,
-    Path(iccid): Path<String>,
+    PathParam(iccid): PathParam,
     body: Body,
 ) -> ApiResult {
     let id = owned(&st.world, &caller, &iccid)?;
@@ -124,7 +124,7 @@ pub async fn search(State(st): State<Shared>, caller: Caller, RawQuery(q): RawQu
 pub async fn details(
     State(st): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());

@@ -4,14 +4,14 @@
 //! counts (MO + MT), voice in seconds. Cycles are calendar months from the
 //! 1st, Asia/Shanghai; `cycleStartDate` picks the cycle containing that date.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use jiff::civil::Date;
 use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::codes::Jasper;
 use super::devices::{attr, comm_plan, find_plan, msisdn, plan_label, rate_plan_name};
-use super::{ok_json, owned, page_of, ApiError, ApiResult, Query, Shared};
+use super::{ok_json, owned, page_of, ApiError, ApiResult, PathParam, Query, Shared};
 use crate::clock::{cycle_of, cycle_start, fmt_local};
 use crate::domain::card::Usage;
 use crate::domain::{Card, Reason};
@@ -59,7 +59,7 @@ fn cycle_label(cycle: i32) -> String {
 pub async fn ctd_usages(
     State(st): State<Shared>,
     caller: Caller,
-    Path(iccid): Path<String>,
+    PathParam(iccid): PathParam,
 ) -> ApiResult {
     let id = owned(&st.world, &caller, &iccid)?;
     let card = st.world.card(&id).ok_or_else(|| ApiError::param("gone"))?;
@@ -84,7 +84,7 @@ pub async fn ctd_usages(
 pub async fn usage_in_zone(
     State(st): State<Shared>,
     caller: Caller,
-    Path(iccid): Path<String>,
+    PathParam(iccid): PathParam,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());
