@@ -3,6 +3,7 @@
 //! world's operations. This file mounts them all on one router.
 
 pub mod cmcc;
+pub mod ctcc;
 pub mod cucc;
 
 use axum::Router;
@@ -14,5 +15,6 @@ pub fn router(ctx: &AppContext) -> Router {
     Router::new()
         .merge(crate::sms::handset::router(ctx))
         .merge(cmcc::router(ctx))
+        .merge(ctcc::router(ctx))
         .merge(cucc::router(ctx))
 }

@@ -1,0 +1,205 @@
+//! China Telecom's code tables: the plain-text error codes of the legacy
+//! API, the main lifecycle status (1–7) and product status renderings of the
+//! neutral state, disabledNumber's orderTypeId, the speed-limit codes, and
+//! the carrier's words for the domain's refusals (see `docs/ctcc.md`).
+
+use crate::domain::card::{Card, CardState, Reason};
+use crate::domain::DomainError;
+
+/// Plain-text error codes of the legacy API (spec §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    BadPassword,
+    BadParam,
+    BadSign,
+    NotFound,
+    NotBound,
+    Duplicate,
+    Busy,
+    RateLimited,
+    UnknownMethod,
+}
+
+/// `(code, wire code, text)`: the one table of legacy error texts.
+const TABLE: [(Code, &str, &str); 9] = [
+    (Code::BadPassword, "-1", "用户名或者密码错误，无权限。"),
+    (Code::BadParam, "-2", "必传参数缺失或参数错误。"),
+    (Code::BadSign, "-3", "sign参数值错误。"),
+    (Code::NotFound, "-4", "iccid号码错误或不存在。"),
+    (Code::NotBound, "-1", "该号码和用户没有绑定"),
+    (Code::Duplicate, "-5", "已经订购该产品，请不要重复订购"),
+    (Code::Busy, "-7", "该号码已有业务正在处理，请稍后下发"),
+    (Code::RateLimited, "101004", "请求过于频繁，请稍后再试"),
+    (Code::UnknownMethod, "-2", "method参数错误，不存在该接口。"),
+];
+
+impl Code {
+    fn row(self) -> &'static (Code, &'static str, &'static str) {
+        TABLE
+            .iter()
+            .find(|r| r.0 == self)
+            .expect("every code is in the table")
+    }
+
+    /// The wire code (`-1`, `-3`, `101004`, ...).
+    pub fn code(self) -> &'static str {
+        self.row().1
+    }
+
+    /// The standard text.
+    pub fn text(self) -> &'static str {
+        self.row().2
+    }
+
+    /// The plain-text body: `code：text` with a full-width colon.
+    pub fn body(self) -> String {
+        format!("{}：{}", self.code(), self.text())
+    }
+}
+
+/// Main lifecycle status (`productMainStatusCd`, getSIMList `simStatus`).
+/// A hand cut of data (singleCutNet) does not change the main status.
+pub fn main_status(card: &Card) -> u8 {
+    match card.state {
+        CardState::ActivationReady => 1,
+        CardState::TestReady => 2,
+        CardState::Inventory => 3,
+        CardState::Active => 4,
+        CardState::Suspended if card.reasons.iter().all(|r| r == Reason::DataCut) => 4,
+        CardState::Suspended | CardState::PreCancel => 5,
+        CardState::Cancelled => 7,
+    }
+}
+
+/// The name of a main status code.
+pub fn main_status_name(code: u8) -> &'static str {
+    match code {
+        1 => "可激活",
+        2 => "测试激活",
+        3 => "测试去激活",
+        4 => "在用",
+        5 => "停机",
+        6 => "运营商管理状态",
+        7 => "拆机",
+        _ => "未知",
+    }
+}
+
+/// `(prodStatusCd, prodStatusName)` of prodInstQuery (spec §5.2).
+pub fn prod_status(card: &Card) -> (&'static str, &'static str) {
+    match main_status(card) {
+        1 => ("19", "活卡待激活"),
+        2 => ("100001", "已激活"),
+        3 => ("140003", "未激活"),
+        4 => ("1", "在用"),
+        7 => ("99999", "销户"),
+        _ if card.reasons.contains(Reason::Arrears) => ("5", "欠停(双向)"),
+        _ if card.reasons == std::iter::once(Reason::Manual).collect() => ("2", "用户报停"),
+        _ => ("120000", "停机"),
+    }
+}
+
+/// `(stopType, stopTypeName)` of one stop reason (prodInstStates).
+pub fn stop_type(reason: Reason) -> (&'static str, &'static str) {
+    match reason {
+        Reason::Manual => ("120000", "停机保号"),
+        Reason::Arrears => ("5", "欠停(双向)"),
+        Reason::Expired => ("120001", "到期停机"),
+        Reason::OverQuota => ("150002", "达量停机"),
+        Reason::DataCut => ("150003", "断网"),
+    }
+}
+
+/// disabledNumber's orderTypeId values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderType {
+    /// 19 停机保号.
+    Stop,
+    /// 20 停机保号后复机.
+    Resume,
+    /// 21 测试期去激活.
+    TestDeactivate,
+    /// 22 测试期去激活后回到测试激活.
+    TestReactivate,
+}
+
+impl OrderType {
+    pub fn parse(s: &str) -> Option<OrderType> {
+        match s {
+            "19" => Some(OrderType::Stop),
+            "20" => Some(OrderType::Resume),
+            "21" => Some(OrderType::TestDeactivate),
+            "22" => Some(OrderType::TestReactivate),
+            _ => None,
+        }
+    }
+}
+
+/// The carrier's words for a refused status change.
+pub fn refusal_text(e: &DomainError) -> &'static str {
+    match e {
+        DomainError::AlreadyStopped => "已存在相关停机记录，无需再次办理停机",
+        DomainError::Arrears => "已存在停机类型为5的停机记录，请缴清欠费后办理",
+        DomainError::Expired => "套餐已失效，已存在停机类型为120001的停机记录",
+        DomainError::OverQuota => "已存在停机类型为150002的停机记录，当月不能办理",
+        DomainError::NotSuspended => "不存在相关停机记录，无需办理复机",
+        DomainError::NotSelfStopped => "不存在停机类型为120000的停机记录，无法复机",
+        DomainError::Cancelled => "该号码已拆机",
+        DomainError::AlreadyCut => "已订购功能产品，不能重复订购",
+        DomainError::NotCut => "未订购该功能产品，无需退订",
+        _ => "当前号码状态不允许办理该业务",
+    }
+}
+
+/// Speed-limit codes of speedLimitAction (spec §4.13) and their labels.
+pub const SPEEDS: [(u16, &str); 24] = [
+    (10, "1Kbps"),
+    (11, "512Kbps"),
+    (12, "1Mbps"),
+    (13, "3Mbps"),
+    (14, "5Mbps"),
+    (15, "7Mbps"),
+    (16, "10Mbps"),
+    (17, "20Mbps"),
+    (18, "30Mbps"),
+    (19, "40Mbps"),
+    (20, "50Mbps"),
+    (21, "60Mbps"),
+    (22, "70Mbps"),
+    (23, "80Mbps"),
+    (24, "90Mbps"),
+    (25, "100Mbps"),
+    (26, "110Mbps"),
+    (27, "120Mbps"),
+    (28, "130Mbps"),
+    (29, "140Mbps"),
+    (30, "150Mbps"),
+    (31, "不限速"),
+    (32, "64Kbps"),
+    (33, "256Kbps"),
+];
+
+/// The label of a speed code, if it is one.
+pub fn speed_label(code: u16) -> Option<&'static str> {
+    SPEEDS.iter().find(|s| s.0 == code).map(|s| s.1)
+}
+
+/// Monthly IMEI re-binding calls allowed per card.
+pub const IMEI_REBIND_PER_MONTH: u32 = 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_complete() {
+        for (c, code, text) in TABLE {
+            assert_eq!(c.code(), code);
+            assert!(c.body().starts_with(code) && c.body().ends_with(text));
+        }
+        assert_eq!(speed_label(31), Some("不限速"));
+        assert_eq!(speed_label(9), None);
+        assert_eq!(OrderType::parse("21"), Some(OrderType::TestDeactivate));
+        assert_eq!(main_status_name(5), "停机");
+    }
+}

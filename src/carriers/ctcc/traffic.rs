@@ -1,0 +1,150 @@
+//! Data-usage queries (spec §4.1–4.2): queryTraffic (this month),
+//! queryTrafficOfToday and queryTrafficByDate, all answering the same
+//! `<root><web:NEW_DATA_TICKET_QRsp>` XML with the total in MB and, with
+//! `needDtl=1`, one `NEW_DATA_TICKET_QRlist` record per day of use.
+
+use jiff::civil::Date;
+
+use super::xml::Xml;
+use super::{Call, Fail, Out};
+use crate::clock::{cycle_of, cycle_start, day_date, day_number, from_local};
+use crate::domain::card::DayUsage;
+use crate::domain::money::{kb_2dp, mb_2dp, yuan};
+use crate::domain::{Card, LedgerKind};
+
+const NS: &str = "http://www.example.org/webservice";
+const TAG: &str = "web:NEW_DATA_TICKET_QRsp";
+
+/// queryTraffic: usage of the current month.
+pub fn query_traffic(call: &Call) -> Result<Out, Fail> {
+    let card = call.card()?;
+    let now = call.world().now();
+    let first = day_number(cycle_start(cycle_of(now)));
+    let days = days_between(&card, first, day_number(now));
+    Ok(ticket(call, &card, card.usage.data_bytes, &days))
+}
+
+/// queryTrafficOfToday: usage of today.
+pub fn traffic_of_today(call: &Call) -> Result<Out, Fail> {
+    let card = call.card()?;
+    let today = day_number(call.world().now());
+    let days = days_between(&card, today, today);
+    let total = days.iter().map(|(_, u)| u.data_bytes).sum();
+    Ok(ticket(call, &card, total, &days))
+}
+
+/// queryTrafficByDate: usage between `startDate` and `endDate` (yyyyMMdd,
+/// same month, start ≤ end).
+pub fn traffic_by_date(call: &Call) -> Result<Out, Fail> {
+    let start = parse_day(call.p.or_empty("startDate"))
+        .ok_or_else(|| Fail::bad("startDate格式错误，应为yyyyMMdd。"))?;
+    let end = parse_day(call.p.or_empty("endDate"))
+        .ok_or_else(|| Fail::bad("endDate格式错误，应为yyyyMMdd。"))?;
+    if start > end {
+        return Err(Fail::bad("开始日期不能大于结束日期。"));
+    }
+    let (ds, de) = (day_date(start), day_date(end));
+    if (ds.year(), ds.month()) != (de.year(), de.month()) {
+        return Err(Fail::bad("查询时间段不可跨月。"));
+    }
+    let card = call.card()?;
+    let days = days_between(&card, start, end);
+    let total = days.iter().map(|(_, u)| u.data_bytes).sum();
+    Ok(ticket(call, &card, total, &days))
+}
+
+/// `yyyyMMdd` → the day number.
+pub fn parse_day(s: &str) -> Option<i32> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: i16 = s[..4].parse().ok()?;
+    let m: i8 = s[4..6].parse().ok()?;
+    let d: i8 = s[6..].parse().ok()?;
+    let date = Date::new(y, m, d).ok()?;
+    Some(day_number(from_local(
+        date.to_datetime(jiff::civil::time(0, 0, 0, 0)),
+    )))
+}
+
+/// Recorded days of use within `[from, to]`.
+fn days_between(card: &Card, from: i32, to: i32) -> Vec<(i32, DayUsage)> {
+    card.days
+        .iter()
+        .filter(|(d, u)| *d >= from && *d <= to && u.data_bytes > 0)
+        .copied()
+        .collect()
+}
+
+/// The NEW_DATA_TICKET_QRsp document.
+fn ticket(call: &Call, card: &Card, total: u64, days: &[(i32, DayUsage)]) -> Out {
+    let detail = call.p.get("needDtl") == Some("1");
+    let cycle = cycle_of(call.world().now());
+    let charged: i64 = card
+        .ledger
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Overage && cycle_of(e.time) == cycle)
+        .map(|e| -e.amount_fen)
+        .sum();
+    let mut x = Xml::new();
+    x.open("root").open_ns(TAG, "web", NS);
+    x.leaf("CHARGE_CNT_CH", &format!("{}元", yuan(charged)))
+        .leaf("DURATION_CNT_CH", "0小时0分0秒")
+        .leaf("IRESULT", "0")
+        .leaf("TOTALCOUNT", &days.len().to_string())
+        .leaf("TOTALPAGE", if days.is_empty() { "0" } else { "1" })
+        .leaf("TOTAL_BYTES_CNT", &format!("{}MB", mb_2dp(total)))
+        .leaf("GROUP_TRANSACTIONID", &call.txid())
+        .leaf("number", &call.number);
+    if detail {
+        let place = if card.session.city.is_empty() {
+            "南京"
+        } else {
+            card.session.city.as_str()
+        };
+        let service = if card.session.rat.is_empty() {
+            "4G"
+        } else {
+            card.session.rat.as_str()
+        };
+        for (day, u) in days {
+            let d = day_date(*day);
+            x.open("NEW_DATA_TICKET_QRlist")
+                .leaf("TICKET_NUMBER", &card.msisdn)
+                .leaf("TICKET_TYPE", place)
+                .leaf("SERVICE_TYPE", service)
+                .leaf("START_TIME", &format!("{} 00:00", d.strftime("%Y-%m-%d")))
+                .leaf("DURATION_CH", "24小时00分00秒")
+                .leaf("TICKET_CHARGE_CH", "0.00元")
+                .leaf("BYTES_CNT", &format!("{}KB", kb_2dp(u.data_bytes)))
+                .leaf("CCG_PRODUCT_NAME", &plan_name(call, card))
+                .close("NEW_DATA_TICKET_QRlist");
+        }
+    }
+    x.close(TAG).close("root");
+    Out::Xml(x.finish())
+}
+
+fn plan_name(call: &Call, card: &Card) -> String {
+    call.world()
+        .plan(&card.plan)
+        .map(|p| p.name)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_parse() {
+        assert!(parse_day("20261125").is_some());
+        assert_eq!(
+            parse_day("20261126").unwrap() - parse_day("20261125").unwrap(),
+            1
+        );
+        assert!(parse_day("20261325").is_none());
+        assert!(parse_day("2026112").is_none());
+        assert!(parse_day("2026-11-").is_none());
+    }
+}
