@@ -401,3 +401,80 @@ async fn cmcc_client_recovers_from_token_expiry() {
     assert_eq!(log[0].faults.len(), 1);
     assert!(log[1].faults.is_empty());
 }
+
+#[tokio::test]
+async fn ctcc_rate_limit_per_account() {
+    let sim = Simulator::start().await;
+    let url = format!("{}/_sim/ratelimits", sim.uri());
+    let v: Value = client()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let default = v["items"][0].clone();
+    assert_eq!(default["carrier"], "ctcc");
+    assert_eq!(default["limit"], 500);
+    assert_eq!(default["per"], "1m");
+    // A tighter table for the test: 2 per minute.
+    let mut tight = default.clone();
+    tight["limit"] = json!(2);
+    let r = client()
+        .put(&url)
+        .json(&json!({"items": [tight]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let path = "/m2m_ec/query.do?method=queryTraffic&user_id=testuser&access_number=14910000000";
+    for _ in 0..2 {
+        let text = get(&sim, path).await.unwrap().text().await.unwrap();
+        assert!(!text.starts_with("101004"), "{text}");
+    }
+    let text = get(&sim, path).await.unwrap().text().await.unwrap();
+    assert!(text.starts_with("101004"), "{text}");
+    // Another account is counted apart; other methods are not limited.
+    let other = sim
+        .world()
+        .account("ctcc-other")
+        .unwrap()
+        .credentials
+        .user_id
+        .unwrap();
+    let text = get(
+        &sim,
+        &format!("/m2m_ec/query.do?method=queryTraffic&user_id={other}&access_number=1"),
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(!text.starts_with("101004"), "{text}");
+    let text = get(&sim, "/m2m_ec/query.do?method=getSIMList&user_id=testuser")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.starts_with("101004"), "{text}");
+    // Bad tables are refused and change nothing; [] turns limits off.
+    let r = client()
+        .put(&url)
+        .json(&json!({"items": [{"id": "x", "carrier": "ctcc", "limit": 0, "per": "1m"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = client()
+        .put(&url)
+        .json(&json!({"items": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = get(&sim, path).await.unwrap().text().await.unwrap();
+    assert!(!text.starts_with("101004"), "{text}");
+}

@@ -210,6 +210,7 @@ impl SnapshotsHandle<'_> {
     pub fn reset(&self) {
         self.plane.world.reset();
         self.plane.faults.clear();
+        self.plane.ratelimits.reset();
         self.plane.requests.clear();
     }
 }

@@ -13,6 +13,7 @@ pub mod handles;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod ratelimits;
 pub mod requests;
 pub mod snapshot;
 pub mod views;
@@ -51,6 +52,7 @@ pub struct ControlState {
 pub struct Plane {
     pub world: Arc<World>,
     pub faults: faults::Faults,
+    pub ratelimits: ratelimits::RateLimits,
     pub requests: requests::RequestLog,
     pub metrics: metrics::Metrics,
     pub snapshots:
@@ -68,6 +70,7 @@ impl Plane {
         Arc::new(Plane {
             world,
             faults: faults::Faults::new(seed),
+            ratelimits: ratelimits::RateLimits::default(),
             requests: requests::RequestLog::default(),
             metrics: metrics::Metrics::new(),
             snapshots: Default::default(),

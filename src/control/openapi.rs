@@ -5,7 +5,7 @@
 //! the statuses it answers with; path parameters carry an example value
 //! from the default fixture (the OpenAPI walk test uses them).
 
-use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -101,6 +101,8 @@ pub static OPS: &[Op] = &[
     Op { body: Some(r#"{"carrier": "ctcc", "kind": "carrier_error", "error": "too_frequent", "count": 1}"#), ..op!("post", "/_sim/faults", "faults", "Add a fault rule (latency, carrier_error, http, reset, truncate, timeout)", 201, [400, 404], || post(ops::faults_add)) },
     op!("delete", "/_sim/faults", "faults", "Remove every fault rule", 200, [], || delete(ops::faults_clear)),
     Op { params: &[("id", "fault-1")], ..op!("delete", "/_sim/faults/{id}", "faults", "Remove one fault rule", 200, [404], || delete(ops::fault_remove)) },
+    op!("get", "/_sim/ratelimits", "faults", "Per-account rate limits in force (CTCC queries 500/minute by default)", 200, [], || get(ops::ratelimits_list)),
+    Op { body: Some(r#"{"items": [{"id": "ctcc-query-500-per-minute", "carrier": "ctcc", "endpoint": "/m2m_ec/", "methods": ["queryPakage", "queryTraffic", "queryTrafficByDate"], "limit": 500, "per": "1m"}]}"#), ..op!("put", "/_sim/ratelimits", "faults", "Replace the rate-limit table ({\"items\": []} turns limits off)", 200, [400], || put(ops::ratelimits_put)) },
     Op { query: &[("carrier", "cmcc, cucc or ctcc"), ("method", "HTTP method"), ("path", "path substring"), ("status", "HTTP status (0 = reset)"), ("account", "account id"), ("card", "ICCID/MSISDN/IMSI"), ("after", "seq cursor"), ("limit", "1 to 10000")], ..op!("get", "/_sim/requests", "requests", "The carrier-API request journal (secrets masked)", 200, [400, 404], || get(ops::requests_list)) },
     op!("delete", "/_sim/requests", "requests", "Clear the request journal", 200, [], || delete(ops::requests_clear)),
     Op { body: Some(r#"{"cap": 20000}"#), ..op!("post", "/_sim/requests/config", "requests", "Resize the request journal", 200, [400], || post(ops::requests_config)) },

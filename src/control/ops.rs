@@ -77,6 +77,27 @@ pub async fn fault_remove(State(s): State<ControlState>, Path(id): Path<String>)
     }
 }
 
+// ---- rate limits ----
+
+pub async fn ratelimits_list(State(s): State<ControlState>) -> Json<Value> {
+    Json(json!({"items": s.plane.ratelimits.list()}))
+}
+
+/// `{"items": [...]}` replaces the table; `{"items": []}` turns limits off.
+pub async fn ratelimits_put(State(s): State<ControlState>, body: Bytes) -> ApiResult {
+    let m = json_body(&body)?;
+    let items = m
+        .get("items")
+        .cloned()
+        .ok_or_else(|| bad("missing 'items' (a list of limits; [] turns limits off)"))?;
+    let text = items.to_string();
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    let rules: Vec<super::ratelimits::RateLimit> = serde_path_to_error::deserialize(de)
+        .map_err(|e| bad(format!("items{}: {}", e.path(), e.inner())))?;
+    s.plane.ratelimits.replace(rules).map_err(bad)?;
+    Ok(Json(json!({"items": s.plane.ratelimits.list()})))
+}
+
 // ---- request journal ----
 
 pub async fn requests_list(
@@ -158,6 +179,7 @@ pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
                 world.reset();
                 plane.requests.clear();
                 plane.faults.clear();
+                plane.ratelimits.reset();
             })
             .await
             .map_err(internal)?;

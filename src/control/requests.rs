@@ -377,7 +377,19 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
-    let Decision { action, .. } = decision;
+    let Decision { mut action, .. } = decision;
+    if action.is_none() {
+        if let Some(limit) =
+            plane
+                .ratelimits
+                .check(carrier, &path, &params, record.account.as_deref())
+        {
+            record.faults.push(format!("ratelimit:{limit}"));
+            action = Some(FaultKind::CarrierError {
+                error: super::faults::CarrierErrorKind::TooFrequent,
+            });
+        }
+    }
     let response = match action {
         None => {
             let req = Request::from_parts(parts, Body::from(body));
