@@ -478,3 +478,64 @@ async fn ctcc_rate_limit_per_account() {
     let text = get(&sim, path).await.unwrap().text().await.unwrap();
     assert!(!text.starts_with("101004"), "{text}");
 }
+
+/// A CUCC REST client the way an application test would write it (as
+/// mehunk's SDK does): on HTTP 429 it retries, at most 3 attempts in all.
+#[tokio::test]
+async fn cucc_client_retries_on_rate_limit() {
+    let sim = Simulator::start().await;
+    let creds = sim.world().account("cucc-demo").unwrap().credentials;
+    let (user, key) = (creds.username.unwrap(), creds.api_key.unwrap());
+    sim.faults()
+        .add(json!({"account": "cucc-demo", "kind": "carrier_error", "error": "rate_limit", "count": 2}))
+        .unwrap();
+    let http = client();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let r = http
+            .get(format!("{}/echo/ping", sim.cucc_url()))
+            .basic_auth(&user, Some(&key))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status());
+        if r.status() != StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+    }
+    assert_eq!(statuses.len(), 3, "{statuses:?}");
+    assert_eq!(statuses[0], StatusCode::TOO_MANY_REQUESTS);
+    assert_ne!(statuses[2], StatusCode::TOO_MANY_REQUESTS);
+    let log = sim.requests().all();
+    assert!(log
+        .iter()
+        .all(|r| r.account.as_deref() == Some("cucc-demo")));
+    assert!(log.iter().all(|r| r
+        .params
+        .iter()
+        .any(|(k, v)| k == "Authorization" && v == "***")));
+}
+
+/// A CTCC m2m_ec client: `101004` (too frequent) means back off and retry.
+#[tokio::test]
+async fn ctcc_client_backs_off_on_too_frequent() {
+    let sim = Simulator::start().await;
+    sim.faults()
+        .add(json!({"carrier": "ctcc", "method": "queryTraffic", "kind": "carrier_error", "error": "too_frequent", "count": 1}))
+        .unwrap();
+    let url = format!(
+        "{}/query.do?method=queryTraffic&user_id=testuser&access_number=14910000000",
+        sim.ctcc_url()
+    );
+    let http = client();
+    let first = http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(first.starts_with("101004"), "{first}");
+    let (code, _) = first.split_once('：').unwrap();
+    assert_eq!(code, "101004");
+    let second = http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(!second.starts_with("101004"), "{second}");
+    let card = sim.cards().get("14910000000").unwrap();
+    let log = sim.requests().all();
+    assert_eq!(log[0].cards, vec![card.iccid.to_string()]);
+    assert_eq!(log[0].account.as_deref(), Some("ctcc-demo"));
+}
