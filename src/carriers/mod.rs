@@ -17,4 +17,5 @@ pub fn router(ctx: &AppContext) -> Router {
         .merge(cmcc::router(ctx))
         .merge(ctcc::router(ctx))
         .merge(cucc::router(ctx))
+        .merge(crate::web::router(ctx))
 }
