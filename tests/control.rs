@@ -156,6 +156,26 @@ async fn accounts_and_credentials() {
         .clone();
     assert_eq!(cmcc["credentials"]["appid"], "100001");
     assert_eq!(cmcc["credentials"]["password"], "cmcc-demo-pass");
+    let list = api.get("/_sim/accounts?carrier=ctcc").await;
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["carrier"] == "ctcc"));
+    assert_eq!(list["page_size"], list["total"]);
+    let paged = api.get("/_sim/accounts?page=2&page_size=1").await;
+    assert_eq!(paged["items"].as_array().unwrap().len(), 1);
+    assert_eq!(paged["page"], 2);
+    api.refused(Method::GET, "/_sim/accounts?carrier=att", None, 400, "att")
+        .await;
+    api.refused(Method::GET, "/_sim/plans?page=0", None, 400, "page")
+        .await;
+    let pools = api.get("/_sim/pools?account=cucc-demo").await;
+    assert!(pools["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["account"] == "cucc-demo"));
     let a = api.get("/_sim/accounts/cmcc-demo").await;
     for k in ["id", "name", "carrier", "credentials"] {
         assert!(a.get(k).is_some(), "account has {k}");
@@ -1057,6 +1077,20 @@ async fn openapi_document_walk() {
     let (_sim, api) = start().await;
     let doc = api.get("/_sim/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    // It reads back as an OpenAPI 3.1 document, and operation ids are unique.
+    let typed: utoipa::openapi::OpenApi =
+        serde_json::from_value(doc.clone()).expect("valid OpenAPI");
+    assert_eq!(
+        typed.paths.paths.len(),
+        doc["paths"].as_object().unwrap().len()
+    );
+    let mut ids = std::collections::HashSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            assert!(ids.insert(op["operationId"].as_str().unwrap().to_string()));
+            assert!(!op["responses"].as_object().unwrap().is_empty());
+        }
+    }
     assert_eq!(doc["info"]["title"], "carrier-sim admin API");
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() > 30);

@@ -199,10 +199,49 @@ async fn clock_post(State(s): State<ControlState>, body: Bytes) -> ApiResult {
     Ok(Json(clock_view(&world)))
 }
 
-async fn accounts(State(s): State<ControlState>) -> Json<Value> {
-    let items: Vec<Value> = s.world.accounts().iter().map(views::account).collect();
+/// Pages an already filtered list: without `page`/`page_size` the whole
+/// list is one page (`page_size` = total).
+fn page_of(items: Vec<Value>, q: &HashMap<String, String>) -> ApiResult {
     let total = items.len();
-    Json(json!({"items": items, "total": total, "page": 1, "page_size": total}))
+    if !q.contains_key("page") && !q.contains_key("page_size") {
+        return Ok(Json(
+            json!({"items": items, "total": total, "page": 1, "page_size": total}),
+        ));
+    }
+    let (page, size) = paging(q)?;
+    let items: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1).saturating_mul(size))
+        .take(size)
+        .collect();
+    Ok(Json(
+        json!({"items": items, "total": total, "page": page, "page_size": size}),
+    ))
+}
+
+/// The `carrier` query filter, checked.
+fn carrier_param(q: &HashMap<String, String>) -> Result<Option<Carrier>, ApiError> {
+    q.get("carrier")
+        .map(|c| {
+            Carrier::parse(c)
+                .ok_or_else(|| bad(format!("unknown carrier '{c}' (cmcc, cucc, ctcc)")))
+        })
+        .transpose()
+}
+
+async fn accounts(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let carrier = carrier_param(&q)?;
+    let items: Vec<Value> = s
+        .world
+        .accounts()
+        .iter()
+        .filter(|a| carrier.is_none_or(|c| a.carrier == c))
+        .map(views::account)
+        .collect();
+    page_of(items, &q)
 }
 
 async fn account_one(State(s): State<ControlState>, Path(id): Path<String>) -> ApiResult {
@@ -213,21 +252,41 @@ async fn account_one(State(s): State<ControlState>, Path(id): Path<String>) -> A
     Ok(Json(views::account(&a)))
 }
 
-async fn plans(State(s): State<ControlState>) -> Json<Value> {
-    let mut v: Vec<_> = s.world.store.plans.iter().map(|p| p.clone()).collect();
+async fn plans(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let carrier = carrier_param(&q)?;
+    let mut v: Vec<_> = s
+        .world
+        .store
+        .plans
+        .iter()
+        .filter(|p| carrier.is_none_or(|c| p.carrier == c))
+        .map(|p| p.clone())
+        .collect();
     v.sort_by(|a, b| a.id.cmp(&b.id));
-    let items: Vec<Value> = v.iter().map(views::plan).collect();
-    let total = items.len();
-    Json(json!({"items": items, "total": total, "page": 1, "page_size": total}))
+    page_of(v.iter().map(views::plan).collect(), &q)
 }
 
-async fn pools(State(s): State<ControlState>) -> Json<Value> {
+async fn pools(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let carrier = carrier_param(&q)?;
+    let account = q.get("account");
     let cycle = crate::clock::cycle_of(s.world.now());
-    let mut v: Vec<_> = s.world.store.pools.iter().map(|p| p.clone()).collect();
+    let mut v: Vec<_> = s
+        .world
+        .store
+        .pools
+        .iter()
+        .filter(|p| carrier.is_none_or(|c| p.carrier == c))
+        .filter(|p| account.is_none_or(|a| p.account == a.as_str()))
+        .map(|p| p.clone())
+        .collect();
     v.sort_by(|a, b| a.id.cmp(&b.id));
-    let items: Vec<Value> = v.iter().map(|p| views::pool(p, cycle)).collect();
-    let total = items.len();
-    Json(json!({"items": items, "total": total, "page": 1, "page_size": total}))
+    page_of(v.iter().map(|p| views::pool(p, cycle)).collect(), &q)
 }
 
 /// Reads paging parameters (`page` from 1, `page_size` ≤ 1000).

@@ -54,6 +54,17 @@ const CARD_FILTERS: &[(&str, &str)] = &[
     ("page", "page number from 1"),
     ("page_size", "1 to 1000 (default 50)"),
 ];
+const LIST_FILTERS: &[(&str, &str)] = &[
+    ("carrier", "cmcc, cucc or ctcc"),
+    ("page", "page number from 1 (all in one page when absent)"),
+    ("page_size", "1 to 1000"),
+];
+const POOL_FILTERS: &[(&str, &str)] = &[
+    ("carrier", "cmcc, cucc or ctcc"),
+    ("account", "account id"),
+    ("page", "page number from 1 (all in one page when absent)"),
+    ("page_size", "1 to 1000"),
+];
 const CARD: &[(&str, &str)] = &[("id", "89860000000000000019")];
 
 macro_rules! op {
@@ -70,18 +81,18 @@ pub static OPS: &[Op] = &[
     Op { body: Some(r#"{"snapshot": "before-test"}"#), ..op!("post", "/_sim/reset", "status", "Back to the fixture, or to a named snapshot (`{}` or `{\"snapshot\": name}`); clears faults and the request journal", 200, [400, 404], || post(ops::reset)) },
     op!("get", "/_sim/clock", "clock", "Read the simulated clock", 200, [], || get(super::clock_get)),
     Op { body: Some(r#"{"advance": "31d"}"#), ..op!("post", "/_sim/clock", "clock", "Advance (`{\"advance\":\"40d\"}`), set (`{\"set\": RFC3339}`, forward only), freeze (`{\"freeze\":true}`) or run at a speed (`{\"speed\":60}`)", 200, [400], || post(super::clock_post)) },
-    op!("get", "/_sim/accounts", "accounts", "List accounts with their credentials", 200, [], || get(super::accounts)),
+    Op { query: LIST_FILTERS, ..op!("get", "/_sim/accounts", "accounts", "List accounts with their credentials", 200, [400], || get(super::accounts)) },
     Op { body: Some(r#"{"id": "cmcc-new", "name": "New EC", "carrier": "cmcc", "credentials": {"appid": "100009", "password": "pw"}}"#), ..op!("post", "/_sim/accounts", "accounts", "Create an account (fixture format)", 201, [400, 409], || post(edits::account_create)) },
     Op { params: &[("id", "cmcc-demo")], ..op!("get", "/_sim/accounts/{id}", "accounts", "One account", 200, [404], || get(super::account_one)) },
     Op { params: &[("id", "cmcc-demo")], body: Some(r#"{"name": "Renamed"}"#), ..op!("patch", "/_sim/accounts/{id}", "accounts", "Patch an account (name, credentials, balance_fen, customer_no)", 200, [400, 404, 409], || patch(edits::account_patch)) },
     Op { params: &[("id", "cmcc-demo")], ..op!("delete", "/_sim/accounts/{id}", "accounts", "Delete an account without cards or pools", 200, [404, 409], || delete(edits::account_delete)) },
     op!("get", "/_sim/credentials", "accounts", "Credentials of every account of the loaded fixture", 200, [], || get(edits::credentials)),
-    op!("get", "/_sim/plans", "plans", "List plans", 200, [], || get(super::plans)),
+    Op { query: LIST_FILTERS, ..op!("get", "/_sim/plans", "plans", "List plans", 200, [400], || get(super::plans)) },
     Op { body: Some(r#"{"id": "cmcc-2g", "name": "2GB", "carrier": "cmcc", "data": "2GB", "monthly_fee_fen": 2000}"#), ..op!("post", "/_sim/plans", "plans", "Create a plan (fixture format: data as \"1GB\" or bytes)", 201, [400, 409], || post(edits::plan_create)) },
     Op { params: &[("id", "cmcc-1g")], ..op!("get", "/_sim/plans/{id}", "plans", "One plan", 200, [404], || get(edits::plan_one)) },
     Op { params: &[("id", "cmcc-1g")], body: Some(r#"{"monthly_fee_fen": 1200}"#), ..op!("patch", "/_sim/plans/{id}", "plans", "Patch a plan (neutral fields as listed)", 200, [400, 404, 409], || patch(edits::plan_patch)) },
     Op { params: &[("id", "cmcc-1g")], ..op!("delete", "/_sim/plans/{id}", "plans", "Delete a plan no card uses", 200, [404, 409], || delete(edits::plan_delete)) },
-    op!("get", "/_sim/pools", "pools", "List flow pools with this cycle's use", 200, [], || get(super::pools)),
+    Op { query: POOL_FILTERS, ..op!("get", "/_sim/pools", "pools", "List flow pools with this cycle's use", 200, [400], || get(super::pools)) },
     Op { body: Some(r#"{"id": "pool-new", "name": "Pool", "account": "cmcc-demo", "data": "10GB"}"#), ..op!("post", "/_sim/pools", "pools", "Create a flow pool", 201, [400, 409], || post(edits::pool_create)) },
     Op { params: &[("id", "200000000001")], ..op!("get", "/_sim/pools/{id}", "pools", "One pool", 200, [404], || get(edits::pool_one)) },
     Op { params: &[("id", "200000000001")], body: Some(r#"{"data_bytes": 21474836480}"#), ..op!("patch", "/_sim/pools/{id}", "pools", "Patch a pool (name, data_bytes, used_bytes, exhausted)", 200, [400, 404, 409], || patch(edits::pool_patch)) },

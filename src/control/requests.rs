@@ -396,7 +396,7 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
             next.run(req).await
         }
         Some(FaultKind::Reset) => {
-            finish(&plane, &mut record, 0, "(connection reset)", started);
+            finish(&plane, record, 0, "(connection reset)".into(), started);
             // Ends this connection's task without a response: the peer sees
             // the connection closed before any answer. `resume_unwind` skips
             // the panic hook, so nothing is printed.
@@ -429,9 +429,8 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
             let (mut head, body) = resp.into_parts();
             let full = to_bytes(body, usize::MAX).await.unwrap_or_default();
             let half = full.slice(..full.len() / 2);
-            record.body = String::from_utf8_lossy(&half).into_owned();
-            finish(&plane, &mut record, head.status.as_u16(), "", started);
-            record_truncated(&plane, record);
+            let kept = String::from_utf8_lossy(&half[..half.len().min(KEEP_BODY)]).into_owned();
+            finish(&plane, record, head.status.as_u16(), kept, started);
             head.headers
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1)));
             // The first half goes out (the pause lets it be flushed), then
@@ -456,27 +455,20 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
         Err(_) => Bytes::new(),
     };
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(KEEP_BODY)]).into_owned();
-    finish(&plane, &mut record, head.status.as_u16(), &text, started);
-    plane.requests.push(record);
+    finish(&plane, record, head.status.as_u16(), text, started);
     Response::from_parts(head, Body::from(bytes))
 }
 
-fn record_truncated(plane: &Plane, record: RequestRecord) {
-    plane.requests.push(record);
-}
-
-fn finish(plane: &Plane, r: &mut RequestRecord, status: u16, body: &str, started: Instant) {
+/// Completes a record (status, body, latency), counts it in the metrics
+/// and journals it.
+fn finish(plane: &Plane, mut r: RequestRecord, status: u16, body: String, started: Instant) {
     r.status = status;
-    if !body.is_empty() {
-        r.body = body.to_string();
-    }
+    r.body = body;
     r.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     plane
         .metrics
         .observe_request(r.carrier, &r.path, status, started.elapsed());
-    if status == 0 {
-        plane.requests.push(r.clone());
-    }
+    plane.requests.push(r);
 }
 
 fn plain(status: StatusCode, ctype: &'static str, body: Bytes) -> Response {
