@@ -1,0 +1,1289 @@
+//! Black-box tests of the China Telecom dialect over real HTTP: the legacy
+//! `/m2m_ec/*.do` API (three-key DES password and sign, every method's
+//! success shape, error codes, state effects seen through `/_sim`) and the
+//! 5G CMP gateway (MD5 `Sign` header). Expectations come from
+//! `../shared/spec/ctcc.md`; the spec's literal vectors are used where given.
+
+use carrier_sim::carriers::ctcc::des::TripleKey;
+use carrier_sim::carriers::ctcc::sign::{g5_sign, joined};
+use carrier_sim::{fixture, Simulator};
+use serde_json::{json, Value};
+
+const USER: &str = "testuser";
+const PASS: &str = "test1234";
+const KEY: &str = "abcdefghi";
+const APP_KEY: &str = "ctcc-5g-demo";
+const SECRET: &str = "testsecret";
+
+const NORMAL: &str = "14910000000";
+const NORMAL_ICCID: &str = "8986110000000000001";
+const MANUAL_STOP: &str = "14910000004";
+const ARREARS: &str = "14910000005";
+const EXPIRED: &str = "14910000006";
+const CANCELLED: &str = "14910000007";
+const INVENTORY: &str = "14910000008";
+const TEST_READY: &str = "14910000009";
+const ACTIVATION_READY: &str = "14910000010";
+const POOL_A: &str = "14910000011";
+const DATA_CUT: &str = "14910000013";
+const THRESHOLD: &str = "14910000016";
+const OTHER: &str = "14910000017";
+
+struct Ct {
+    sim: Simulator,
+    http: reqwest::Client,
+    key: TripleKey,
+}
+
+impl Ct {
+    async fn start() -> Ct {
+        Ct::with(Simulator::start().await)
+    }
+
+    fn with(sim: Simulator) -> Ct {
+        Ct {
+            sim,
+            http: reqwest::Client::new(),
+            key: TripleKey::from_key(KEY),
+        }
+    }
+
+    /// A correctly signed legacy call: `sign_values` are the method's extra
+    /// sign values besides user_id, password and method.
+    async fn call(
+        &self,
+        path: &str,
+        method: &str,
+        params: &[(&str, &str)],
+        sign_values: &[&str],
+    ) -> String {
+        let mut values = vec![USER, PASS, method];
+        values.extend_from_slice(sign_values);
+        let sign = self.key.enc(&joined(&values));
+        let pw = self.key.enc(PASS);
+        let mut q: Vec<(&str, &str)> = vec![
+            ("method", method),
+            ("user_id", USER),
+            ("passWord", &pw),
+            ("sign", &sign),
+        ];
+        q.extend_from_slice(params);
+        self.raw_get(path, &q).await
+    }
+
+    /// A signed query.do call by access number.
+    async fn q(&self, method: &str, number: &str, extra: &[(&str, &str)]) -> String {
+        let mut params = vec![("access_number", number)];
+        params.extend_from_slice(extra);
+        self.call("/m2m_ec/query.do", method, &params, &[number])
+            .await
+    }
+
+    async fn raw_get(&self, path: &str, q: &[(&str, &str)]) -> String {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.sim.uri()))
+            .query(q)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.text().await.unwrap()
+    }
+
+    async fn json(&self, method: &str, number: &str, extra: &[(&str, &str)]) -> Value {
+        let body = self.q(method, number, extra).await;
+        serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON: {body}"))
+    }
+
+    async fn card(&self, iccid: &str) -> Value {
+        self.http
+            .get(format!("{}/_sim/cards/{iccid}", self.sim.uri()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn main_status(&self, number: &str) -> String {
+        let v = self.json("queryCardMainStatus", number, &[]).await;
+        v["productInfo"][0]["productMainStatusCd"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// A signed 5G call.
+    async fn g5(&self, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
+        self.g5_with(path, query, body, APP_KEY, SECRET, "20261125100000")
+            .await
+    }
+
+    async fn g5_with(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+        app_key: &str,
+        secret: &str,
+        ts: &str,
+    ) -> Value {
+        let mut sorted: Vec<(&str, &str)> = query.to_vec();
+        sorted.sort();
+        let params = sorted
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        let raw = body.as_ref().map(|b| b.to_string()).unwrap_or_default();
+        let sign = g5_sign(&format!("{params}{raw}{secret}{ts}"));
+        let mut req = self
+            .http
+            .request(
+                if body.is_some() {
+                    reqwest::Method::POST
+                } else {
+                    reqwest::Method::GET
+                },
+                format!("{}{path}", self.sim.uri()),
+            )
+            .query(query)
+            .header("AppKey", app_key)
+            .header("Timestamp", ts)
+            .header("Sign", sign);
+        if body.is_some() {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(raw.clone());
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let text = resp.text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+}
+
+/// The text of the first `<tag>` element.
+fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some(&xml[start..end])
+}
+
+fn assert_txid(t: &str) {
+    assert_eq!(t.len(), 28, "GROUP_TRANSACTIONID {t}");
+    assert!(t.bytes().all(|b| b.is_ascii_digit()));
+    assert!(t.starts_with("1000000190"));
+}
+
+#[tokio::test]
+async fn spec_vector_request_gets_traffic_xml() {
+    let ct = Ct::start().await;
+    // passWord and sign exactly as in the spec's test vectors (§2.5).
+    let body = ct
+        .raw_get(
+            "/m2m_ec/query.do",
+            &[
+                ("method", "queryTraffic"),
+                ("access_number", NORMAL),
+                ("needDtl", "0"),
+                ("user_id", USER),
+                ("passWord", "41894168BD86A2CC637DB4FA6CE97037"),
+                ("sign", "45E8B9924DE397A8DAEF2C60DB715B1B74CC7E1685BA702C9C4C367EFDAE5D938F7F19EA3F28117669379E20030180BA32E5804EA05BAA501F7A25C6B0F7A091AD4838ED34374D16B37F49C390E236D6C299054019958A8B"),
+            ],
+        )
+        .await;
+    assert!(body.contains(
+        "<root><web:NEW_DATA_TICKET_QRsp xmlns:web=\"http://www.example.org/webservice\">"
+    ));
+    assert_eq!(tag(&body, "IRESULT"), Some("0"));
+    // 373502771 bytes = 356.20 MB.
+    assert_eq!(tag(&body, "TOTAL_BYTES_CNT"), Some("356.20MB"));
+    assert_eq!(tag(&body, "number"), Some(NORMAL));
+    assert_txid(tag(&body, "GROUP_TRANSACTIONID").unwrap());
+    assert!(tag(&body, "CHARGE_CNT_CH").unwrap().ends_with('元'));
+    assert!(!body.contains("NEW_DATA_TICKET_QRlist"));
+}
+
+#[tokio::test]
+async fn spec_vector_disabled_number_stops_and_resumes() {
+    let ct = Ct::start().await;
+    let body = ct
+        .raw_get(
+            "/m2m_ec/query.do",
+            &[
+                ("method", "disabledNumber"),
+                ("access_number", NORMAL),
+                ("orderTypeId", "19"),
+                ("acctCd", ""),
+                ("user_id", USER),
+                ("passWord", "41894168BD86A2CC637DB4FA6CE97037"),
+                ("sign", "ACBCD0DD393154D99DD864B31486311FDAEF2C60DB715B1B6ED7485E82548B8F4E5265B4F5546B0934FE79FEE1AFE58581E0B903268AFE6A810ABE87DB4390F1275E6AD21C787BB52B71622EE659C04041894168BD86A2CC16CC0DAF9B20CEF4"),
+            ],
+        )
+        .await;
+    assert_eq!(tag(&body, "result"), Some("0"), "{body}");
+    assert_eq!(tag(&body, "RspType"), Some("0"));
+    assert_eq!(tag(&body, "resultMsg"), Some("处理成功！"));
+    assert_eq!(ct.main_status(NORMAL).await, "5");
+    let card = ct.card(NORMAL_ICCID).await;
+    assert_eq!(card["state"], "suspended");
+    assert_eq!(card["reasons"], json!(["manual"]));
+    // Again: refused in the carrier's words, as plain text.
+    let again = disabled(&ct, NORMAL, "19").await;
+    assert!(again.contains("已存在相关停机记录"), "{again}");
+    // sign values: identifier, "" (acctCd) and the orderTypeId.
+    let resume = ct
+        .call(
+            "/m2m_ec/query.do",
+            "disabledNumber",
+            &[
+                ("access_number", NORMAL),
+                ("orderTypeId", "20"),
+                ("acctCd", ""),
+            ],
+            &[NORMAL, "20", ""],
+        )
+        .await;
+    assert_eq!(tag(&resume, "result"), Some("0"), "{resume}");
+    assert_eq!(ct.main_status(NORMAL).await, "4");
+    assert_eq!(ct.card(NORMAL_ICCID).await["state"], "active");
+}
+
+async fn disabled(ct: &Ct, number: &str, order: &str) -> String {
+    ct.call(
+        "/m2m_ec/query.do",
+        "disabledNumber",
+        &[
+            ("access_number", number),
+            ("orderTypeId", order),
+            ("acctCd", ""),
+        ],
+        &[number, order, ""],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn disabled_number_rules() {
+    let ct = Ct::start().await;
+    // 21 test-ready → 测试去激活 (3); 22 back to 测试激活 (2).
+    assert_eq!(ct.main_status(TEST_READY).await, "2");
+    assert_eq!(
+        tag(&disabled(&ct, TEST_READY, "21").await, "result"),
+        Some("0")
+    );
+    assert_eq!(ct.main_status(TEST_READY).await, "3");
+    assert_eq!(
+        tag(&disabled(&ct, TEST_READY, "22").await, "result"),
+        Some("0")
+    );
+    assert_eq!(ct.main_status(TEST_READY).await, "2");
+    // 21 on a card in use is refused.
+    let r = disabled(&ct, NORMAL, "21").await;
+    assert!(
+        !r.contains("<result>0</result>") && r.contains("测试"),
+        "{r}"
+    );
+    // Stop refused in arrears; resume refused on a card in service.
+    let r = disabled(&ct, ARREARS, "19").await;
+    assert!(r.contains("停机记录"), "{r}");
+    let r = disabled(&ct, NORMAL, "20").await;
+    assert!(r.contains("无需办理复机"), "{r}");
+    // Expired (keep-number) and cancelled cards.
+    assert!(disabled(&ct, EXPIRED, "20").await.contains("失效"));
+    assert!(disabled(&ct, CANCELLED, "19").await.contains("拆机"));
+    // A manual stop resumes.
+    assert_eq!(
+        tag(&disabled(&ct, MANUAL_STOP, "20").await, "result"),
+        Some("0")
+    );
+    // Bad orderTypeId.
+    assert!(disabled(&ct, NORMAL, "18").await.starts_with("-2"));
+}
+
+#[tokio::test]
+async fn post_form_aliases_and_any_path() {
+    let ct = Ct::start().await;
+    let pw = ct.key.enc(PASS);
+    let sign = ct.key.enc(&joined(&[USER, PASS, "queryTraffic", NORMAL]));
+    for path in [
+        "/m2m_ec/query.do",
+        "/m2m_ec/app/serviceAccept.do",
+        "/m2m_ec/app/location.do",
+        "/m2m_ec/app/pay.do",
+    ] {
+        let body = ct
+            .http
+            .post(format!("{}{path}", ct.sim.uri()))
+            .form(&[
+                ("method", "queryTraffic"),
+                ("userId", USER),
+                ("password", pw.as_str()),
+                ("sign", sign.as_str()),
+                ("access_number", NORMAL),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            tag(&body, "TOTAL_BYTES_CNT"),
+            Some("356.20MB"),
+            "{path}: {body}"
+        );
+    }
+    // POST with the parameters in the query string and an empty body.
+    let resp = ct
+        .http
+        .post(format!("{}/m2m_ec/query.do", ct.sim.uri()))
+        .query(&[
+            ("method", "queryTraffic"),
+            ("user_id", USER),
+            ("passWord", pw.as_str()),
+            ("sign", sign.as_str()),
+        ])
+        .form(&[("access_number", NORMAL)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(tag(&resp, "IRESULT"), Some("0"));
+}
+
+#[tokio::test]
+async fn auth_and_lookup_errors() {
+    let ct = Ct::start().await;
+    let pw = ct.key.enc(PASS);
+    let sign = ct.key.enc(&joined(&[USER, PASS, "queryTraffic", NORMAL]));
+    let base = |pw: &str, sign: &str, number: &str| -> Vec<(String, String)> {
+        vec![
+            ("method".into(), "queryTraffic".into()),
+            ("user_id".into(), USER.into()),
+            ("passWord".into(), pw.into()),
+            ("sign".into(), sign.into()),
+            ("access_number".into(), number.into()),
+        ]
+    };
+    let get = |q: Vec<(String, String)>| {
+        let ct = &ct;
+        async move {
+            let q: Vec<(&str, &str)> = q.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            ct.raw_get("/m2m_ec/query.do", &q).await
+        }
+    };
+    // Wrong password → -1.
+    let wrong = ct.key.enc("wrongpass");
+    assert!(get(base(&wrong, &sign, NORMAL)).await.starts_with("-1"));
+    // Unknown user → -1.
+    let mut q = base(&pw, &sign, NORMAL);
+    q[1].1 = "nobody".into();
+    assert!(get(q).await.starts_with("-1"));
+    // Bad sign → -3 (signed for another number).
+    let other_sign = ct
+        .key
+        .enc(&joined(&[USER, PASS, "queryTraffic", "14910000001"]));
+    assert!(get(base(&pw, &other_sign, NORMAL)).await.starts_with("-3"));
+    // Sign with an extra value is refused in the default strict mode.
+    let extra = ct
+        .key
+        .enc(&joined(&[USER, PASS, "queryTraffic", NORMAL, "0"]));
+    assert!(get(base(&pw, &extra, NORMAL)).await.starts_with("-3"));
+    // Unknown ICCID → -4; unknown number → -4.
+    let sign_iccid = ct.key.enc(&joined(&[
+        USER,
+        PASS,
+        "queryTraffic",
+        "8986119999999999999",
+    ]));
+    let body = ct
+        .call(
+            "/m2m_ec/query.do",
+            "queryTraffic",
+            &[("iccid", "8986119999999999999")],
+            &["8986119999999999999"],
+        )
+        .await;
+    assert_eq!(body, "-4：iccid号码错误或不存在。");
+    let _ = sign_iccid;
+    assert!(ct
+        .q("queryTraffic", "14999999999", &[])
+        .await
+        .starts_with("-4"));
+    // Another account's card → -1 该号码和用户没有绑定.
+    assert_eq!(
+        ct.q("queryTraffic", OTHER, &[]).await,
+        "-1：该号码和用户没有绑定"
+    );
+    // Missing identifier / sign → -2.
+    assert!(ct
+        .call("/m2m_ec/query.do", "queryTraffic", &[], &[])
+        .await
+        .starts_with("-2"));
+    let mut q = base(&pw, &sign, NORMAL);
+    q.remove(3);
+    assert!(get(q).await.starts_with("-2"));
+}
+
+#[tokio::test]
+async fn malformed_input_gets_carrier_errors() {
+    let ct = Ct::start().await;
+    let pw = ct.key.enc(PASS);
+    let sign = ct.key.enc(&joined(&[USER, PASS, "queryTraffic", NORMAL]));
+    let url = |q: &str| format!("{}/m2m_ec/query.do?{q}", ct.sim.uri());
+    let cases = [
+        // missing method
+        format!("user_id={USER}&passWord={pw}&sign={sign}&access_number={NORMAL}"),
+        // unknown method
+        format!("method=nope&user_id={USER}&passWord={pw}&sign={sign}"),
+        // non-hex passWord
+        format!("method=queryTraffic&user_id={USER}&passWord=XYZXYZXYZXYZXYZX&sign={sign}&access_number={NORMAL}"),
+        // odd-length hex
+        format!("method=queryTraffic&user_id={USER}&passWord=41894168BD86A2CC637&sign={sign}&access_number={NORMAL}"),
+        // non-hex sign
+        format!("method=queryTraffic&user_id={USER}&passWord={pw}&sign=%E4%B8%AD%E6%96%87&access_number={NORMAL}"),
+        // invalid UTF-8 in values
+        format!("method=queryTraffic&user_id=%FF%FE&passWord={pw}&sign={sign}&access_number=%C3%28"),
+        format!("method=%FF&user_id={USER}"),
+        // nothing at all
+        String::new(),
+    ];
+    let mut codes = Vec::new();
+    for q in &cases {
+        let resp = ct.http.get(url(q)).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let body = resp.text().await.unwrap();
+        assert!(body.starts_with('-'), "{q}: {body}");
+        codes.push(body.split('：').next().unwrap().to_string());
+    }
+    assert_eq!(codes, ["-2", "-2", "-1", "-1", "-3", "-1", "-2", "-2"]);
+    // Huge parameters (form body well past the value limit, and > 1 MiB).
+    for size in [100_000usize, 2_000_000] {
+        let huge = "A".repeat(size);
+        let resp = ct
+            .http
+            .post(url(""))
+            .form(&[
+                ("method", "queryTraffic"),
+                ("user_id", USER),
+                ("passWord", pw.as_str()),
+                ("sign", huge.as_str()),
+                ("access_number", NORMAL),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(resp.text().await.unwrap().starts_with("-2"));
+    }
+    // Invalid UTF-8 in a form body.
+    let resp = ct
+        .http
+        .post(url(""))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(b"method=queryTraffic&user_id=\xff\xfe&access_number=\xc3\x28".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().starts_with('-'));
+}
+
+#[tokio::test]
+async fn traffic_today_by_date_and_detail() {
+    let ct = Ct::start().await;
+    let world = ct.sim.world().clone();
+    world.use_data(NORMAL_ICCID, 5 * 1024 * 1024).unwrap();
+    let today = ct.q("queryTrafficOfToday", NORMAL, &[]).await;
+    assert_eq!(tag(&today, "TOTAL_BYTES_CNT"), Some("5.00MB"), "{today}");
+    let day = carrier_sim::clock::fmt_local(world.now(), "%Y%m%d");
+    let by_date = ct
+        .q(
+            "queryTrafficByDate",
+            NORMAL,
+            &[("startDate", &day), ("endDate", &day), ("needDtl", "1")],
+        )
+        .await;
+    assert_eq!(tag(&by_date, "TOTAL_BYTES_CNT"), Some("5.00MB"));
+    assert_eq!(tag(&by_date, "TOTALCOUNT"), Some("1"));
+    assert_eq!(tag(&by_date, "BYTES_CNT"), Some("5120.00KB"));
+    assert_eq!(tag(&by_date, "TICKET_NUMBER"), Some(NORMAL));
+    let start = tag(&by_date, "START_TIME").unwrap();
+    assert_eq!(start.len(), "2026-11-25 00:00".len());
+    // Month total grows by the same 5 MB: 356.20 + 5.00.
+    let month = ct.q("queryTraffic", NORMAL, &[("needDtl", "1")]).await;
+    assert_eq!(tag(&month, "TOTAL_BYTES_CNT"), Some("361.20MB"));
+    assert!(month.contains("<NEW_DATA_TICKET_QRlist>"));
+    // Cross-month range, bad dates, start after end → -2.
+    for (s, e) in [
+        ("20261031", "20261101"),
+        ("2026-11-01", "20261102"),
+        ("20261110", "20261101"),
+    ] {
+        let r = ct
+            .q(
+                "queryTrafficByDate",
+                NORMAL,
+                &[("startDate", s), ("endDate", e)],
+            )
+            .await;
+        assert!(r.starts_with("-2"), "{s}-{e}: {r}");
+    }
+}
+
+#[tokio::test]
+async fn package_balance_owe() {
+    let ct = Ct::start().await;
+    let p = ct.q("queryPakage", NORMAL, &[]).await;
+    assert!(p.contains("<web:CurrAcuRsp xmlns:web=\"http://www.example.org/webservice_zz/\">"));
+    // 1 GB = 1048576 KB; 373502771 B = 364748 KB used.
+    assert_eq!(tag(&p, "CUMULATION_TOTAL"), Some("1048576"));
+    assert_eq!(tag(&p, "CUMULATION_ALREADY"), Some("364748"));
+    assert_eq!(tag(&p, "CUMULATION_LEFT"), Some("683828"));
+    assert_eq!(tag(&p, "UNIT_NAME"), Some("KB"));
+    assert_eq!(tag(&p, "OFFER_ID"), Some("2038"));
+    assert_eq!(tag(&p, "SMSG"), Some("处理成功！"));
+    assert_eq!(tag(&p, "START_TIME").unwrap().len(), 14);
+    // A pool member shows its pool.
+    let pool = ct.q("queryPakage", POOL_A, &[]).await;
+    assert_eq!(tag(&pool, "FLOW_ID_GROUP_NBR"), Some("50LLC00001"));
+    assert_eq!(tag(&pool, "CUMULATION_TOTAL"), Some("2097152"));
+    // Batch: numbers comma-separated, sign without identifier.
+    let list = format!("{NORMAL},{POOL_A},{OTHER}");
+    let plus = ct
+        .call(
+            "/m2m_ec/query.do",
+            "queryPakagePlus",
+            &[("access_number", &list)],
+            &[],
+        )
+        .await;
+    assert_eq!(plus.matches("<web:CurrAcuRsp").count(), 3, "{plus}");
+    assert!(plus.contains("该号码和用户没有绑定"));
+    // Balance (fen) as the world keeps it.
+    let card = ct.card(NORMAL_ICCID).await;
+    let b = ct.q("queryBalance", NORMAL, &[]).await;
+    assert_eq!(
+        tag(&b, "BALANCE"),
+        Some(card["balance_fen"].to_string().as_str())
+    );
+    assert_eq!(tag(&b, "IRESULT"), Some("0"));
+    // Arrears: -200 fen balance → 200 owed.
+    let owe = ct.q("queryOwe", ARREARS, &[]).await;
+    assert_eq!(tag(&owe, "Acct_Item_Charge"), Some("200"), "{owe}");
+    assert_eq!(tag(&owe, "Query_Flag"), Some("用户级"));
+    let none = ct.q("queryOwe", NORMAL, &[]).await;
+    assert!(!none.contains("Acct_Item_Charge"));
+    assert!(ct
+        .q("queryOwe", NORMAL, &[("Query_Flag", "9")])
+        .await
+        .starts_with("-2"));
+    // Bad monthDate.
+    assert!(ct
+        .q("queryPakage", NORMAL, &[("monthDate", "2026xx01")])
+        .await
+        .starts_with("-2"));
+}
+
+#[tokio::test]
+async fn main_status_codes_for_every_role() {
+    let ct = Ct::start().await;
+    for (number, code) in [
+        (NORMAL, "4"),
+        (ACTIVATION_READY, "1"),
+        (TEST_READY, "2"),
+        (INVENTORY, "3"),
+        (MANUAL_STOP, "5"),
+        (ARREARS, "5"),
+        (EXPIRED, "5"),
+        (DATA_CUT, "4"),
+    ] {
+        assert_eq!(ct.main_status(number).await, code, "{number}");
+    }
+    let v = ct.json("queryCardMainStatus", NORMAL, &[]).await;
+    assert_eq!(v["resultCode"], "0");
+    assert_eq!(v["resultMsg"], "处理成功！");
+    assert_eq!(v["productInfo"][0]["productMainStatusName"], "在用");
+    assert_eq!(v["servCreateDate"].as_str().unwrap().len(), 8);
+    assert_txid(v["GROUP_TRANSACTIONID"].as_str().unwrap());
+    // 拆机 only with queryDropCard=true.
+    let v = ct.json("queryCardMainStatus", CANCELLED, &[]).await;
+    assert_ne!(v["resultCode"], "0");
+    let v = ct
+        .json(
+            "queryCardMainStatus",
+            CANCELLED,
+            &[("queryDropCard", "true")],
+        )
+        .await;
+    assert_eq!(v["productInfo"][0]["productMainStatusCd"], "7");
+    assert_eq!(v["productInfo"][0]["productMainStatusName"], "拆机");
+}
+
+#[tokio::test]
+async fn profile_telephone_online_real_name() {
+    let ct = Ct::start().await;
+    let prof = ct.q("prodInstQuery", THRESHOLD, &[]).await;
+    assert!(
+        prof.contains("<SvcCont><resultCode>0</resultCode>"),
+        "{prof}"
+    );
+    assert!(prof.contains("<result><prodInfos>"));
+    assert_eq!(tag(&prof, "phoneNum"), Some(THRESHOLD));
+    assert_eq!(tag(&prof, "prodStatusName"), Some("在用"));
+    assert!(prof.contains("<productName>达量断网</productName>"));
+    assert!(prof.contains("<attrName>是否已达量断网</attrName><attrValue>否</attrValue>"));
+    assert!(prof.contains("<attrName>断网阈值</attrName><attrValue>100</attrValue>"));
+    // getTelephone by ICCID (sign carries the ICCID).
+    let t = ct
+        .call(
+            "/m2m_ec/query.do",
+            "getTelephone",
+            &[("iccid", NORMAL_ICCID)],
+            &[NORMAL_ICCID],
+        )
+        .await;
+    let t: Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(t["RESULT"], "0");
+    assert_eq!(t["SMSG"], NORMAL);
+    let plus = ct
+        .call(
+            "/m2m_ec/query.do",
+            "getTelephonePlus",
+            &[("imsi", "460110000000001")],
+            &["460110000000001"],
+        )
+        .await;
+    let plus: Value = serde_json::from_str(&plus).unwrap();
+    assert_eq!(plus["info"]["ICCID"], NORMAL_ICCID);
+    assert_eq!(plus["info"]["access_number"], NORMAL);
+    assert_eq!(plus["info"]["4G_IMSI"], "460110000000001");
+    // Online status.
+    let o = ct.json("getOnlineStatus", NORMAL, &[]).await;
+    assert_eq!(o["resultCode"], "0");
+    assert_eq!(o["description"]["acctStatusType"], "start");
+    assert_eq!(o["description"]["msisdn"], format!("86{NORMAL}"));
+    assert_txid(o["groupTransactionId"].as_str().unwrap());
+    let off = ct.json("getOnlineStatus", MANUAL_STOP, &[]).await;
+    assert_eq!(off["description"]["acctStatusType"], "stop");
+    // Real name.
+    let rn = ct.q("realNameQueryIot", NORMAL, &[]).await;
+    assert_eq!(tag(&rn, "resultCode"), Some("0"));
+    assert_eq!(tag(&rn, "number"), Some(NORMAL));
+    let no = ct.q("realNameQueryIot", ACTIVATION_READY, &[]).await;
+    assert_eq!(tag(&no, "resultCode"), Some("-5"));
+    assert_eq!(tag(&no, "resultMsg"), Some("未能查询到实名制信息"));
+}
+
+#[tokio::test]
+async fn serv_active_cut_net_threshold_speed_imei() {
+    let ct = Ct::start().await;
+    // requestServActive: 1 → 4, then refused.
+    let a = ct.json("requestServActive", ACTIVATION_READY, &[]).await;
+    assert_eq!(a["RESULT"], "0");
+    assert_eq!(ct.main_status(ACTIVATION_READY).await, "4");
+    let again = ct.json("requestServActive", ACTIVATION_READY, &[]).await;
+    assert_ne!(again["RESULT"], "0");
+    assert!(!again["SMSG"].as_str().unwrap().is_empty());
+
+    // singleCutNet ADD / duplicate / DEL.
+    let cut = |action: &'static str| {
+        let ct = &ct;
+        async move {
+            ct.call(
+                "/m2m_ec/query.do",
+                "singleCutNet",
+                &[("access_number", NORMAL), ("action", action)],
+                &[NORMAL, action],
+            )
+            .await
+        }
+    };
+    let r = cut("ADD").await;
+    assert_eq!(tag(&r, "RspCode"), Some("0000"), "{r}");
+    assert_eq!(tag(&r, "RspDesc"), Some("成功接收消息"));
+    assert_eq!(ct.card(NORMAL_ICCID).await["data_cut"], true);
+    let dup = cut("ADD").await;
+    assert_eq!(tag(&dup, "RspCode"), Some("-9"));
+    assert!(tag(&dup, "RspDesc").unwrap().contains("不能重复订购"));
+    assert_eq!(ct.main_status(NORMAL).await, "4");
+    assert_eq!(tag(&cut("DEL").await, "RspCode"), Some("0000"));
+    assert_eq!(ct.card(NORMAL_ICCID).await["data_cut"], false);
+    assert!(cut("XX").await.starts_with("-2"));
+
+    // offNetAction: threshold in MB; usage crossing it cuts data.
+    let off = |action: &'static str, quota: &'static str, ty: &'static str| {
+        let ct = &ct;
+        async move {
+            ct.call(
+                "/m2m_ec/query.do",
+                "offNetAction",
+                &[
+                    ("access_number", NORMAL),
+                    ("action", action),
+                    ("quota", quota),
+                    ("type", ty),
+                ],
+                &[NORMAL, action, quota, ty],
+            )
+            .await
+        }
+    };
+    assert_eq!(tag(&off("1", "360", "1").await, "RspCode"), Some("0000"));
+    let dup = off("1", "360", "1").await;
+    assert!(dup.contains("已经订购该产品，请不要重复订购"), "{dup}");
+    let prof = ct.q("prodInstQuery", NORMAL, &[]).await;
+    assert!(prof.contains("<attrValue>否</attrValue>"), "{prof}");
+    ct.sim
+        .world()
+        .use_data(NORMAL_ICCID, 10 * 1024 * 1024)
+        .unwrap();
+    let prof = ct.q("prodInstQuery", NORMAL, &[]).await;
+    assert!(prof.contains("<attrName>是否已达量断网</attrName><attrValue>是</attrValue>"));
+    assert_eq!(ct.card(NORMAL_ICCID).await["threshold"]["reached"], true);
+    // No more data flows.
+    assert_eq!(ct.sim.world().use_data(NORMAL_ICCID, 1024).unwrap(), 0);
+    // Raising the threshold lifts the cut.
+    assert_eq!(tag(&off("2", "2000", "1").await, "RspCode"), Some("0000"));
+    assert_eq!(ct.card(NORMAL_ICCID).await["threshold"]["reached"], false);
+    assert_eq!(tag(&off("3", "", "").await, "RspCode"), Some("0000"));
+    assert!(off("2", "100", "1").await.contains("未订购达量断网"));
+    assert!(off("1", "abc", "1").await.starts_with("-2"));
+
+    // speedLimitAction on serviceAccept.do.
+    let speed = |action: &'static str, v: &'static str| {
+        let ct = &ct;
+        async move {
+            let body = ct
+                .call(
+                    "/m2m_ec/app/serviceAccept.do",
+                    "speedLimitAction",
+                    &[
+                        ("access_number", NORMAL),
+                        ("action", action),
+                        ("speedValue", v),
+                    ],
+                    &[NORMAL, v, action],
+                )
+                .await;
+            serde_json::from_str::<Value>(&body).unwrap()
+        }
+    };
+    assert_eq!(speed("ADD", "12").await["resultCode"], "0000");
+    assert_eq!(ct.card(NORMAL_ICCID).await["speed_limit"], 12);
+    assert_ne!(speed("ADD", "99").await["resultCode"], "0000");
+    assert_eq!(speed("DEL", "10").await["resultCode"], "0000");
+    assert_eq!(ct.card(NORMAL_ICCID).await["speed_limit"], Value::Null);
+
+    // IMEIReRecord: monthly per-card limit.
+    let imei = || {
+        let ct = &ct;
+        async move {
+            let body = ct
+                .call(
+                    "/m2m_ec/app/serviceAccept.do",
+                    "IMEIReRecord",
+                    &[("access_number", NORMAL), ("action", "ADD")],
+                    &[NORMAL, "ADD"],
+                )
+                .await;
+            serde_json::from_str::<Value>(&body).unwrap()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(imei().await["Response"]["RspCode"], "0000");
+    }
+    let over = imei().await;
+    assert_eq!(over["Response"]["RspCode"], "-5");
+    assert_eq!(
+        over["Response"]["RspDesc"],
+        "业务校验失败（单卡本月调用次数已超过限定次数！）"
+    );
+}
+
+#[tokio::test]
+async fn sim_list_pages_and_filters() {
+    let ct = Ct::start().await;
+    let list = |extra: Vec<(&'static str, &'static str)>| {
+        let ct = &ct;
+        async move {
+            let body = ct.call("/m2m_ec/query.do", "getSIMList", &extra, &[]).await;
+            serde_json::from_str::<Value>(&body).unwrap_or(Value::String(body))
+        }
+    };
+    // ctcc-demo holds 17 role cards + 40 crowd cards = 57.
+    let p1 = list(vec![("pageIndex", "1")]).await;
+    assert_eq!(p1["resultCode"], "0");
+    let sims = p1["description"]["simList"].as_array().unwrap();
+    assert_eq!(sims.len(), 50);
+    assert!(sims[0]["simStatus"].is_array());
+    assert!(sims[0]["simStatus"][0].is_string());
+    let p2 = list(vec![("pageIndex", "2")]).await;
+    assert_eq!(p2["description"]["simList"].as_array().unwrap().len(), 7);
+    let p9 = list(vec![("pageIndex", "9")]).await;
+    assert_eq!(p9["description"]["simList"].as_array().unwrap().len(), 0);
+    let one = list(vec![("pageIndex", "1"), ("access_number", NORMAL)]).await;
+    let one = one["description"]["simList"].as_array().unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0]["iccid"], NORMAL_ICCID);
+    assert_eq!(one[0]["simStatus"], json!(["4"]));
+    let ready = list(vec![("pageIndex", "1"), ("simStatus", "1")]).await;
+    for s in ready["description"]["simList"].as_array().unwrap() {
+        assert_eq!(s["simStatus"], json!(["1"]));
+    }
+    assert!(list(vec![]).await.as_str().unwrap().starts_with("-2"));
+    assert!(list(vec![("pageIndex", "1"), ("simStatus", "9")])
+        .await
+        .as_str()
+        .unwrap()
+        .starts_with("-2"));
+}
+
+#[tokio::test]
+async fn add_on_orders_and_pools() {
+    let ct = Ct::start().await;
+    let order = |method: &'static str, v: &'static str| {
+        let ct = &ct;
+        async move {
+            let body = ct
+                .call(
+                    "/m2m_ec/app/serviceAccept.do",
+                    method,
+                    &[("access_number", NORMAL), ("flowValue", v)],
+                    &[NORMAL, v],
+                )
+                .await;
+            serde_json::from_str::<Value>(&body).unwrap_or(Value::String(body))
+        }
+    };
+    let r = order("orderFlow", "2007").await;
+    assert_eq!(r["info"], "success");
+    assert_eq!(r["checkout"], "成功接收消息");
+    // The ctcc-1g plan renews this month: the add-on counts now (100 MB = 102400 KB).
+    let p = ct.q("queryPakage", NORMAL, &[]).await;
+    assert_eq!(p.matches("<CumulRspList>").count(), 4, "{p}");
+    assert!(p.contains("<CUMULATION_TOTAL>102400</CUMULATION_TOTAL>"));
+    // Already in effect → cannot unsubscribe.
+    assert_eq!(order("unsubScribe", "2007").await["info"], "fail");
+    assert!(order("orderFlow", "9999")
+        .await
+        .as_str()
+        .unwrap()
+        .starts_with("-2"));
+
+    let pools = ct.call("/m2m_ec/query.do", "getPoolList", &[], &[]).await;
+    assert_eq!(tag(&pools, "poolNbr"), Some("50LLC00001"), "{pools}");
+    let q = ct
+        .call(
+            "/m2m_ec/query.do",
+            "poolQry",
+            &[("poolNbr", "50LLC00001")],
+            &["50LLC00001"],
+        )
+        .await;
+    assert_eq!(tag(&q, "resultCode"), Some("0"));
+    assert_eq!(tag(&q, "totalFlow"), Some("2048.00"));
+    let m = ct
+        .call(
+            "/m2m_ec/query.do",
+            "poolMemQry",
+            &[
+                ("poolNbr", "50LLC00001"),
+                ("member_accNbr", POOL_A),
+                ("monthSelect", "1"),
+            ],
+            &["50LLC00001", POOL_A, "1"],
+        )
+        .await;
+    assert_eq!(tag(&m, "acc_nbr"), Some(POOL_A), "{m}");
+    assert_eq!(tag(&m, "used_flow"), Some("600.00"));
+    let bad = ct
+        .call(
+            "/m2m_ec/query.do",
+            "poolQry",
+            &[("poolNbr", "NOPE")],
+            &["NOPE"],
+        )
+        .await;
+    assert_eq!(tag(&bad, "resultCode"), Some("-4"));
+}
+
+#[tokio::test]
+async fn location_body_is_encrypted_json() {
+    let ct = Ct::start().await;
+    let body = ct
+        .call(
+            "/m2m_ec/app/location.do",
+            "getLocationByPhone",
+            &[("access_number", NORMAL)],
+            &[NORMAL],
+        )
+        .await;
+    assert!(body.bytes().all(|b| b.is_ascii_hexdigit()), "{body}");
+    let plain = ct.key.dec(&body).unwrap();
+    let v: Value = serde_json::from_str(&plain).unwrap();
+    assert_eq!(v["resultCode"], "0");
+    assert_eq!(v["MSID"], NORMAL);
+    assert_eq!(v["MSID_TYPE"], "0");
+    assert_eq!(v["LOCALTIME"].as_str().unwrap().len(), 14);
+}
+
+fn sim_with(dialect: Value) -> impl std::future::Future<Output = Simulator> {
+    let mut fx = fixture::default_fixture();
+    fx.dialects.insert("ctcc".into(), dialect);
+    Simulator::builder().fixture(fx).start()
+}
+
+#[tokio::test]
+async fn rate_limit_per_account_per_minute() {
+    let ct = Ct::with(sim_with(json!({"rate_limit_per_minute": 3})).await);
+    for _ in 0..3 {
+        assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
+    }
+    assert_eq!(
+        ct.q("queryTraffic", NORMAL, &[]).await,
+        "101004：请求过于频繁，请稍后再试"
+    );
+    // Changes are not rate-limited.
+    assert!(ct
+        .json("requestServActive", ACTIVATION_READY, &[])
+        .await
+        .is_object());
+    ct.sim.advance("1m").unwrap();
+    assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
+}
+
+#[tokio::test]
+async fn default_rate_limit_is_500() {
+    let ct = Ct::start().await;
+    for _ in 0..500 {
+        assert!(ct
+            .q("queryCardMainStatus", NORMAL, &[])
+            .await
+            .starts_with('{'));
+    }
+    assert!(ct
+        .q("queryTraffic", NORMAL, &[])
+        .await
+        .starts_with("101004"));
+}
+
+#[tokio::test]
+async fn lenient_sign_mode_accepts_extra_values() {
+    let ct = Ct::with(sim_with(json!({"sign": "lenient"})).await);
+    // Sign over every parameter value (the [wx] client style).
+    let body = ct
+        .call(
+            "/m2m_ec/query.do",
+            "queryTraffic",
+            &[("access_number", NORMAL), ("needDtl", "0")],
+            &[NORMAL, "0"],
+        )
+        .await;
+    assert_eq!(tag(&body, "IRESULT"), Some("0"), "{body}");
+    // Still refused without the identifier or with foreign values.
+    let body = ct
+        .call(
+            "/m2m_ec/query.do",
+            "queryTraffic",
+            &[("access_number", NORMAL)],
+            &["x"],
+        )
+        .await;
+    assert!(body.starts_with("-3"));
+}
+
+// ---- 5G CMP ----
+
+#[tokio::test]
+async fn g5_main_status_and_auth() {
+    let ct = Ct::start().await;
+    let path = "/openapi/v1/prodinst/queryCardMainStatus";
+    let v = ct.g5(path, &[("access_number", NORMAL)], None).await;
+    assert_eq!(v["result"], "0", "{v}");
+    assert_eq!(v["netBlockStatusName"], "未断网");
+    assert_eq!(v["authStatus"], "1");
+    assert_eq!(v["productInfo"][0]["productMainStatusCd"], "4");
+    assert!(v["productInfo"][0]["operatorDefinitionStatusName"].is_string());
+    // Wrong secret → sign error; unknown AppKey; missing headers.
+    let bad = ct
+        .g5_with(
+            path,
+            &[("access_number", NORMAL)],
+            None,
+            APP_KEY,
+            "nope",
+            "20261125100000",
+        )
+        .await;
+    assert_eq!(bad["code"], "-3");
+    let bad = ct
+        .g5_with(
+            path,
+            &[("access_number", NORMAL)],
+            None,
+            "nobody",
+            SECRET,
+            "20261125100000",
+        )
+        .await;
+    assert_eq!(bad["code"], "-1");
+    let resp = ct
+        .http
+        .get(format!("{}{path}?access_number={NORMAL}", ct.sim.uri()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["code"], "-2");
+    // Another account's card.
+    let v = ct.g5(path, &[("access_number", OTHER)], None).await;
+    assert_eq!(v["msg"], "该号码和用户没有绑定");
+    // Cut through 5G, seen as 已断网.
+    let cut = ct
+        .g5(
+            "/5gcmp/openapi/v1/common/singleCutNet",
+            &[("access_number", NORMAL), ("action", "ADD")],
+            None,
+        )
+        .await;
+    assert_eq!(tag(cut.as_str().unwrap(), "RspCode"), Some("0000"));
+    let v = ct.g5(path, &[("access_number", NORMAL)], None).await;
+    assert_eq!(v["netBlockStatusName"], "已断网");
+}
+
+#[tokio::test]
+async fn g5_changes() {
+    let ct = Ct::start().await;
+    // Resume of a card still awaiting activation → 100008.
+    let r = ct
+        .g5(
+            "/5gcmp/openapi/v1/common/disabledNumberService",
+            &[
+                ("access_number", ACTIVATION_READY),
+                ("acctCd", ""),
+                ("orderTypeId", "20"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(tag(r.as_str().unwrap(), "result"), Some("100008"));
+    let a = ct
+        .g5(
+            "/5gcmp/openapi/v1/common/requestServActive",
+            &[("access_number", ACTIVATION_READY)],
+            None,
+        )
+        .await;
+    assert_eq!(a["RESULT"], "0");
+    let stop = ct
+        .g5(
+            "/5gcmp/openapi/v1/common/disabledNumberService",
+            &[
+                ("access_number", ACTIVATION_READY),
+                ("acctCd", ""),
+                ("orderTypeId", "19"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(tag(stop.as_str().unwrap(), "result"), Some("0"));
+    let s = ct
+        .g5(
+            "/openapi/v1/prodinst/queryCardMainStatus",
+            &[("access_number", ACTIVATION_READY)],
+            None,
+        )
+        .await;
+    assert_eq!(s["productInfo"][0]["productMainStatusCd"], "5");
+    let sp = ct
+        .g5(
+            "/5gcmp/openapi/v1/common/speedLimitAction",
+            &[
+                ("access_number", NORMAL),
+                ("action", "ADD"),
+                ("speedValue", "32"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(sp["resultCode"], "0000");
+    assert_eq!(ct.card(NORMAL_ICCID).await["speed_limit"], 32);
+    let off = ct
+        .g5(
+            "/5gcmp/openapi/v1/common/offNetAction",
+            &[
+                ("access_number", NORMAL),
+                ("action", "1"),
+                ("quota", "0"),
+                ("type", "2"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(tag(off.as_str().unwrap(), "RspCode"), Some("0000"));
+}
+
+#[tokio::test]
+async fn g5_queries() {
+    let ct = Ct::start().await;
+    let t = ct
+        .g5(
+            "/api/v1/openbill/queryTraffic",
+            &[("access_number", NORMAL), ("needDtl", "0")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        tag(t.as_str().unwrap(), "TOTAL_BYTES_CNT"),
+        Some("356.20MB")
+    );
+    let day = carrier_sim::clock::fmt_local(ct.sim.world().now(), "%Y%m%d");
+    let t = ct
+        .g5(
+            "/api/v1/openbill/queryTrafficByDate",
+            &[
+                ("access_number", NORMAL),
+                ("startDate", &day),
+                ("endDate", &day),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(tag(t.as_str().unwrap(), "IRESULT"), Some("0"));
+    let o = ct
+        .g5(
+            "/openapi/v1/prodinst/getOnlineStatus",
+            &[("access_number", NORMAL)],
+            None,
+        )
+        .await;
+    assert_eq!(o["description"]["acctStatusType"], "start");
+    let p = ct
+        .g5(
+            "/openapi/v1/prodinst/prodInstQuery",
+            &[("access_number", NORMAL)],
+            None,
+        )
+        .await;
+    assert_eq!(tag(p.as_str().unwrap(), "phoneNum"), Some(NORMAL));
+    let l = ct
+        .g5(
+            "/openapi/v1/prodinst/getSIMList",
+            &[("pageIndex", "2")],
+            None,
+        )
+        .await;
+    assert_eq!(l["description"]["simList"].as_array().unwrap().len(), 7);
+    let g = ct
+        .g5(
+            "/openapi/v1/prodinst/getTelephone",
+            &[("iccid", NORMAL_ICCID)],
+            None,
+        )
+        .await;
+    assert_eq!(g["SMSG"], NORMAL);
+
+    let body = json!({"custNumber": "6000000001", "accessNumber": [NORMAL, OTHER]});
+    let f = ct
+        .g5("/api/v1/batchQry/batchQryFlowByMonth", &[], Some(body))
+        .await;
+    assert_eq!(f["code"], 0);
+    assert_eq!(f["data"][0]["flowAmount"], "356.20");
+    assert_eq!(f["data"][0]["unit"], "MB");
+    assert_eq!(f["data"][0]["result"], "1");
+    assert_eq!(f["data"][1]["result"], "0");
+    let info = ct
+        .g5(
+            "/api/v1/prod/batchQrySimInfo",
+            &[],
+            Some(json!({"accessNumbers": [NORMAL], "custNumber": "6000000001", "groupId": "", "simStatus": ""})),
+        )
+        .await;
+    assert_eq!(info["data"]["qrySimInfoList"][0]["iccid"], NORMAL_ICCID);
+    let st = ct
+        .g5(
+            "/api/v1/prod/batchQrySimStatus",
+            &[],
+            Some(json!({"accessNumbers": [NORMAL, MANUAL_STOP]})),
+        )
+        .await;
+    assert_eq!(st["data"]["simStatusList"][1]["productMainStatusCd"], "5");
+    let rn = ct
+        .g5(
+            "/api/v1/realName/qryRealNameStatus",
+            &[],
+            Some(json!({"accessNumber": [NORMAL, ACTIVATION_READY]})),
+        )
+        .await;
+    assert_eq!(rn["data"]["statusList"][0]["status"], "1");
+    assert_eq!(rn["data"]["statusList"][1]["status"], "0");
+    let bad = ct
+        .g5("/api/v1/prod/batchQrySimStatus", &[], Some(json!({"x": 1})))
+        .await;
+    assert_eq!(bad["code"], "-2");
+}
+
+#[tokio::test]
+async fn g5_send_sms_lands_in_inbox() {
+    let ct = Ct::start().await;
+    // content = strEnc(text, secret[0..3], secret[3..6], secret[6..9]).
+    let content = carrier_sim::carriers::ctcc::des::str_enc("开机 reboot", "tes", "tse", "cre");
+    let r = ct
+        .g5(
+            "/api/v1/na/notice/message/sendSms",
+            &[
+                ("access_number", NORMAL),
+                ("content", &content),
+                ("returnType", "1"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r["code"], 0, "{r}");
+    let card = ct.sim.world().card(NORMAL_ICCID).unwrap();
+    assert_eq!(card.inbox.last().unwrap().text, "开机 reboot");
+    let bad = ct
+        .g5(
+            "/api/v1/na/notice/message/sendSms",
+            &[("access_number", NORMAL), ("content", "nothex")],
+            None,
+        )
+        .await;
+    assert_eq!(bad["code"], "-2");
+}
+
+#[tokio::test]
+async fn g5_timestamp_skew_is_optional() {
+    let path = "/openapi/v1/prodinst/queryCardMainStatus";
+    let q = [("access_number", NORMAL)];
+    // Off by default: any timestamp is accepted.
+    let ct = Ct::start().await;
+    let v = ct
+        .g5_with(path, &q, None, APP_KEY, SECRET, "20200101000000")
+        .await;
+    assert_eq!(v["result"], "0");
+    // On: the simulated now (Beijing time, or GMT) passes, a stale one does not.
+    let ct = Ct::with(sim_with(json!({"g5_max_skew_seconds": 300})).await);
+    let now = ct.sim.world().now();
+    let local = carrier_sim::clock::fmt_local(now, "%Y%m%d%H%M%S");
+    let gmt = now.strftime("%Y%m%d%H%M%S").to_string();
+    for ts in [local, gmt] {
+        let v = ct.g5_with(path, &q, None, APP_KEY, SECRET, &ts).await;
+        assert_eq!(v["result"], "0", "{ts}: {v}");
+    }
+    let v = ct
+        .g5_with(path, &q, None, APP_KEY, SECRET, "20200101000000")
+        .await;
+    assert_eq!(v["code"], "-3");
+    let v = ct.g5_with(path, &q, None, APP_KEY, SECRET, "garbage").await;
+    assert_eq!(v["code"], "-3");
+}
