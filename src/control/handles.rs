@@ -2,6 +2,26 @@
 //! faults, the request journal and snapshots, without going through HTTP.
 //! They use the same code paths as the `/_sim` admin plane, so an edit made
 //! here follows the same rules and records the same events.
+//!
+//! ```
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! use carrier_sim::Simulator;
+//! let sim = Simulator::start().await;
+//! // Every CUCC request answers HTTP 503 twice.
+//! sim.faults()
+//!     .add(serde_json::json!({"carrier": "cucc", "kind": "http", "status": 503, "count": 2}))
+//!     .unwrap();
+//! let url = format!("{}/echo/hi", sim.cucc_url());
+//! let r = reqwest::get(&url).await.unwrap();
+//! assert_eq!(r.status().as_u16(), 503);
+//! // The request journal saw it, with the fault that fired.
+//! let log = sim.requests().all();
+//! assert_eq!(log[0].path, "/rws/api/v1/echo/hi");
+//! assert_eq!(log[0].status, 503);
+//! assert_eq!(log[0].faults.len(), 1);
+//! # }
+//! ```
 
 use std::sync::Arc;
 

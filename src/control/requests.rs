@@ -26,8 +26,8 @@ use crate::store::CardRef;
 pub const DEFAULT_REQUEST_CAP: usize = 10_000;
 /// Largest request body read for parameters and the journal.
 const BODY_LIMIT: usize = 8 * 1024 * 1024;
-/// Response bytes kept per record.
-const KEEP_BODY: usize = 64 * 1024;
+/// Response bytes kept per record (10 000 records stay under ~80 MiB).
+const KEEP_BODY: usize = 8 * 1024;
 
 /// Parameter names whose values are masked (case-insensitive substring).
 const SECRET_NAMES: [&str; 8] = [
@@ -61,7 +61,7 @@ pub struct RequestRecord {
     /// Query, form, JSON-body and Basic-auth parameters, secrets masked.
     pub params: Vec<(String, String)>,
     pub status: u16,
-    /// Response body (first 64 KiB).
+    /// Response body (first 8 KiB).
     pub body: String,
     pub latency_ms: f64,
     pub account: Option<String>,
