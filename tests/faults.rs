@@ -329,20 +329,31 @@ async fn scoping_by_account_card_endpoint_and_method() {
 #[tokio::test]
 async fn time_window_ends() {
     let sim = Simulator::start().await;
+    // Generous against a loaded machine: the first request must land
+    // inside the window, the second after it.
     fault(
         &sim,
-        json!({"kind": "http", "status": 500, "duration": "50ms"}),
+        json!({"kind": "http", "status": 500, "duration": "1s"}),
     )
     .await;
     assert_eq!(
         get(&sim, PATHS[1].1).await.unwrap().status(),
         StatusCode::INTERNAL_SERVER_ERROR
     );
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    tokio::time::sleep(Duration::from_millis(1050)).await;
     assert_ne!(
         get(&sim, PATHS[1].1).await.unwrap().status(),
         StatusCode::INTERNAL_SERVER_ERROR
     );
+    let v: Value = client()
+        .get(format!("{}/_sim/faults", sim.uri()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["items"], json!([]), "an expired rule is gone");
 }
 
 #[tokio::test]
