@@ -79,6 +79,7 @@ async function main() {
     await page.goto(SIM + '/_sim/ui');
     await page.waitForSelector('[data-testid=fleet-table] tbody tr');
     assert.match(page.url(), /#\/fleet$/);
+    assert.ok(!(await page.locator('#token-form').isVisible()), 'no token is asked for on an open admin plane');
     assert.equal(await page.locator('h1').textContent(), 'Fleet');
     const range = await page.getByTestId('fleet-range').textContent();
     assert.ok(range.includes(`of ${world.total}`), `fleet range "${range}" shows the total ${world.total}`);

@@ -214,9 +214,9 @@ function allowanceOf(card) {
 
 /** Vertical bar chart: data = [{label, value, title}]. */
 function barChart(title, data, fmt, opts = {}) {
-  const W = opts.width || 640, H = opts.height || 180, padL = 56, padB = 34, padT = 10;
+  const W = opts.width || 640, H = opts.height || 180, padL = 76, padB = 34, padT = 10;
   const max = Math.max(1, ...data.map((d) => d.value));
-  const bw = data.length ? (W - padL - 8) / data.length : 0;
+  const bw = data.length ? Math.min(90, (W - padL - 8) / data.length) : 0;
   const svg = h('svg:svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': title });
   svg.append(h('svg:title', {}, title));
   for (const f of [0, 0.5, 1]) {
@@ -238,7 +238,7 @@ function barChart(title, data, fmt, opts = {}) {
 
 /** Line of cumulative values over the cycle, with an optional allowance line. */
 function cumulativeChart(title, points, allowance) {
-  const W = 640, H = 180, padL = 64, padB = 34, padT = 10;
+  const W = 640, H = 180, padL = 76, padB = 34, padT = 10;
   const max = Math.max(1, allowance || 0, ...points.map((p) => p.value));
   const n = Math.max(1, points.length - 1);
   const x = (i) => padL + (i / n) * (W - padL - 8);
@@ -271,7 +271,7 @@ function cumulativeChart(title, points, allowance) {
 
 /** Horizontal stacked bars: rows = [{label, parts: [{key, value}]}]. */
 function stackedChart(title, rows, keys) {
-  const W = 640, rowH = 28, padL = 110, H = rows.length * rowH + 40;
+  const W = 640, rowH = 28, padL = 60, H = rows.length * rowH + 8;
   const max = Math.max(1, ...rows.map((r) => r.parts.reduce((a, p) => a + p.value, 0)));
   const svg = h('svg:svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': title });
   svg.append(h('svg:title', {}, title));
@@ -288,15 +288,9 @@ function stackedChart(title, rows, keys) {
       x += w;
     }
   });
-  let lx = padL;
-  const ly = rows.length * rowH + 20;
-  for (const k of keys) {
-    svg.append(h('svg:rect', { x: lx, y: ly - 9, width: 10, height: 10, class: 'seg state-fill-' + k }));
-    const label = k.replace(/_/g, ' ');
-    svg.append(h('svg:text', { x: lx + 14, y: ly, class: 'axis' }, label));
-    lx += 24 + label.length * 6.5;
-  }
-  return h('figure', { class: 'figure' }, svg, h('figcaption', {}, title));
+  const legend = h('ul', { class: 'legend', 'aria-label': 'Legend' },
+    keys.map((k) => h('li', {}, h('span', { class: 'swatch state-bg-' + k, 'aria-hidden': 'true' }), k.replace(/_/g, ' '))));
+  return h('figure', { class: 'figure' }, svg, legend, h('figcaption', {}, title));
 }
 
 // ------------------------------------------------------------------ clock
@@ -550,12 +544,12 @@ async function pageFleet(root, _rest, params) {
     h('th', { scope: 'row' }, h('a', { href: '#/card/' + c.iccid, class: 'mono' }, c.iccid)),
     h('td', { class: 'mono' }, c.msisdn),
     h('td', {}, c.carrier),
-    h('td', {}, c.account),
+    h('td', { class: 'nowrap' }, c.account),
     h('td', {}, stateBadge(c.state, c.reasons)),
     h('td', {}, (app.plans[c.plan] || {}).name || c.plan, c.pool ? h('small', { class: 'block' }, 'pool ' + c.pool) : null),
     h('td', {}, usageBar(c.usage.data_bytes, allowanceOf(c))),
     h('td', { class: 'num' }, yuan(c.balance_fen)),
-    h('td', {}, day(c.expires))));
+    h('td', { class: 'nowrap' }, day(c.expires))));
   const go = (p) => {
     const n = new URLSearchParams(q);
     n.set('page', p);
@@ -624,8 +618,7 @@ async function pageCard(root, rest) {
   grid.append(poolSec);
 
   root.append(section('Usage', 'c-usage', usageChartBlock(card, allowance)));
-  root.append(actionsPanel(card, refresh));
-  root.append(handsetPanel(card, refresh));
+  root.append(h('div', { class: 'grid two' }, actionsPanel(card, refresh), handsetPanel(card, refresh)));
 
   const ledger = (card.ledger || []).slice().reverse();
   root.append(section('Ledger', 'c-ledger',
@@ -652,15 +645,20 @@ function eventText(e) {
       return `to ${e.to}: ${e.text}`;
     case 'sms_received':
       return `from ${e.from}: ${e.text}`;
+    case 'charged':
+      return `${yuan(Math.abs(e.amount_fen))} ${(e.kind || '').replace(/_/g, ' ')}, balance ${yuan(e.balance_fen)}`;
+    case 'top_up':
+      return `${yuan(e.amount_fen)}, balance ${yuan(e.balance_fen)}`;
     default:
       return Object.entries(e).filter(([k]) => !skip.has(k))
         .map(([k, v]) => k + ' ' + (k.endsWith('_fen') ? yuan(v) : k.endsWith('bytes') ? bytes(v) : typeof v === 'object' ? JSON.stringify(v) : v)).join(', ');
   }
 }
 
-function eventItem(e) {
+function eventItem(e, withCard) {
   return h('li', { class: 'ev ev-' + e.type },
     h('time', { datetime: e.time }, when(e.time)), ' ',
+    withCard && e.iccid ? [h('a', { href: '#/card/' + e.iccid, class: 'mono' }, e.iccid), ' '] : null,
     h('strong', {}, e.type.replace(/_/g, ' ')), ' ',
     h('span', {}, eventText(e)));
 }
@@ -834,9 +832,9 @@ async function pageClock(root) {
     big.firstChild.textContent = when(k.now);
     big.firstChild.setAttribute('datetime', k.now);
     meta.textContent = `Cycle ${k.cycle} · ${k.mode === 'running' ? 'running at ×' + k.speed : 'frozen'}`;
+    if (document.activeElement !== setIn) setIn.value = k.now.slice(0, 19);
   };
-  paint(c);
-  app.clockListeners.push(paint);
+  app.clockListeners.push((k) => paint(k));
   const post = async (body, label) => {
     out.className = 'result';
     out.textContent = label + '…';
@@ -856,6 +854,7 @@ async function pageClock(root) {
   advForm.addEventListener('submit', (e) => { e.preventDefault(); post({ advance: adv.value.trim() }, 'Advance ' + adv.value.trim()); });
   const setIn = h('input', { name: 'set', type: 'datetime-local', step: 1, required: true, value: c.now.slice(0, 19) });
   const setForm = h('form', { class: 'inline' }, field('Set to (Shanghai time)', setIn), h('button', { type: 'submit' }, 'Set'));
+  paint(c);
   setForm.addEventListener('submit', (e) => {
     e.preventDefault();
     let v = setIn.value;
@@ -884,7 +883,7 @@ async function pageClock(root) {
       const r = await api(q);
       if (r.items.length) after = r.next_after;
       const fresh = r.items.slice(-50).reverse();
-      for (const e of fresh.reverse()) list.prepend(eventItem(e));
+      for (const e of fresh.reverse()) list.prepend(eventItem(e, true));
       while (list.children.length > 50) list.lastElementChild.remove();
     } catch (_) { /* keep the old list */ }
   }
@@ -1024,7 +1023,7 @@ async function renderJournal(sec, params) {
     sec.append(h('p', { class: 'error', role: 'alert' }, e.message));
     return;
   }
-  sec.append(h('p', {}, `${r.total} requests recorded (the journal keeps ${r.cap}); newest first, filters apply to the latest 1000.`));
+  sec.append(h('p', {}, `${r.total} request${r.total === 1 ? '' : 's'} recorded (the journal keeps ${r.cap}); newest first, filters apply to the latest 1000.`));
   if (!r.items.length) {
     sec.append(h('p', {}, 'No carrier-API requests match.'));
     return;
