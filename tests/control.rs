@@ -771,6 +771,18 @@ async fn metrics_are_prometheus_text() {
     assert_eq!(s, StatusCode::OK);
     assert!(text.contains("carrier_sim_requests_total{"), "{text}");
     assert!(text.contains("carrier=\"cucc\""));
+    let _ = api
+        .raw(
+            Method::GET,
+            "/m2m_ec/query.do?method=queryTraffic&access_number=1",
+            None,
+        )
+        .await;
+    let (_, text) = api.raw(Method::GET, "/_sim/metrics", None).await;
+    assert!(
+        text.contains("endpoint=\"/m2m_ec/query.do?method=queryTraffic\""),
+        "{text}"
+    );
     assert!(text.contains("carrier_sim_request_duration_seconds_bucket"));
     assert!(text.contains("carrier_sim_cards{carrier=\"cmcc\",state=\"active\"}"));
     assert!(text.contains("carrier_sim_events_journaled"));

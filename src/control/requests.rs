@@ -465,9 +465,14 @@ fn finish(plane: &Plane, mut r: RequestRecord, status: u16, body: String, starte
     r.status = status;
     r.body = body;
     r.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // CTCC m2m_ec multiplexes its API on one path by a `method` parameter.
+    let endpoint = match r.params.iter().find(|(k, _)| k == "method") {
+        Some((_, m)) if m.len() <= 64 => format!("{}?method={m}", r.path),
+        _ => r.path.clone(),
+    };
     plane
         .metrics
-        .observe_request(r.carrier, &r.path, status, started.elapsed());
+        .observe_request(r.carrier, &endpoint, status, started.elapsed());
     plane.requests.push(r);
 }
 
