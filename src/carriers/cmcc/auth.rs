@@ -76,7 +76,7 @@ impl Conf {
 }
 
 /// An issued token.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Issued {
     appid: String,
     account: CompactString,
@@ -124,20 +124,24 @@ impl Tokens {
     /// Checks `token` and `transid` of a business call; the caller's account.
     pub fn check(&self, cm: &Cmcc, p: &Params) -> Result<CompactString, Fail> {
         let token = p.get("token").ok_or(Fail::new(Code::TokenInvalid))?;
-        let issued = self
-            .by_token
-            .get(token)
-            .map(|i| i.clone())
-            .ok_or(Fail::new(Code::TokenInvalid))?;
-        if cm.world.now() >= issued.expires {
-            self.by_token.remove(token);
-            return Err(Fail::new(Code::TokenInvalid));
+        let now = cm.world.now();
+        let checked = match self.by_token.get(token) {
+            None => return Err(Fail::new(Code::TokenInvalid)),
+            Some(i) if now >= i.expires => None,
+            Some(i) => Some(p.need("transid").and_then(|t| {
+                match transid_ok(&i.appid, t, cm.strict_transid) {
+                    true => Ok(i.account.clone()),
+                    false => Err(Fail::new(Code::AuthFailed)),
+                }
+            })),
+        };
+        match checked {
+            Some(r) => r,
+            None => {
+                self.by_token.remove(token);
+                Err(Fail::new(Code::TokenInvalid))
+            }
         }
-        let transid = p.need("transid")?;
-        if !transid_ok(&issued.appid, transid, cm.strict_transid) {
-            return Err(Fail::new(Code::AuthFailed));
-        }
-        Ok(issued.account)
     }
 }
 

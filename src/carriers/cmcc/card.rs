@@ -12,8 +12,7 @@ use crate::domain::{CardState, EventKind};
 
 /// `/query/sim-basic-info`: msisdn, imsi, iccid, activeDate, openDate.
 pub fn basic_info(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let active = fmt_opt(card.activated);
         json!({
             "msisdn": card.msisdn, "imsi": card.imsi, "iccid": card.iccid,
@@ -21,23 +20,21 @@ pub fn basic_info(c: &Call) -> Reply {
             "openDate": fmt_time(card.opened),
         })
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 /// `/query/sim-status`: cardStatus and lastChangeDate.
 pub fn status(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let last = card.state_changed.or(card.activated).unwrap_or(card.opened);
         json!({"cardStatus": codes::card_status(card), "lastChangeDate": fmt_time(last)})
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 /// `/query/sim-change-history`: lifecycle transitions from the events.
 pub fn change_history(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let list = c.world().read_card(&iccid, |card| {
+    let list = c.read(|card| {
         card.events
             .iter()
             .filter_map(|e| match &e.kind {
@@ -50,28 +47,22 @@ pub fn change_history(c: &Call) -> Reply {
             })
             .collect::<Vec<Value>>()
     });
-    Ok(vec![
-        json!({"changeHistoryList": list.ok_or(Fail::new(Code::NotFound))?}),
-    ])
+    Ok(vec![json!({"changeHistoryList": list?})])
 }
 
 /// `/query/sim-imei`.
 pub fn imei(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c
-        .world()
-        .read_card(&iccid, |card| json!({"imei": card.imei}));
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    let v = c.read(|card| json!({"imei": card.imei}));
+    Ok(vec![v?])
 }
 
 /// `/query/sim-stop-reason`: platformType and the stop-reason codes.
 pub fn stop_reason(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let list: Vec<&str> = card.reasons.iter().map(codes::stop_reason).collect();
         json!({"platformType": "CT", "stopReason": list.join(",")})
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 /// Per-number results of a batch query: `f` renders a found card; unknown
@@ -85,11 +76,7 @@ pub fn per_number(
     let mut out = Vec::with_capacity(items.len());
     let mut ok = 0;
     for value in items {
-        let found = c.cm.owned_card(c.account, kind, value).and_then(|iccid| {
-            c.world()
-                .read_card(&iccid, &f)
-                .ok_or(Fail::new(Code::NotFound))
-        });
+        let found = c.cm.read_owned(c.account, kind, value, &f);
         match found {
             Ok(mut v) => {
                 ok += 1;
@@ -134,28 +121,22 @@ pub fn platform_batch(c: &Call) -> Reply {
 
 /// `/query/sim-real-name-status`: realNameStatus 1 registered / 0 not.
 pub fn real_name_status(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(
-        &iccid,
-        |card| json!({"realNameStatus": if card.real_name { "1" } else { "0" }}),
-    );
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    let v = c.read(|card| json!({"realNameStatus": if card.real_name { "1" } else { "0" }}));
+    Ok(vec![v?])
 }
 
 /// `/query/on-off-status`: 1 powered on (attached), 0 off.
 pub fn on_off_status(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let on = card.session.online && card.state != CardState::Cancelled;
         json!({"status": if on { "1" } else { "0" }})
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 /// `/query/sim-session`: APN, status 00/01, IP, createDate, RAT.
 pub fn session(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let s = &card.session;
         let online = s.online;
         json!({"simSessionList": [{
@@ -166,17 +147,16 @@ pub fn session(c: &Call) -> Reply {
             "rat": codes::rat_code(&s.rat),
         }]})
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 /// `/query/apn-info`: the card's APN with status 1 正常 / 0 暂停.
 pub fn apn_info(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let cut = card.reasons.contains(crate::domain::Reason::DataCut);
         json!({"apnList": [{"apnName": card.session.apn, "status": if cut { "0" } else { "1" }}]})
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 /// `/reset/sim-sms-status`: nothing to return.

@@ -323,8 +323,7 @@ pub fn communication_batch(c: &Call) -> Reply {
 
 /// `/query/sim-communication-function-status` (CMIOT_API23M08).
 pub fn communication_status(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let st = |b: bool| if b { "1" } else { "0" };
         let roaming = card.attrs.get(ROAMING_ATTR).map(String::as_str) == Some("1");
         let data = !card.reasons.contains(crate::domain::Reason::DataCut);
@@ -335,7 +334,7 @@ pub fn communication_status(c: &Call) -> Reply {
             {"serviceType": "11", "serviceStatus": st(data), "apnName": card.session.apn},
         ]})
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 /// A single-card switch: operType 0 = on, 1 = off (echoes the identifier).

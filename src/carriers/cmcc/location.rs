@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::codes::{self, Code};
-use super::{card::per_number, fmt_time, Call, Fail, Reply};
+use super::codes;
+use super::{card::per_number, fmt_time, Call, Reply};
 use crate::domain::card::Card;
 
 /// At most this many numbers in `/query/last-position-location`.
@@ -21,9 +21,8 @@ fn last_seen(card: &Card) -> String {
 }
 
 fn read(c: &Call, f: impl FnOnce(&Card) -> serde_json::Value) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, f);
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    let v = c.read(f);
+    Ok(vec![v?])
 }
 
 /// `/query/position-location-message` (25L00): lat, lon.

@@ -28,7 +28,7 @@ use compact_str::CompactString;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::domain::Carrier;
+use crate::domain::{Card, Carrier};
 use crate::server::AppContext;
 use crate::store::CardRef;
 use crate::world::World;
@@ -112,6 +112,13 @@ impl Call<'_> {
         Ok((kind, value, iccid))
     }
 
+    /// Reads the single identified card in one lookup, with the same
+    /// ownership rules as `card`.
+    pub fn read<R>(&self, f: impl FnOnce(&Card) -> R) -> Result<R, Fail> {
+        let (kind, value) = self.p.single_id()?;
+        self.cm.read_owned(self.account, kind, value, f)
+    }
+
     /// Like `card`, returning `{"<kind>": value}` for the echo replies.
     pub fn echo(kind: IdKind, value: &str) -> Value {
         let mut m = serde_json::Map::new();
@@ -121,6 +128,38 @@ impl Call<'_> {
 }
 
 impl Cmcc {
+    /// The ICCID an identifier names, if any card has it.
+    pub fn resolve(&self, kind: IdKind, value: &str) -> Option<CompactString> {
+        self.world.resolve(match kind {
+            IdKind::Msisdn => CardRef::Msisdn(value),
+            IdKind::Iccid => CardRef::Iccid(value),
+            IdKind::Imsi => CardRef::Imsi(value),
+        })
+    }
+
+    /// Reads a card of `account` named by an identifier, in one lookup
+    /// (unknown → 12010, another enterprise's → 12009).
+    pub fn read_owned<R>(
+        &self,
+        account: &str,
+        kind: IdKind,
+        value: &str,
+        f: impl FnOnce(&Card) -> R,
+    ) -> Result<R, Fail> {
+        let iccid = self.resolve(kind, value).ok_or(Fail::new(Code::NotFound))?;
+        self.world
+            .read_card(&iccid, |card| {
+                if card.carrier != Carrier::Cmcc {
+                    Err(Fail::new(Code::NotFound))
+                } else if card.account != account {
+                    Err(Fail::new(Code::NotOwned))
+                } else {
+                    Ok(f(card))
+                }
+            })
+            .ok_or(Fail::new(Code::NotFound))?
+    }
+
     /// Resolves an identifier to a CMCC card of `account`: unknown (or
     /// another carrier's) → 12010, another enterprise's → 12009.
     pub fn owned_card(
@@ -129,23 +168,7 @@ impl Cmcc {
         kind: IdKind,
         value: &str,
     ) -> Result<CompactString, Fail> {
-        let r = match kind {
-            IdKind::Msisdn => CardRef::Msisdn(value),
-            IdKind::Iccid => CardRef::Iccid(value),
-            IdKind::Imsi => CardRef::Imsi(value),
-        };
-        let iccid = self.world.resolve(r).ok_or(Fail::new(Code::NotFound))?;
-        let (carrier, mine) = self
-            .world
-            .read_card(&iccid, |c| (c.carrier, c.account == account))
-            .ok_or(Fail::new(Code::NotFound))?;
-        if carrier != Carrier::Cmcc {
-            return Err(Fail::new(Code::NotFound));
-        }
-        if !mine {
-            return Err(Fail::new(Code::NotOwned));
-        }
-        Ok(iccid)
+        self.read_owned(account, kind, value, |c| c.iccid.clone())
     }
 }
 

@@ -49,31 +49,27 @@ pub fn ordered_offerings(c: &Call) -> Reply {
             let pool = owned_pool(c)?;
             vec![offering(&pool.id, &pool.name, String::new(), String::new())]
         }
-        _ => {
-            let (_, _, iccid) = c.card()?;
-            w.read_card(&iccid, |card| {
-                let mut out = Vec::new();
-                if let Some(p) = w.plan(&card.plan) {
-                    out.push(offering(
-                        &p.offer_id,
-                        &p.name,
-                        fmt_opt(card.activated),
-                        fmt_opt(card.expires),
-                    ));
-                }
-                for a in card.addons.iter() {
-                    let to = a.cycle_to.map(|t| cycle_start(t + 1));
-                    out.push(offering(
-                        &a.id,
-                        &a.name,
-                        fmt_opt(Some(cycle_start(a.cycle_from))),
-                        fmt_opt(to),
-                    ));
-                }
-                out
-            })
-            .ok_or(Fail::new(Code::NotFound))?
-        }
+        _ => c.read(|card| {
+            let mut out = Vec::new();
+            if let Some(p) = w.plan(&card.plan) {
+                out.push(offering(
+                    &p.offer_id,
+                    &p.name,
+                    fmt_opt(card.activated),
+                    fmt_opt(card.expires),
+                ));
+            }
+            for a in card.addons.iter() {
+                let to = a.cycle_to.map(|t| cycle_start(t + 1));
+                out.push(offering(
+                    &a.id,
+                    &a.name,
+                    fmt_opt(Some(cycle_start(a.cycle_from))),
+                    fmt_opt(to),
+                ));
+            }
+            out
+        })?,
     };
     Ok(vec![json!({"offeringInfoList": list})])
 }
@@ -151,11 +147,8 @@ pub fn package_order_batch(c: &Call) -> Reply {
 
 /// `/query/balance-info` (CMIOT_API23B01): the card's balance in yuan.
 pub fn balance_info(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c
-        .world()
-        .read_card(&iccid, |card| json!({"balance": yuan(card.balance_fen)}));
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    let v = c.read(|card| json!({"balance": yuan(card.balance_fen)}));
+    Ok(vec![v?])
 }
 
 fn bill_item(kind: LedgerKind) -> &'static str {

@@ -22,19 +22,16 @@ fn minutes(seconds: u32) -> u32 {
 
 /// Reads the identified card with its plan.
 fn with_plan<R>(c: &Call, f: impl FnOnce(&Card, &Plan) -> R) -> Result<R, Fail> {
-    let (_, _, iccid) = c.card()?;
     let w = c.world();
-    w.read_card(&iccid, |card| {
+    c.read(|card| {
         let plan = w.plan(&card.plan).ok_or(Fail::new(Code::Other))?;
         Ok(f(card, &plan))
-    })
-    .ok_or(Fail::new(Code::NotFound))?
+    })?
 }
 
 /// `/query/sim-data-usage`: month-to-date data in KB with the per-APN list.
 pub fn data_usage(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let kb = kb_2dp(card.usage.data_bytes);
         json!({
             "dataAmount": kb,
@@ -45,7 +42,7 @@ pub fn data_usage(c: &Call) -> Reply {
             }],
         })
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 /// One margin row (`totalAmount`/`useAmount`/`remainAmount`).

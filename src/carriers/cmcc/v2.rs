@@ -90,9 +90,8 @@ fn authenticate(cm: &Cmcc, api: &str, p: &Params) -> Result<(V2, String), Fail> 
 }
 
 fn read(c: &Call, f: impl FnOnce(&Card) -> Value) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, f);
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    let v = c.read(f);
+    Ok(vec![v?])
 }
 
 /// (product id, name, instance id, total, used) of the card's data offering, bytes.
@@ -156,8 +155,7 @@ fn sms_used(c: &Call) -> Reply {
 }
 
 fn gprs_realtime(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let (id, name, inst, total, used) = gprs_offer(c, card);
         json!({"gprs": [{
             "prodid": id, "prodname": name, "prodinstid": inst,
@@ -165,12 +163,11 @@ fn gprs_realtime(c: &Call) -> Reply {
             "left": kb_2dp(total.saturating_sub(used)),
         }]})
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 fn card_prod_info(c: &Call) -> Reply {
-    let (_, _, iccid) = c.card()?;
-    let v = c.world().read_card(&iccid, |card| {
+    let v = c.read(|card| {
         let (id, name, inst, _, _) = gprs_offer(c, card);
         json!({"prodinfos": [{
             "prodid": id, "prodname": name, "prodinstid": inst,
@@ -178,7 +175,7 @@ fn card_prod_info(c: &Call) -> Reply {
             "prodinstexpdate": fmt_opt(card.expires),
         }]})
     });
-    Ok(vec![v.ok_or(Fail::new(Code::NotFound))?])
+    Ok(vec![v?])
 }
 
 fn gprs_by_date(c: &Call) -> Reply {
