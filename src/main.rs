@@ -205,7 +205,7 @@ fn print_banner(running: &server::Running, world: &World, fixture: Option<&PathB
     );
     println!("  CUCC REST:       {base}/rws/api/v1    CMP gateway: {base}/api");
     println!("  CTCC m2m_ec:     {base}/m2m_ec        5G CMP: {base}");
-    println!("  admin:           {base}/_sim/health");
+    println!("  admin:           {base}/_sim/health    docs: {base}/_sim/docs");
     for a in world.accounts() {
         let creds = serde_json::to_string(&a.credentials).unwrap_or_default();
         println!("  account {} ({}): {}", a.id, a.carrier, creds);

@@ -1237,6 +1237,18 @@ async fn cli_admin_commands() {
     assert!(out.status.success());
     assert_eq!(sim.clock().now(), t0);
     assert!(sim.faults().list().is_empty());
+    // Beyond loopback without a token, serve refuses to start.
+    let out = tokio::task::spawn_blocking(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_carrier-sim"))
+            .args(["serve", "--bind", "0.0.0.0:0"])
+            .env_remove("CARRIER_SIM_ADMIN_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token"));
     let out = run(&["credentials"]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("cmcc-demo-pass"));
 }
