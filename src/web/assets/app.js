@@ -441,14 +441,7 @@ async function route(keepFocus) {
 
 async function pageOverview(root) {
   root.append(h('h1', {}, 'Overview'));
-  const counts = {};
-  const jobs = [];
-  for (const c of CARRIERS) {
-    for (const s of STATES) {
-      jobs.push(api(`/cards?carrier=${c}&state=${s}&page_size=1`).then((r) => { counts[c + '/' + s] = r.total; }));
-    }
-  }
-  const [all] = await Promise.all([api('/cards?page_size=1'), ...jobs]);
+  const [all, counts] = await Promise.all([api('/cards?page_size=1'), stateCounts()]);
   const rows = CARRIERS.map((c) => h('tr', {},
     h('th', { scope: 'row' }, CARRIER_NAMES[c] + ' (' + c + ')'),
     STATES.map((s) => h('td', { class: 'num', 'data-testid': `count-${c}-${s}` },
@@ -497,6 +490,31 @@ async function pageOverview(root) {
   for (const e of ev.items) types[e.type] = (types[e.type] || 0) + 1;
   evSec.append(h('p', {}, ev.items.length + ' events' + (ev.items.length >= 10000 ? ' (first 10000)' : '') + ': ' +
     (Object.entries(types).map(([k, v]) => k + ' ' + v).join(', ') || 'none')));
+}
+
+/** Cards per "carrier/state": from the `carrier_sim_cards` gauge of
+ * /_sim/metrics (one pass over the fleet) when the server has it, else one
+ * `/_sim/cards?carrier=&state=&page_size=1` count per pair. */
+async function stateCounts() {
+  const counts = {};
+  for (const c of CARRIERS) for (const s of STATES) counts[c + '/' + s] = 0;
+  try {
+    const headers = app.token ? { Authorization: 'Bearer ' + app.token } : {};
+    const res = await fetch(API + '/metrics', { headers });
+    if (res.ok) {
+      const text = await res.text();
+      const re = /^carrier_sim_cards\{carrier="(\w+)",state="(\w+)"\} (\d+)/gm;
+      let m, found = false;
+      while ((m = re.exec(text))) {
+        counts[m[1] + '/' + m[2]] = Number(m[3]);
+        found = true;
+      }
+      if (found) return counts;
+    }
+  } catch (_) { /* fall back to counting through the cards API */ }
+  await Promise.all(CARRIERS.flatMap((c) => STATES.map((s) =>
+    api(`/cards?carrier=${c}&state=${s}&page_size=1`).then((r) => { counts[c + '/' + s] = r.total; }))));
+  return counts;
 }
 
 /** A Date as RFC 3339 in +08:00. */
