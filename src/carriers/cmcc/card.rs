@@ -159,6 +159,23 @@ pub fn apn_info(c: &Call) -> Reply {
     Ok(vec![v?])
 }
 
+/// `/query/card-bind-status` (CMIOT_API23A04): machine-card separation,
+/// `result` 0 已分离 (the IMEI changed; `sepTime` = when) / 1 未分离.
+pub fn card_bind_status(c: &Call) -> Reply {
+    c.p.one_of("testType", &["0", "1"])?;
+    let v = c.read(|card| {
+        let sep = card.events.iter().rev().find_map(|e| match e.kind {
+            EventKind::ImeiChanged { .. } => Some(e.time),
+            _ => None,
+        });
+        match sep {
+            Some(t) => json!({"result": "0", "sepTime": fmt_time(t)}),
+            None => json!({"result": "1", "sepTime": ""}),
+        }
+    })?;
+    Ok(vec![v])
+}
+
 /// `/reset/sim-sms-status`: nothing to return.
 pub fn reset_sms_status(c: &Call) -> Reply {
     c.card()?;

@@ -185,6 +185,7 @@ const V5_ROUTES: &[(&str, V5)] = &[
     ("/query/on-off-status", card::on_off_status),
     ("/query/sim-session", card::session),
     ("/query/apn-info", card::apn_info),
+    ("/query/card-bind-status", card::card_bind_status),
     ("/reset/sim-sms-status", card::reset_sms_status),
     ("/operate/sim-gprs-status-reset", card::reset_gprs_status),
     ("/query/sim-data-usage", usage::data_usage),
@@ -254,7 +255,14 @@ pub fn router(ctx: &AppContext) -> Router {
             any(move |State(cm): State<Shared>, req: Request| v5(cm, req, handler)),
         );
     }
-    r.route("/v2/{api}", any(v2::entry)).with_state(cm)
+    r.route("/v5/ec/{*rest}", any(unknown_api))
+        .route("/v2/{api}", any(v2::entry))
+        .with_state(cm)
+}
+
+/// Any other path under `/v5/ec`: the error envelope, not a bare 404.
+async fn unknown_api() -> Response {
+    failure(Fail::bad("接口不存在"))
 }
 
 /// Reads and merges the parameters of a request.
