@@ -2,6 +2,7 @@
 //! (TCP and pseudo-terminals) and the SMPP SMSC.
 
 pub mod modem;
+pub mod smpp;
 
 use tokio::sync::watch;
 
@@ -10,5 +11,6 @@ use crate::server::AppContext;
 /// Starts the device listeners the settings ask for.
 pub async fn start(ctx: &AppContext, shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
     modem::start(ctx, shutdown.clone()).await?;
+    smpp::start(ctx, shutdown.clone()).await?;
     Ok(())
 }
