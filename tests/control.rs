@@ -743,6 +743,50 @@ async fn traces_faults_and_request_journal() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["cap"], 5);
+    api.refused(
+        Method::POST,
+        "/_sim/requests/config",
+        Some(r#"{"enabled": "no"}"#),
+        400,
+        "enabled",
+    )
+    .await;
+    api.refused(
+        Method::POST,
+        "/_sim/requests/config",
+        Some("{}"),
+        400,
+        "cap",
+    )
+    .await;
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/_sim/requests/config",
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["enabled"], false);
+    let before = api.get("/_sim/requests").await["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    let _ = api.raw(Method::GET, "/v5/ec/get/token", None).await;
+    assert_eq!(
+        api.get("/_sim/requests").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        before
+    );
+    let _ = api
+        .call(
+            Method::POST,
+            "/_sim/requests/config",
+            Some(json!({"enabled": true})),
+        )
+        .await;
     let (s, _) = api.call(Method::DELETE, "/_sim/requests", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(api.get("/_sim/requests").await["items"], json!([]));

@@ -116,7 +116,7 @@ pub static OPS: &[Op] = &[
     Op { body: Some(r#"{"items": [{"id": "ctcc-query-500-per-minute", "carrier": "ctcc", "endpoint": "/m2m_ec/", "methods": ["queryPakage", "queryTraffic", "queryTrafficByDate"], "limit": 500, "per": "1m"}]}"#), ..op!("put", "/_sim/ratelimits", "faults", "Replace the rate-limit table ({\"items\": []} turns limits off)", 200, [400], || put(ops::ratelimits_put)) },
     Op { query: &[("carrier", "cmcc, cucc or ctcc"), ("method", "HTTP method"), ("path", "path substring"), ("status", "HTTP status (0 = reset)"), ("account", "account id"), ("card", "ICCID/MSISDN/IMSI"), ("after", "seq cursor"), ("limit", "1 to 10000")], ..op!("get", "/_sim/requests", "requests", "The carrier-API request journal (secrets masked)", 200, [400, 404], || get(ops::requests_list)) },
     op!("delete", "/_sim/requests", "requests", "Clear the request journal", 200, [], || delete(ops::requests_clear)),
-    Op { body: Some(r#"{"cap": 20000}"#), ..op!("post", "/_sim/requests/config", "requests", "Resize the request journal", 200, [400], || post(ops::requests_config)) },
+    Op { body: Some(r#"{"cap": 20000}"#), ..op!("post", "/_sim/requests/config", "requests", "Resize the request journal (`cap`) or turn recording on/off (`enabled`)", 200, [400], || post(ops::requests_config)) },
     op!("get", "/_sim/snapshots", "snapshots", "List named in-memory snapshots", 200, [], || get(ops::snapshots_list)),
     Op { body: Some(r#"{"name": "before-test"}"#), ..op!("post", "/_sim/snapshots", "snapshots", "Take a named in-memory snapshot", 201, [400], || post(ops::snapshot_create)) },
     Op { params: &[("name", "before-test")], ..op!("delete", "/_sim/snapshots/{name}", "snapshots", "Forget a named snapshot", 200, [404], || delete(ops::snapshot_delete)) },

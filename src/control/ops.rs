@@ -145,6 +145,7 @@ pub async fn requests_list(
         "items": items,
         "total": s.plane.requests.len(),
         "cap": s.plane.requests.cap(),
+        "enabled": s.plane.requests.enabled(),
         "next_after": next,
     })))
 }
@@ -154,16 +155,42 @@ pub async fn requests_clear(State(s): State<ControlState>) -> Json<Value> {
     Json(json!({"cleared": true}))
 }
 
-/// `{"cap": 5000}`: resizes the ring buffer.
+/// `{"cap": 5000}` resizes the ring buffer; `{"enabled": false}` stops
+/// recording (faults and rate limits still apply).
 pub async fn requests_config(State(s): State<ControlState>, body: Bytes) -> ApiResult {
     let m = json_body(&body)?;
-    let cap = m
-        .get("cap")
-        .and_then(Value::as_u64)
-        .filter(|n| (1..=1_000_000).contains(n))
-        .ok_or_else(|| bad("'cap' must be an integer between 1 and 1000000"))?;
-    s.plane.requests.set_cap(cap as usize);
-    Ok(Json(json!({"cap": cap})))
+    if m.is_empty() {
+        return Err(bad(
+            "give 'cap' (1 to 1000000) and/or 'enabled' (true or false)",
+        ));
+    }
+    let cap = match m.get("cap") {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| bad("'cap' must be an integer between 1 and 1000000"))?,
+        ),
+    };
+    let enabled = match m.get("enabled") {
+        None => None,
+        Some(v) => Some(
+            v.as_bool()
+                .ok_or_else(|| bad("'enabled' must be true or false"))?,
+        ),
+    };
+    if let Some(k) = m.keys().find(|k| *k != "cap" && *k != "enabled") {
+        return Err(bad(format!("unknown field '{k}' (cap, enabled)")));
+    }
+    if let Some(cap) = cap {
+        s.plane.requests.set_cap(cap as usize);
+    }
+    if let Some(on) = enabled {
+        s.plane.requests.set_enabled(on);
+    }
+    Ok(Json(
+        json!({"cap": s.plane.requests.cap(), "enabled": s.plane.requests.enabled()}),
+    ))
 }
 
 // ---- reset and snapshots ----

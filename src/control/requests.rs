@@ -109,6 +109,8 @@ impl RequestFilter {
 /// The capped ring buffer of exchanges.
 pub struct RequestLog {
     inner: Mutex<LogInner>,
+    /// Off: exchanges are neither kept nor cloned (faults still apply).
+    enabled: std::sync::atomic::AtomicBool,
 }
 
 struct LogInner {
@@ -131,10 +133,23 @@ impl RequestLog {
                 cap: cap.max(1),
                 next_seq: 1,
             }),
+            enabled: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
+    /// Whether exchanges are recorded.
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn push(&self, mut r: RequestRecord) {
+        if !self.enabled() {
+            return;
+        }
         let mut g = self.inner.lock();
         r.seq = g.next_seq;
         g.next_seq += 1;
@@ -393,7 +408,18 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
     let response = match action {
         None => {
             let req = Request::from_parts(parts, Body::from(body));
-            next.run(req).await
+            let resp = next.run(req).await;
+            if !plane.requests.enabled() {
+                // Not recording: stream the answer through untouched.
+                plane.metrics.observe_request(
+                    Some(carrier),
+                    &record.path,
+                    resp.status().as_u16(),
+                    started.elapsed(),
+                );
+                return resp;
+            }
+            resp
         }
         Some(FaultKind::Reset) => {
             finish(&plane, record, 0, "(connection reset)".into(), started);
