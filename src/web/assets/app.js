@@ -595,15 +595,52 @@ async function pageCard(root, rest) {
     root.append(h('h1', {}, 'Card ' + id), h('p', { class: 'error' }, e.message), h('p', {}, h('a', { href: '#/fleet' }, 'Back to the fleet')));
     return;
   }
+  const top = h('div', {});
+  const bottom = h('div', {});
+  const paint = async (c) => {
+    const t = await cardTop(c);
+    top.replaceChildren(...t);
+    bottom.replaceChildren(...cardBottom(c));
+  };
+  // Re-reads the card (after an action, a message, an event or a clock move);
+  // the action forms and the handset stay as they are, and so does focus.
+  let busy = null, again = false;
+  const refresh = async () => {
+    if (busy) { again = true; return busy; }
+    busy = (async () => {
+      do {
+        again = false;
+        try {
+          await paint(await api('/cards/' + encodeURIComponent(card.iccid)));
+        } catch (e) {
+          say('Could not re-read the card: ' + e.message);
+        }
+      } while (again);
+    })();
+    try { await busy; } finally { busy = null; }
+  };
+  await paint(card);
   root.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/fleet' }, 'Fleet'), ' › ', card.iccid),
     h('h1', {}, 'Card ', h('span', { class: 'mono' }, card.iccid)),
-    h('p', { class: 'lead' }, 'State: ', h('strong', { 'data-testid': 'card-state' }, stateBadge(card.state, card.reasons)),
-      ' · ', card.online ? 'online' : 'offline', ' · balance ', h('strong', { 'data-testid': 'card-balance' }, yuan(card.balance_fen))));
-  const grid = h('div', { class: 'grid' });
-  root.append(grid);
-  const refresh = () => route(true);
+    top,
+    h('div', { class: 'grid two' }, actionsPanel(card, refresh), handsetPanel(card, refresh)),
+    bottom);
+  app.onEvent = (ev) => { if (!ev || ev.iccid === card.iccid) refresh(); };
+  let seenNow = app.clock && app.clock.now;
+  app.clockListeners.push((k) => {
+    if (k.now !== seenNow) {
+      seenNow = k.now;
+      refresh();
+    }
+  });
+}
 
+/** The card's state line, identity, plan, pool and usage. */
+async function cardTop(card) {
+  const lead = h('p', { class: 'lead' }, 'State: ', h('strong', { 'data-testid': 'card-state' }, stateBadge(card.state, card.reasons)),
+    ' · ', card.online ? 'online' : 'offline', ' · balance ', h('strong', { 'data-testid': 'card-balance' }, yuan(card.balance_fen)));
+  const grid = h('div', { class: 'grid' });
   const plan = app.plans[card.plan];
   grid.append(section('Identity', 'c-id', h('dl', { class: 'kv' },
     kv('ICCID', card.iccid), kv('MSISDN', card.msisdn), kv('IMSI', card.imsi), kv('IMEI', card.imei),
@@ -634,20 +671,22 @@ async function pageCard(root, rest) {
     poolSec.append(h('p', {}, 'Not in a pool.'));
   }
   grid.append(poolSec);
+  return [lead, grid, section('Usage', 'c-usage', usageChartBlock(card, allowance))];
+}
 
-  root.append(section('Usage', 'c-usage', usageChartBlock(card, allowance)));
-  root.append(h('div', { class: 'grid two' }, actionsPanel(card, refresh), handsetPanel(card, refresh)));
-
+/** The card's ledger and event timeline. */
+function cardBottom(card) {
   const ledger = (card.ledger || []).slice().reverse();
-  root.append(section('Ledger', 'c-ledger',
-    h('p', {}, 'Opening balance ' + yuan(card.opening_balance_fen) + '.'),
-    ledger.length ? h('div', { class: 'scroll' }, table('Ledger, newest first', ['Time', 'Kind', 'Amount', 'Balance', 'Note'],
-      ledger.map((e) => h('tr', {}, h('td', {}, when(e.time)), h('td', {}, e.kind.replace(/_/g, ' ')),
-        h('td', { class: 'num' + (e.amount_fen < 0 ? ' neg' : '') }, yuan(e.amount_fen)), h('td', { class: 'num' }, yuan(e.balance_fen)), h('td', {}, e.note))))) : h('p', {}, 'No ledger entries yet.')));
-
   const events = (card.events || []).slice().reverse();
-  root.append(section('Event timeline', 'c-events',
-    events.length ? h('ol', { class: 'timeline', 'data-testid': 'card-events' }, events.slice(0, 200).map(eventItem)) : h('p', {}, 'No events yet.')));
+  return [
+    section('Ledger', 'c-ledger',
+      h('p', {}, 'Opening balance ' + yuan(card.opening_balance_fen) + '.'),
+      ledger.length ? h('div', { class: 'scroll' }, table('Ledger, newest first', ['Time', 'Kind', 'Amount', 'Balance', 'Note'],
+        ledger.map((e) => h('tr', {}, h('td', {}, when(e.time)), h('td', {}, e.kind.replace(/_/g, ' ')),
+          h('td', { class: 'num' + (e.amount_fen < 0 ? ' neg' : '') }, yuan(e.amount_fen)), h('td', { class: 'num' }, yuan(e.balance_fen)), h('td', {}, e.note))))) : h('p', {}, 'No ledger entries yet.')),
+    section('Event timeline', 'c-events',
+      events.length ? h('ol', { class: 'timeline', 'data-testid': 'card-events' }, events.slice(0, 200).map((e) => eventItem(e))) : h('p', {}, 'No events yet.')),
+  ];
 }
 
 function kv(k, v) {
@@ -717,11 +756,13 @@ function usageChartBlock(card, allowance) {
 function actionsPanel(card, refresh) {
   const out = h('p', { class: 'result', role: 'status', 'aria-live': 'polite', 'data-testid': 'action-result' });
   const run = async (body, label) => {
+    out.className = 'result';
     out.textContent = label + '…';
     try {
       const c = await api('/cards/' + card.iccid + '/actions', { method: 'POST', body });
-      say(`${label}: done; the card is now ${c.state}.`);
       await refresh();
+      const reasons = c.reasons && c.reasons.length ? ' (' + c.reasons.join(', ').replace(/_/g, ' ') + ')' : '';
+      out.textContent = `${label}: done; the card is now ${c.state.replace(/_/g, ' ')}${reasons}, balance ${yuan(c.balance_fen)}, ${bytes(c.usage.data_bytes)} used this cycle.`;
     } catch (e) {
       out.textContent = label + ' refused: ' + e.message;
       out.className = 'result error';
@@ -809,6 +850,7 @@ function handsetPanel(card, refresh) {
       if (!r.replies.length) log.append(h('li', { class: 'msg note' }, 'No reply from ' + to.value + '.'));
       for (const x of r.replies) log.append(bubble({ direction: 'mt', peer: x.from, text: x.text, time: x.time }));
       text.value = '';
+      refresh();
       say((r.replies.length ? 'Reply from ' + r.replies[0].from + ': ' + r.replies[0].text : 'No reply.'));
     } catch (e) {
       log.append(h('li', { class: 'msg note error' }, 'Not sent: ' + e.message));
