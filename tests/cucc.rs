@@ -1158,6 +1158,14 @@ async fn push_events_reach_the_registered_callback() {
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
 
+    let unknown = client()
+        .post(format!("{}/_sim/cucc/push", sim.uri()))
+        .json(&json!({"account": "cmcc-demo", "url": server.uri()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+
     let iccid = tagged(&sim, "normal").await;
     let (s, _) = put(&sim, &iccid, json!({"status": "DEACTIVATED"})).await;
     assert_eq!(s, 200);
@@ -1191,6 +1199,23 @@ async fn push_events_reach_the_registered_callback() {
     assert!(reqs
         .iter()
         .all(|r| form_of(r)["data"].contains("<iccid>898606")));
+
+    // Unregistered: nothing more is sent.
+    let r = client()
+        .delete(format!("{}/_sim/cucc/push?account=cucc-demo", sim.uri()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["removed"], true);
+    let listed: Value = client()
+        .get(format!("{}/_sim/cucc/push", sim.uri()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["cucc-demo"].is_null());
 }
 
 #[tokio::test]

@@ -51,7 +51,10 @@ const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(366 * 24);
 
 /// A Jasper-only attribute of a card.
 pub fn attr<'a>(card: &'a Card, name: &str) -> Option<&'a str> {
-    let key = format!("cucc.{name}");
+    if card.attrs.is_empty() {
+        return None;
+    }
+    let key = compact_str::format_compact!("cucc.{name}");
     card.attrs.get(key.as_str()).map(String::as_str)
 }
 
@@ -134,24 +137,33 @@ impl Serialize for DeviceView<'_> {
     }
 }
 
-/// `GET /devices/{iccid}`.
+/// `GET /devices/{iccid}`: one read of the card, ownership checked inside.
 pub async fn details(
     State(st): State<Shared>,
     caller: Caller,
     PathParam(iccid): PathParam,
 ) -> ApiResult {
-    let id = owned(&st.world, &caller, &iccid)?;
+    super::check_iccid(&iccid)?;
+    let not_found = || ApiError::with(ErrorKind::NotFound, format!("Device not found: {iccid}"));
+    let id = st
+        .world
+        .resolve(crate::store::CardRef::Iccid(&iccid))
+        .ok_or_else(not_found)?;
     let body = st
         .world
         .read_card(&id, |c| {
+            if c.carrier != Carrier::Cucc || c.account != caller.account {
+                return None;
+            }
             let rp = rate_plan_name(&st.world, &c.plan);
-            serde_json::to_vec(&DeviceView {
+            Some(serde_json::to_vec(&DeviceView {
                 card: c,
                 rate_plan: &rp,
                 account_no: &caller.account_no,
-            })
+            }))
         })
-        .ok_or_else(|| ApiError::new(ErrorKind::NotFound))?
+        .flatten()
+        .ok_or_else(not_found)?
         .map_err(|_| ApiError::new(ErrorKind::Internal))?;
     Ok(super::json_bytes(axum::http::StatusCode::OK, body))
 }

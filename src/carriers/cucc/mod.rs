@@ -25,7 +25,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use compact_str::CompactString;
-use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -144,7 +143,7 @@ pub fn ok_json<T: Serialize>(value: &T) -> ApiResult {
 
 /// A response date: `yyyy-MM-dd HH:mm:ss.SSS+0000`, always UTC.
 pub fn jdate(ts: Timestamp) -> String {
-    let dt = ts.to_zoned(TimeZone::UTC).datetime();
+    let dt = jiff::tz::Offset::UTC.to_datetime(ts);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}+0000",
         dt.year(),
