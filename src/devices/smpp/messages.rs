@@ -209,16 +209,20 @@ pub fn valid_part(p: &Part) -> bool {
     p.total >= 1 && p.seq >= 1 && p.seq <= p.total
 }
 
+/// A time string that is not in the SMPP format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadTime;
+
 /// An SMPP time string (`YYMMDDhhmmsstnnp`): absolute (`+`/`-` with the
 /// offset from UTC in quarter hours) or relative to `now` (`R`). Empty →
 /// `None`.
-pub fn parse_time(s: &str, now: Timestamp) -> Result<Option<Timestamp>, ()> {
+pub fn parse_time(s: &str, now: Timestamp) -> Result<Option<Timestamp>, BadTime> {
     if s.is_empty() {
         return Ok(None);
     }
     let b = s.as_bytes();
     if b.len() != 16 || !b[..15].iter().all(u8::is_ascii_digit) {
-        return Err(());
+        return Err(BadTime);
     }
     let n = |i: usize| ((b[i] - b'0') as i64) * 10 + (b[i + 1] - b'0') as i64;
     match b[15] {
@@ -231,7 +235,7 @@ pub fn parse_time(s: &str, now: Timestamp) -> Result<Option<Timestamp>, ()> {
                 + n(10);
             now.checked_add(SignedDuration::from_secs(secs))
                 .map(Some)
-                .map_err(|_| ())
+                .map_err(|_| BadTime)
         }
         sign @ (b'+' | b'-') => {
             let dt = civil::DateTime::new(
@@ -243,12 +247,12 @@ pub fn parse_time(s: &str, now: Timestamp) -> Result<Option<Timestamp>, ()> {
                 n(10) as i8,
                 (b[12] - b'0') as i32 * 100_000_000,
             )
-            .map_err(|_| ())?;
+            .map_err(|_| BadTime)?;
             let quarters = n(13) as i32 * if sign == b'-' { -1 } else { 1 };
-            let offset = tz::Offset::from_seconds(quarters * 900).map_err(|_| ())?;
-            offset.to_timestamp(dt).map(Some).map_err(|_| ())
+            let offset = tz::Offset::from_seconds(quarters * 900).map_err(|_| BadTime)?;
+            offset.to_timestamp(dt).map(Some).map_err(|_| BadTime)
         }
-        _ => Err(()),
+        _ => Err(BadTime),
     }
 }
 
