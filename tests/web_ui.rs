@@ -160,6 +160,7 @@ async fn the_dashboard_works_in_headless_chromium() {
     for shot in [
         "fleet.png",
         "card.png",
+        "card-after-rollover.png",
         "clock.png",
         "overview.png",
         "faults.png",

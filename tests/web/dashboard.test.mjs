@@ -218,6 +218,11 @@ async function main() {
     assert.equal(await page.getByTestId('card-balance').textContent(), '¥' + (card.balance_fen / 100).toFixed(2));
     assert.match(await page.getByTestId('card-state').textContent(), /suspended/);
     log('after the rollover the card page shows the monthly fee and the new balance ' + (card.balance_fen / 100).toFixed(2));
+    if (card.daily_usage.length) {
+      await page.getByRole('img', { name: /Data used per day/ }).waitFor();
+      log('the per-day usage chart is drawn from daily_usage (' + card.daily_usage.length + ' days)');
+    }
+    await page.screenshot({ path: join(SHOTS, 'card-after-rollover.png'), fullPage: true });
 
     // ---- Overview
     await page.getByRole('link', { name: 'Overview' }).click();

@@ -125,7 +125,7 @@ function bytes(n) {
 
 function yuan(fen) {
   if (fen === null || fen === undefined) return '–';
-  return '¥' + (fen / 100).toFixed(2);
+  return (fen < 0 ? '-¥' : '¥') + (Math.abs(fen) / 100).toFixed(2);
 }
 
 /** "2026-11-24T10:00:00+08:00" → "2026-11-24 10:00:00" (kept in Shanghai time). */
