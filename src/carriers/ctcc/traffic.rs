@@ -17,20 +17,16 @@ const TAG: &str = "web:NEW_DATA_TICKET_QRsp";
 
 /// queryTraffic: usage of the current month.
 pub fn query_traffic(call: &Call) -> Result<Out, Fail> {
-    let card = call.card()?;
     let now = call.world().now();
     let first = day_number(cycle_start(cycle_of(now)));
-    let days = days_between(&card, first, day_number(now));
-    Ok(ticket(call, &card, card.usage.data_bytes, &days))
+    let t = snapshot(call, first, day_number(now), true)?;
+    Ok(ticket(call, t))
 }
 
 /// queryTrafficOfToday: usage of today.
 pub fn traffic_of_today(call: &Call) -> Result<Out, Fail> {
-    let card = call.card()?;
     let today = day_number(call.world().now());
-    let days = days_between(&card, today, today);
-    let total = days.iter().map(|(_, u)| u.data_bytes).sum();
-    Ok(ticket(call, &card, total, &days))
+    Ok(ticket(call, snapshot(call, today, today, false)?))
 }
 
 /// queryTrafficByDate: usage between `startDate` and `endDate` (yyyyMMdd,
@@ -47,10 +43,49 @@ pub fn traffic_by_date(call: &Call) -> Result<Out, Fail> {
     if (ds.year(), ds.month()) != (de.year(), de.month()) {
         return Err(Fail::bad("查询时间段不可跨月。"));
     }
-    let card = call.card()?;
-    let days = days_between(&card, start, end);
-    let total = days.iter().map(|(_, u)| u.data_bytes).sum();
-    Ok(ticket(call, &card, total, &days))
+    Ok(ticket(call, snapshot(call, start, end, false)?))
+}
+
+/// What a ticket needs from the card, read under its lock (no card clone).
+struct Snapshot {
+    total: u64,
+    days: Vec<(i32, DayUsage)>,
+    charged: i64,
+    msisdn: String,
+    city: String,
+    rat: String,
+    plan: String,
+}
+
+/// Reads the card: usage of days `[from, to]` (or the cycle counter when
+/// `cycle_total`), overage charged this month, session place and plan.
+fn snapshot(call: &Call, from: i32, to: i32, cycle_total: bool) -> Result<Snapshot, Fail> {
+    let cycle = cycle_of(call.world().now());
+    let detail = call.p.get("needDtl") == Some("1");
+    call.world()
+        .read_card(&call.iccid, |card| {
+            let days = days_between(card, from, to);
+            let total = if cycle_total {
+                card.usage.data_bytes
+            } else {
+                days.iter().map(|(_, u)| u.data_bytes).sum()
+            };
+            Snapshot {
+                total,
+                days: if detail { days } else { Vec::new() },
+                charged: card
+                    .ledger
+                    .iter()
+                    .filter(|e| e.kind == LedgerKind::Overage && cycle_of(e.time) == cycle)
+                    .map(|e| -e.amount_fen)
+                    .sum(),
+                msisdn: card.msisdn.to_string(),
+                city: card.session.city.to_string(),
+                rat: card.session.rat.to_string(),
+                plan: card.plan.to_string(),
+            }
+        })
+        .ok_or(Fail::new(super::codes::Code::NotFound))
 }
 
 /// `yyyyMMdd` → the day number.
@@ -76,60 +111,47 @@ fn days_between(card: &Card, from: i32, to: i32) -> Vec<(i32, DayUsage)> {
         .collect()
 }
 
-/// The NEW_DATA_TICKET_QRsp document.
-fn ticket(call: &Call, card: &Card, total: u64, days: &[(i32, DayUsage)]) -> Out {
-    let detail = call.p.get("needDtl") == Some("1");
-    let cycle = cycle_of(call.world().now());
-    let charged: i64 = card
-        .ledger
-        .iter()
-        .filter(|e| e.kind == LedgerKind::Overage && cycle_of(e.time) == cycle)
-        .map(|e| -e.amount_fen)
-        .sum();
+/// The NEW_DATA_TICKET_QRsp document; detail records when `needDtl=1`.
+fn ticket(call: &Call, t: Snapshot) -> Out {
     let mut x = Xml::new();
     x.open("root").open_ns(TAG, "web", NS);
-    x.leaf("CHARGE_CNT_CH", &format!("{}元", yuan(charged)))
+    let count = if call.p.get("needDtl") == Some("1") {
+        t.days.len()
+    } else {
+        0
+    };
+    x.leaf("CHARGE_CNT_CH", &format!("{}元", yuan(t.charged)))
         .leaf("DURATION_CNT_CH", "0小时0分0秒")
         .leaf("IRESULT", "0")
-        .leaf("TOTALCOUNT", &days.len().to_string())
-        .leaf("TOTALPAGE", if days.is_empty() { "0" } else { "1" })
-        .leaf("TOTAL_BYTES_CNT", &format!("{}MB", mb_2dp(total)))
+        .leaf("TOTALCOUNT", &count.to_string())
+        .leaf("TOTALPAGE", if count == 0 { "0" } else { "1" })
+        .leaf("TOTAL_BYTES_CNT", &format!("{}MB", mb_2dp(t.total)))
         .leaf("GROUP_TRANSACTIONID", &call.txid())
         .leaf("number", &call.number);
-    if detail {
-        let place = if card.session.city.is_empty() {
-            "南京"
-        } else {
-            card.session.city.as_str()
-        };
-        let service = if card.session.rat.is_empty() {
-            "4G"
-        } else {
-            card.session.rat.as_str()
-        };
-        for (day, u) in days {
+    if !t.days.is_empty() {
+        let place = if t.city.is_empty() { "南京" } else { &t.city };
+        let service = if t.rat.is_empty() { "4G" } else { &t.rat };
+        let plan = call
+            .world()
+            .plan(&t.plan)
+            .map(|p| p.name)
+            .unwrap_or_default();
+        for (day, u) in &t.days {
             let d = day_date(*day);
             x.open("NEW_DATA_TICKET_QRlist")
-                .leaf("TICKET_NUMBER", &card.msisdn)
+                .leaf("TICKET_NUMBER", &t.msisdn)
                 .leaf("TICKET_TYPE", place)
                 .leaf("SERVICE_TYPE", service)
                 .leaf("START_TIME", &format!("{} 00:00", d.strftime("%Y-%m-%d")))
                 .leaf("DURATION_CH", "24小时00分00秒")
                 .leaf("TICKET_CHARGE_CH", "0.00元")
                 .leaf("BYTES_CNT", &format!("{}KB", kb_2dp(u.data_bytes)))
-                .leaf("CCG_PRODUCT_NAME", &plan_name(call, card))
+                .leaf("CCG_PRODUCT_NAME", &plan)
                 .close("NEW_DATA_TICKET_QRlist");
         }
     }
     x.close(TAG).close("root");
     Out::Xml(x.finish())
-}
-
-fn plan_name(call: &Call, card: &Card) -> String {
-    call.world()
-        .plan(&card.plan)
-        .map(|p| p.name)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
