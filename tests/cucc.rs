@@ -1219,6 +1219,36 @@ async fn push_events_reach_the_registered_callback() {
 }
 
 #[tokio::test]
+async fn failed_pushes_are_retried() {
+    use wiremock::matchers::method;
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    wiremock::Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let sim = Simulator::start().await;
+    client()
+        .post(format!("{}/_sim/cucc/push", sim.uri()))
+        .json(&json!({"account": "cucc-demo", "url": server.uri()}))
+        .send()
+        .await
+        .unwrap();
+    let iccid = tagged(&sim, "normal").await;
+    let (s, _) = put(&sim, &iccid, json!({"status": "DEACTIVATED"})).await;
+    assert_eq!(s, 200);
+    let reqs = received(&server, 2).await;
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(form_of(&reqs[0])["eventId"], form_of(&reqs[1])["eventId"]);
+}
+
+#[tokio::test]
 async fn imei_changes_are_pushed_as_imei_change() {
     use wiremock::matchers::method;
     let server = wiremock::MockServer::start().await;

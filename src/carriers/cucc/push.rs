@@ -8,6 +8,7 @@
 //! SESSION_STOP. `signature` = base64 HMAC-SHA256(apiKey, timestamp);
 //! `signature2` = base64 HMAC-SHA256(apiKey, eventId + eventType +
 //! timestamp + data) (the real algorithm is unsure, see docs/cucc.md).
+//! A failed delivery (transport error or non-2xx) is retried twice.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
@@ -218,15 +219,32 @@ async fn deliver_loop(mut rx: tokio::sync::broadcast::Receiver<Event>, weak: Wea
             continue;
         };
         let body = form(&p, account.credentials.api_key.as_deref().unwrap_or(""));
-        let req = client
-            .post(url)
+        tokio::spawn(send(client.clone(), url, body));
+    }
+}
+
+/// Attempts before a push is given up; the delay doubles from 200 ms.
+const ATTEMPTS: u32 = 3;
+
+/// POSTs one push, retrying on a transport error or a non-2xx answer.
+async fn send(client: reqwest::Client, url: String, body: String) {
+    let mut delay = Duration::from_millis(200);
+    for attempt in 1..=ATTEMPTS {
+        let res = client
+            .post(&url)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        tokio::spawn(async move {
-            if let Err(err) = req.send().await {
-                tracing::debug!("cucc push delivery failed: {err}");
-            }
-        });
+            .body(body.clone())
+            .send()
+            .await;
+        match res {
+            Ok(r) if r.status().is_success() => return,
+            Ok(r) => tracing::debug!("cucc push to {url}: HTTP {}", r.status()),
+            Err(e) => tracing::debug!("cucc push to {url} failed: {e}"),
+        }
+        if attempt < ATTEMPTS {
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
     }
 }
 
