@@ -37,6 +37,14 @@ async function adminGet(path) {
   return r.json();
 }
 
+/** Form controls on the page without an accessible label. */
+async function unlabelled(page) {
+  return page.$$eval('input:not([type=hidden]), select, textarea, button', (els) => els
+    .filter((e) => e.offsetParent !== null || e.closest('form'))
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+    .map((e) => e.outerHTML.slice(0, 80)));
+}
+
 let step = 0;
 function log(msg) {
   step += 1;
@@ -85,6 +93,7 @@ async function main() {
     assert.ok(range.includes(`of ${world.total}`), `fleet range "${range}" shows the total ${world.total}`);
     assert.equal(await page.locator('[data-testid=fleet-table] tbody tr').count(), Math.min(50, world.total));
     log(`fleet lists the first 50 of ${world.total} cards`);
+    assert.deepEqual(await unlabelled(page), [], 'every control on the fleet page is labelled');
     await page.screenshot({ path: join(SHOTS, 'fleet.png') });
 
     // Paging is server-side: page 2 starts at card 51.
@@ -181,6 +190,7 @@ async function main() {
     await page.waitForFunction((b) => document.querySelector('[data-testid=card-balance]')?.textContent === b, liveBalance);
     log('a top-up made through the API appears on the open card page (' + liveBalance + ')');
     await page.getByRole('heading', { name: 'Card' }).first().scrollIntoViewIfNeeded();
+    assert.deepEqual(await unlabelled(page), [], 'every control on the card page is labelled');
     await page.screenshot({ path: join(SHOTS, 'card.png'), fullPage: true });
 
     // Keyboard: a quick-command button works from the keyboard.
@@ -206,6 +216,7 @@ async function main() {
     await page.waitForFunction((t) => document.querySelector('[data-testid=header-now]')?.textContent === t, `${next}-01 00:01:00`);
     await page.waitForFunction(() => /monthly fee|charged/.test(document.querySelector('[data-testid=clock-events]')?.textContent || ''));
     log(`"Past month end" moves the clock to ${after.now}; header, cycle and event list follow`);
+    assert.deepEqual(await unlabelled(page), [], 'every control on the clock page is labelled');
     await page.screenshot({ path: join(SHOTS, 'clock.png'), fullPage: true });
 
     // Back on the card: the new cycle's monthly fee is in the ledger; usage starts again.
@@ -235,6 +246,7 @@ async function main() {
     await page.getByRole('img', { name: 'Events per hour' }).waitFor();
     await page.getByRole('img', { name: 'Cards per carrier, by state' }).waitFor();
     log('overview counts match the cards API; charts drawn');
+    assert.deepEqual(await unlabelled(page), [], 'every control on the overview page is labelled');
     await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
 
     // ---- Faults and journal (or "not available" when this build has none).
@@ -275,6 +287,9 @@ async function main() {
       await page.getByText('The request journal: not available').waitFor();
       log('journal: shown as not available');
     }
+
+    assert.deepEqual(await unlabelled(page), [], 'every control on the faults page is labelled');
+    log('every form control on every page has a label');
 
     // ---- Keyboard: the skip link comes first and the navigation is reachable.
     await page.goto(SIM + '/_sim/ui#/fleet');
