@@ -896,6 +896,22 @@ async fn client_behaviour_with_rate_limit_retries_and_paging() {
     let sim = Simulator::builder().fixture_str(&fixture).start().await;
     let http = client();
     let base = sim.cucc_url();
+    // A burst beyond the bucket is answered 429 with the error body.
+    let burst = futures::future::join_all((0..5).map(|_| {
+        http.get(format!("{base}/echo/burst"))
+            .basic_auth(USER, Some(KEY))
+            .send()
+    }))
+    .await;
+    let mut limited = 0;
+    for r in burst {
+        let r = r.unwrap();
+        if r.status().as_u16() == 429 {
+            limited += 1;
+            assert_error(&r.json().await.unwrap(), "10000029");
+        }
+    }
+    assert!(limited >= 2, "{limited}");
     let mut pages = 0;
     let mut total = 0;
     let mut retried = false;
@@ -914,7 +930,10 @@ async fn client_behaviour_with_rate_limit_retries_and_paging() {
     }
     assert!(pages >= 3, "{pages}");
     assert!(total > 40);
-    assert!(retried, "the bucket of 2 must run dry over the pages");
+    assert!(
+        retried,
+        "the bucket is dry after the burst: the first page waits"
+    );
     // Rate limits are per user name: another user is unaffected.
     let (s, _) = get_as(&sim, "/echo/x", OTHER_USER, OTHER_KEY).await;
     assert_eq!(s, 200);
