@@ -1345,3 +1345,70 @@ async fn push_url_from_the_fixture_and_session_events() {
         "{types:?}"
     );
 }
+
+#[tokio::test]
+async fn random_garbage_never_gets_a_5xx_or_a_non_json_answer() {
+    use rand::{Rng, SeedableRng};
+    let sim = Simulator::start().await;
+    let iccid = tagged(&sim, "normal").await;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let pieces = [
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        ":",
+        ",",
+        "status",
+        "ACTIVATED",
+        "null",
+        "1e999",
+        "\\u0000",
+        "ratePlan",
+        "é",
+        "\u{0}",
+        "true",
+        "-1",
+        "accountCustom1",
+    ];
+    for i in 0..150 {
+        let mut body: Vec<u8> = Vec::new();
+        for _ in 0..rng.random_range(0..12) {
+            if rng.random_bool(0.2) {
+                body.push(rng.random());
+            } else {
+                body.extend_from_slice(pieces[rng.random_range(0..pieces.len())].as_bytes());
+            }
+        }
+        let (method, path) = match i % 3 {
+            0 => (reqwest::Method::PUT, format!("/devices/{iccid}")),
+            1 => (
+                reqwest::Method::POST,
+                format!("/devices/{iccid}/smsMessages"),
+            ),
+            _ => {
+                let q: String = (0..rng.random_range(0..20))
+                    .map(|_| {
+                        let c = b"az09%&=+:-T Z"[rng.random_range(0..13)];
+                        c as char
+                    })
+                    .collect();
+                (reqwest::Method::GET, format!("/devices?modifiedSince={q}"))
+            }
+        };
+        let r = client()
+            .request(method, format!("{}{path}", sim.cucc_url()))
+            .basic_auth(USER, Some(KEY))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        assert!(status < 500, "{path} {body:?} → {status}");
+        let v: Value = r.json().await.expect("a JSON body");
+        if status >= 400 {
+            assert!(v["errorCode"].is_string(), "{v}");
+        }
+    }
+}
