@@ -125,8 +125,9 @@ fn browser_missing(web: &Path) -> Option<String> {
     None
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dashboard_works_in_headless_chromium() {
+/// The `tests/web` directory, or `None` (with the reason printed) when the
+/// browser tests cannot run and are not required.
+fn browser_dir() -> Option<std::path::PathBuf> {
     let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web");
     if let Some(why) = browser_missing(&web) {
         let required = std::env::var("CARRIER_SIM_BROWSER_TESTS").as_deref() == Ok("require");
@@ -135,27 +136,53 @@ async fn the_dashboard_works_in_headless_chromium() {
             "browser test required but {why}: run tests/web/setup.sh"
         );
         eprintln!("skipping the browser test: {why} (run tests/web/setup.sh)");
-        return;
+        return None;
     }
-    let sim = Simulator::start().await;
+    Some(web)
+}
+
+/// Runs the browser script with extra environment; returns its TAP output.
+async fn run_script(web: &Path, sim: &Simulator, env: &[(&str, &str)]) -> String {
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
-    let out = tokio::process::Command::new("node")
-        .arg(web.join("dashboard.test.mjs"))
-        .current_dir(&web)
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.arg(web.join("dashboard.test.mjs"))
+        .current_dir(web)
         .env("SIM_URL", sim.uri())
         .env("SCREENSHOT_DIR", &shots)
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(180), out)
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(std::time::Duration::from_secs(180), cmd.output())
         .await
         .expect("the browser test finishes within 3 minutes")
         .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
         "browser test failed:\n{stdout}\n{stderr}"
     );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_asks_for_the_admin_token_in_headless_chromium() {
+    let Some(web) = browser_dir() else { return };
+    let sim = Simulator::builder()
+        .admin_token("dashboard-secret")
+        .start()
+        .await;
+    let stdout = run_script(&web, &sim, &[("SIM_TOKEN", "dashboard-secret")]).await;
+    assert!(stdout.contains("ok 3 - with the right token"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_works_in_headless_chromium() {
+    let Some(web) = browser_dir() else { return };
+    let sim = Simulator::start().await;
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+    let stdout = run_script(&web, &sim, &[]).await;
     assert!(stdout.contains("ok 1 - fleet lists"), "{stdout}");
     for shot in [
         "fleet.png",

@@ -7,7 +7,8 @@
 //
 //   SIM_URL=http://127.0.0.1:8080 node tests/web/dashboard.test.mjs
 //
-// Environment: SIM_URL (required), SCREENSHOT_DIR (default docs/screenshots
+// Environment: SIM_URL (required), SIM_TOKEN (run the admin-token scenario
+// instead, against a simulator started with that token), SCREENSHOT_DIR (default docs/screenshots
 // next to this repository's root), CHROMIUM (default /usr/bin/chromium).
 // Exits non-zero on the first failed check.
 
@@ -308,7 +309,50 @@ async function main() {
   }
 }
 
-main().catch((e) => {
+/**
+ * With SIM_TOKEN set: the simulator requires an admin token. The static page
+ * is fetched with the token (a stand-in for serving /_sim/ui openly, which
+ * the page itself does not need the token for); the page's own API calls go
+ * without it until the user types it into the token field.
+ */
+async function tokenScenario() {
+  const profile = mkdtempSync(join(tmpdir(), 'carrier-sim-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: EXE, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 },
+  });
+  try {
+    const page = ctx.pages()[0] || (await ctx.newPage());
+    page.setDefaultTimeout(15000);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route(/\/_sim\/ui(\/|$)/, (route) => route.continue({
+      headers: { ...route.request().headers(), authorization: 'Bearer ' + process.env.SIM_TOKEN },
+    }));
+    await page.goto(SIM + '/_sim/ui#/fleet');
+    await page.waitForFunction(() => /needs 'Authorization: Bearer <token>'/.test(document.querySelector('main').textContent));
+    assert.ok(await page.locator('#token-form').isVisible());
+    log('without the token the page asks for it and says why');
+    await page.getByLabel('The admin plane wants a bearer token').fill('wrong');
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.waitForFunction(() => /wrong admin token/.test(document.querySelector('main').textContent));
+    assert.ok(await page.locator('#token-form').isVisible());
+    log('a wrong token is refused and asked for again');
+    await page.getByLabel('The admin plane wants a bearer token').fill(process.env.SIM_TOKEN);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.waitForSelector('[data-testid=fleet-table] tbody tr');
+    assert.ok(!(await page.locator('#token-form').isVisible()));
+    const clock = await (await fetch(SIM + '/_sim/clock', { headers: { Authorization: 'Bearer ' + process.env.SIM_TOKEN } })).json();
+    await page.waitForFunction((t) => document.querySelector('[data-testid=header-now]')?.textContent === t, clock.now.replace('T', ' ').replace('+08:00', ''));
+    log('with the right token the fleet and the clock load');
+    assert.deepEqual(errors, []);
+    console.log(`1..${step}`);
+  } finally {
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+(process.env.SIM_TOKEN ? tokenScenario() : main()).catch((e) => {
   console.error('not ok - ' + (e.stack || e.message));
   process.exit(1);
 });

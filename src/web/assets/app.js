@@ -327,6 +327,16 @@ function startLive() {
 }
 
 async function streamEvents() {
+  if (app.streaming) return;
+  app.streaming = true;
+  try {
+    await followStream();
+  } finally {
+    app.streaming = false;
+  }
+}
+
+async function followStream() {
   let res;
   try {
     const headers = { Accept: 'text/event-stream' };
@@ -1124,6 +1134,8 @@ function boot() {
     app.token = document.getElementById('token-input').value.trim();
     sessionStorage.setItem('carrierSimToken', app.token);
     e.target.hidden = true;
+    refreshClock();
+    if (!app.sse) streamEvents();
     route();
   });
   window.addEventListener('hashchange', () => route());
