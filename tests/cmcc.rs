@@ -1368,6 +1368,11 @@ async fn groups_are_the_flow_pools() {
         env.status(&token, "/query/group-data-margin", &[]).await,
         "11000"
     );
+    let member = env
+        .ok(&token, "/query/sim-data-margin", &[("msisdn", POOL_A)])
+        .await;
+    assert_eq!(member["accmMarginList"][0]["totalAmount"], "2097152.00");
+    assert_eq!(member["accmMarginList"][0]["useAmount"], kb(used).as_str());
     let inpool = env
         .ok(
             &token,
@@ -1859,4 +1864,93 @@ async fn v2_authentication_and_ebid() {
         .await
         .unwrap();
     assert_eq!(envelope(resp).await["status"], "11000");
+}
+
+/// A plan whose renewals and add-ons take effect next month.
+const NEXT_MONTH_FIXTURE: &str = r#"
+seed = 1
+start = "2026-11-24T10:00:00+08:00"
+
+[[accounts]]
+id = "ec"
+name = "EC"
+carrier = "cmcc"
+[accounts.credentials]
+appid = "100001"
+password = "cmcc-demo-pass"
+
+[[plans]]
+id = "p1g-next"
+name = "1GB next-month"
+carrier = "cmcc"
+data = "1GB"
+monthly_fee_fen = 1000
+term_months = 12
+overage_fen_per_mb = 2
+renewal_fee_fen = 12000
+renewal_effect = "next_month"
+offer_id = "I00010100009"
+
+[[cards]]
+iccid = "89860000000000000019"
+imsi = "460040000000001"
+msisdn = "1440000000001"
+account = "ec"
+plan = "p1g-next"
+balance_fen = 10000
+data_used = "1GB"
+auto_stop = true
+state = "suspended"
+reasons = ["over_quota"]
+"#;
+
+#[tokio::test]
+async fn package_orders_follow_the_plans_effect() {
+    let env = Env::with(
+        Simulator::builder()
+            .fixture_str(NEXT_MONTH_FIXTURE)
+            .start()
+            .await,
+    );
+    let token = env.token().await;
+    let order = [
+        ("msisdn", NORMAL_MSISDN),
+        ("maincommoDity", "I00010100009"),
+        ("packageType", "2"),
+    ];
+    env.ok(&token, "/order/gprspackage-order", &order).await;
+    // Next-month effect: still stopped, no extra allowance this month.
+    assert_eq!(env.card_status(&token, NORMAL_MSISDN).await, "4");
+    let margin = env
+        .ok(
+            &token,
+            "/query/sim-data-margin",
+            &[("msisdn", NORMAL_MSISDN)],
+        )
+        .await;
+    assert_eq!(margin["accmMarginList"].as_array().unwrap().len(), 1);
+    let offers = env
+        .ok(
+            &token,
+            "/query/ordered-offerings",
+            &[("queryType", "3"), ("msisdn", NORMAL_MSISDN)],
+        )
+        .await;
+    let list = offers["offeringInfoList"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1]["effectiveDate"], "2026-12-01 00:00:00");
+    // From the 1st the card is back (rollover) with 500 MB more.
+    env.sim.advance("7d").unwrap();
+    let token = env.token().await;
+    assert_eq!(env.card_status(&token, NORMAL_MSISDN).await, "2");
+    let margin = env
+        .ok(
+            &token,
+            "/query/sim-data-margin",
+            &[("msisdn", NORMAL_MSISDN)],
+        )
+        .await;
+    let rows = margin["accmMarginList"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["totalAmount"], "512000.00");
 }

@@ -75,6 +75,9 @@ impl Conf {
     }
 }
 
+/// Live tokens kept before expired ones are dropped on the next issue.
+const PRUNE_AT: usize = 10_000;
+
 /// An issued token.
 #[derive(Debug)]
 struct Issued {
@@ -103,6 +106,9 @@ impl Tokens {
         h.update(now.as_nanosecond().to_le_bytes());
         let token = hex::encode(&h.finalize()[..16]);
         let expires = now.checked_add(conf.token_ttl).unwrap_or(now);
+        if self.by_token.len() >= PRUNE_AT {
+            self.by_token.retain(|_, i| i.expires > now);
+        }
         if conf.single_token {
             if let Some(old) = self.latest.insert(appid.to_string(), token.clone()) {
                 self.by_token.remove(&old);
