@@ -947,15 +947,30 @@ async function pageClock(root) {
   const liveNote = h('p', { 'data-testid': 'live-mode' }, app.sse ? 'Live: following the server\'s event stream.' : 'Live: polling every few seconds.');
   root.append(section('Latest events', 'k-events', liveNote, list));
   let after = null;
+  // Starts a day back and follows the journal with its `after` cursor; a big
+  // backlog (a rollover of a large fleet) is read in at most 20 pages a tick.
+  let loading = false;
   async function loadEvents() {
-    const q = after === null ? '/events?limit=10000' : '/events?limit=10000&after=' + after;
+    if (loading) return;
+    loading = true;
     try {
-      const r = await api(q);
-      if (r.items.length) after = r.next_after;
-      const fresh = r.items.slice(-50).reverse();
-      for (const e of fresh.reverse()) list.prepend(eventItem(e, true));
+      let keep = [];
+      for (let i = 0; i < 20; i++) {
+        let q = '/events?limit=10000';
+        if (after !== null) q += '&after=' + after;
+        else if (app.clock) q += '&from=' + encodeURIComponent(shanghaiIso(new Date(Date.parse(app.clock.now) - 24 * 3600e3)));
+        const r = await api(q);
+        if (r.items.length) after = r.next_after;
+        keep = keep.concat(r.items).slice(-50);
+        if (r.items.length < 10000) break;
+      }
+      for (const e of keep) list.prepend(eventItem(e, true));
       while (list.children.length > 50) list.lastElementChild.remove();
-    } catch (_) { /* keep the old list */ }
+    } catch (_) {
+      /* keep the old list */
+    } finally {
+      loading = false;
+    }
   }
   await loadEvents();
   app.timers.push(setInterval(loadEvents, 3000));
