@@ -165,6 +165,27 @@ impl Ct {
     }
 }
 
+impl Ct {
+    /// A signed 5G POST with a raw (possibly malformed) body.
+    async fn g5_raw(&self, path: &str, raw: &str) -> Value {
+        let ts = "20261125100000";
+        let sign = g5_sign(&format!("{raw}{SECRET}{ts}"));
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.sim.uri()))
+            .header("AppKey", APP_KEY)
+            .header("Timestamp", ts)
+            .header("Sign", sign)
+            .header("Content-Type", "application/json")
+            .body(raw.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+}
+
 /// The text of the first `<tag>` element.
 fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     let open = format!("<{name}>");
@@ -1230,6 +1251,22 @@ async fn g5_queries() {
         .g5("/api/v1/prod/batchQrySimStatus", &[], Some(json!({"x": 1})))
         .await;
     assert_eq!(bad["code"], "-2");
+    // Multi-byte or malformed month → -2, never a panic.
+    for month in ["中文", "2026131", "202613"] {
+        let bad = ct
+            .g5(
+                "/api/v1/batchQry/batchQryFlowByMonth",
+                &[],
+                Some(json!({"accessNumber": [NORMAL], "month": month})),
+            )
+            .await;
+        assert_eq!(bad["code"], "-2", "{month}");
+    }
+    // Malformed JSON body.
+    let bad = ct
+        .g5_raw("/api/v1/prod/batchQrySimStatus", "{not json")
+        .await;
+    assert_eq!(bad["code"], "-2");
 }
 
 #[tokio::test]
@@ -1286,4 +1323,41 @@ async fn g5_timestamp_skew_is_optional() {
     assert_eq!(v["code"], "-3");
     let v = ct.g5_with(path, &q, None, APP_KEY, SECRET, "garbage").await;
     assert_eq!(v["code"], "-3");
+}
+
+#[tokio::test]
+async fn add_on_next_month_plan_can_be_unsubscribed() {
+    let mut fx = fixture::default_fixture();
+    for p in fx.plans.iter_mut().filter(|p| p.id == "ctcc-1g") {
+        p.renewal_effect = Some(carrier_sim::domain::RenewalEffect::NextMonth);
+    }
+    let ct = Ct::with(Simulator::builder().fixture(fx).start().await);
+    let order = |method: &'static str| {
+        let ct = &ct;
+        async move {
+            let body = ct
+                .call(
+                    "/m2m_ec/app/serviceAccept.do",
+                    method,
+                    &[("access_number", NORMAL), ("flowValue", "2080")],
+                    &[NORMAL, "2080"],
+                )
+                .await;
+            serde_json::from_str::<Value>(&body).unwrap()
+        }
+    };
+    assert_eq!(order("orderFlow").await["info"], "success");
+    // Not in this month's package; listed for next month (1 GB = 1048576 KB).
+    let now = ct.q("queryPakage", NORMAL, &[]).await;
+    assert_eq!(now.matches("<CumulRspList>").count(), 3, "{now}");
+    let next = carrier_sim::clock::add_months(ct.sim.world().now(), 1);
+    let month = carrier_sim::clock::fmt_local(next, "%Y%m01");
+    let later = ct.q("queryPakage", NORMAL, &[("monthDate", &month)]).await;
+    assert_eq!(later.matches("<CumulRspList>").count(), 4, "{later}");
+    assert!(later.contains("<OFFER_ID>2080</OFFER_ID>"));
+    // Still pending → can be cancelled; a second cancel fails.
+    assert_eq!(order("unsubScribe").await["info"], "success");
+    let again = order("unsubScribe").await;
+    assert_eq!(again["info"], "fail");
+    assert!(!again["messg"].as_str().unwrap().is_empty());
 }

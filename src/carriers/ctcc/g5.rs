@@ -300,10 +300,11 @@ pub fn batch_flow_by_month(call: &Call) -> Result<Out, Fail> {
         .filter(|s| !s.is_empty())
         .map(|s| {
             let ok = s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit());
-            let (y, m): (i32, i32) = (
-                s[..4.min(s.len())].parse().unwrap_or(0),
-                s.get(4..).and_then(|x| x.parse().ok()).unwrap_or(0),
-            );
+            let (y, m): (i32, i32) = if ok {
+                (s[..4].parse().unwrap_or(0), s[4..].parse().unwrap_or(0))
+            } else {
+                (0, 0)
+            };
             if ok && (1..=12).contains(&m) {
                 Ok(y * 12 + m - 1)
             } else {
