@@ -275,6 +275,23 @@ async fn token_lifetime_is_configurable() {
 }
 
 #[tokio::test]
+async fn tokens_do_not_survive_a_world_reset() {
+    let env = Env::new().await;
+    env.sim.advance("10m").unwrap();
+    let token = env.token().await;
+    let q = [("msisdn", NORMAL_MSISDN)];
+    assert_eq!(env.status(&token, "/query/sim-status", &q).await, "0");
+    let resp = env
+        .http
+        .post(format!("{}/_sim/reset", env.sim.uri()))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    assert_eq!(env.status(&token, "/query/sim-status", &q).await, "12021");
+}
+
+#[tokio::test]
 async fn a_new_token_invalidates_the_previous_one() {
     let env = Env::new().await;
     let old = env.token().await;

@@ -83,6 +83,7 @@ const PRUNE_AT: usize = 10_000;
 struct Issued {
     appid: String,
     account: CompactString,
+    issued: Timestamp,
     expires: Timestamp,
 }
 
@@ -121,6 +122,7 @@ impl Tokens {
             Issued {
                 appid: appid.to_string(),
                 account: account.id.clone(),
+                issued: now,
                 expires,
             },
         );
@@ -133,7 +135,8 @@ impl Tokens {
         let now = cm.world.now();
         let checked = match self.by_token.get(token) {
             None => return Err(Fail::new(Code::TokenInvalid)),
-            Some(i) if now >= i.expires => None,
+            // Expired, or issued "in the future" of a world reset since.
+            Some(i) if now >= i.expires || now < i.issued => None,
             Some(i) => Some(p.need("transid").and_then(|t| {
                 match transid_ok(&i.appid, t, cm.strict_transid) {
                     true => Ok(i.account.clone()),
