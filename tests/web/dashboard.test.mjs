@@ -300,6 +300,22 @@ async function main() {
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
     log('first Tab lands on the skip link');
 
+    // ---- Clock running at speed: the page follows it live, then freezes.
+    await page.getByRole('link', { name: 'Clock' }).click();
+    await page.waitForSelector('[data-testid=clock-now]');
+    const frozenAt = await page.getByTestId('clock-now').textContent();
+    await page.getByLabel('Speed (simulated seconds per real second)').fill('600');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.waitForFunction(() => /running at ×600/.test(document.querySelector('[data-testid=clock-meta]').textContent));
+    await page.waitForFunction((t) => document.querySelector('[data-testid=clock-now]').textContent > t
+      && document.querySelector('[data-testid=header-now]').textContent > t, frozenAt);
+    await page.getByRole('button', { name: 'Freeze' }).click();
+    await page.waitForFunction(() => /frozen$/.test(document.querySelector('[data-testid=clock-meta]').textContent));
+    const stopped = await adminGet('/clock');
+    assert.equal(stopped.mode, 'frozen');
+    assert.ok(stopped.now > after.now);
+    log(`Run at ×600 moves the shown time on its own (to ${stopped.now}); Freeze stops it`);
+
     assert.deepEqual(problems, [], 'no script errors, failed or off-origin requests');
     log('no console errors and no off-origin requests');
     console.log(`1..${step}`);
