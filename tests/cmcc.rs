@@ -1971,3 +1971,82 @@ async fn package_orders_follow_the_plans_effect() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1]["totalAmount"], "512000.00");
 }
+
+/// Every single-card v5 query: success shape with string leaves, and the
+/// identifier errors (none → 11000, unknown → 12010, foreign → 12009).
+#[tokio::test]
+async fn every_single_card_query_shape_and_errors() {
+    let env = Env::new().await;
+    let token = env.token().await;
+    let paths = [
+        "/query/sim-basic-info",
+        "/query/sim-status",
+        "/query/sim-change-history",
+        "/query/sim-imei",
+        "/query/sim-stop-reason",
+        "/query/sim-real-name-status",
+        "/query/on-off-status",
+        "/query/sim-session",
+        "/query/apn-info",
+        "/query/sim-data-usage",
+        "/query/sim-data-margin",
+        "/query/sim-data-usage-inpool",
+        "/query/sim-sms-usage",
+        "/query/sim-sms-margin",
+        "/query/sim-voice-usage",
+        "/query/sim-voice-margin",
+        "/query/sim-communication-function-status",
+        "/query/group-by-member",
+        "/query/balance-info",
+        "/query/position-location-message",
+        "/query/district-position-location-message",
+        "/query/last-district-position",
+    ];
+    for path in paths {
+        let v = env.call(&token, path, &[("iccid", NORMAL_ICCID)]).await;
+        assert_eq!(v["status"], "0", "{path}: {v}");
+        let result = v["result"].as_array().unwrap();
+        assert_eq!(result.len(), 1, "{path}: one element");
+        assert!(all_strings(&v["result"]), "{path}: numbers as strings: {v}");
+        assert_eq!(env.status(&token, path, &[]).await, "11000", "{path}");
+        assert_eq!(
+            env.status(&token, path, &[("imsi", "460049999999999")])
+                .await,
+            "12010",
+            "{path}"
+        );
+        assert_eq!(
+            env.status(&token, path, &[("msisdn", OTHER_ACCOUNT)]).await,
+            "12009",
+            "{path}"
+        );
+    }
+}
+
+/// Every v2 single-card call refuses foreign and unknown cards.
+#[tokio::test]
+async fn v2_identifier_errors() {
+    let env = Env::new().await;
+    for (api, ebid) in [
+        ("gprsrealsingle", "0001000000008"),
+        ("userstatusrealsingle", "0001000000009"),
+        ("gprsusedinfosingle", "0001000000012"),
+        ("onandoffrealsingle", "0001000000025"),
+        ("balancerealsingle", "0001000000035"),
+        ("smsusedinfosingle", "0001000000036"),
+        ("gprsrealtimeinfo", "0001000000083"),
+        ("querycardprodinfo", "0001000000264"),
+        ("querycardlifecycle", "0001000000432"),
+        ("querycardopentime", "0001000000901"),
+    ] {
+        let ok = v2(&env, api, ebid, &[("msisdn", NORMAL_MSISDN)]).await;
+        assert_eq!(ok["status"], "0", "{api}");
+        assert!(all_strings(&ok["result"]), "{api}: {ok}");
+        let foreign = v2(&env, api, ebid, &[("msisdn", OTHER_ACCOUNT)]).await;
+        assert_eq!(foreign["status"], "12009", "{api}");
+        let unknown = v2(&env, api, ebid, &[("iccid", "89860000000000009999")]).await;
+        assert_eq!(unknown["status"], "12010", "{api}");
+        let none = v2(&env, api, ebid, &[]).await;
+        assert_eq!(none["status"], "11000", "{api}");
+    }
+}
