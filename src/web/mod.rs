@@ -23,7 +23,7 @@ struct Asset {
 }
 
 /// Everything the dashboard needs; `index.html` is also served at `/_sim/ui`.
-const ASSETS: &[Asset] = &[
+static ASSETS: &[Asset] = &[
     Asset {
         name: "index.html",
         mime: "text/html; charset=utf-8",
