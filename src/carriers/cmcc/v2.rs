@@ -103,7 +103,9 @@ fn gprs_offer(c: &Call, card: &Card) -> (String, String, String, u64, u64) {
             let inst = format!(
                 "{}{}",
                 plan.offer_id,
-                &card.iccid[card.iccid.len().saturating_sub(6)..]
+                card.iccid
+                    .get(card.iccid.len().saturating_sub(6)..)
+                    .unwrap_or("")
             );
             (
                 plan.offer_id.to_string(),
