@@ -2050,3 +2050,91 @@ async fn v2_identifier_errors() {
         assert_eq!(none["status"], "11000", "{api}");
     }
 }
+
+/// Every v5 endpoint with hostile parameters: always HTTP 200 and the
+/// envelope (checked by `envelope`), never a panic or a 5xx.
+#[tokio::test]
+async fn every_endpoint_survives_hostile_parameters() {
+    let env = Env::new().await;
+    let token = env.token().await;
+    let paths = [
+        "/query/sim-basic-info",
+        "/query/sim-status",
+        "/query/sim-change-history",
+        "/query/sim-imei",
+        "/query/sim-stop-reason",
+        "/query/sim-card-info/batch",
+        "/query/sim-platform/batch",
+        "/query/sim-real-name-status",
+        "/query/on-off-status",
+        "/query/sim-session",
+        "/query/apn-info",
+        "/query/card-bind-status",
+        "/reset/sim-sms-status",
+        "/operate/sim-gprs-status-reset",
+        "/query/sim-data-usage",
+        "/query/sim-data-margin",
+        "/query/sim-data-usage-inpool",
+        "/query/sim-sms-usage",
+        "/query/sim-sms-margin",
+        "/query/sim-voice-usage",
+        "/query/sim-voice-margin",
+        "/query/sim-data-usage-daily/batch",
+        "/query/sim-data-usage-monthly/batch",
+        "/query/sim-sms-usage-daily/batch",
+        "/query/sim-sms-usage-monthly/batch",
+        "/query/sim-voice-usage-daily/batch",
+        "/query/sim-voice-usage-monthly/batch",
+        "/change/sim-status",
+        "/change/sim-status/batch",
+        "/query/sim-batch-result",
+        "/operate/sim-call-function",
+        "/operate/sim-sms-function",
+        "/operate/sim-apn-function",
+        "/operate/network-speed",
+        "/query/group-by-member",
+        "/query/group-data-usage",
+        "/query/group_data_usage",
+        "/query/group-data-margin",
+        "/manage/group-managment",
+        "/query/ordered-offerings",
+        "/query/offerings-detail",
+        "/order/gprspackage-order",
+        "/query/balance-info",
+        "/query/ec-bill",
+        "/query/position-location-message",
+        "/query/last-position-location",
+        "/query/last-district-position",
+        "/operate/sim-communication-function/batch",
+        "/query/sim-communication-function-status",
+        "/order/gprspackage-order/batch",
+        "/query/district-position-location-message",
+    ];
+    let long = "1".repeat(5000);
+    let hostile: [Vec<(&str, &str)>; 5] = [
+        vec![],
+        vec![
+            ("msisdn", "%00'\"<>"),
+            ("operType", "-99999999999999999999"),
+        ],
+        vec![("iccid", &long), ("queryDate", "0"), ("groupId", &long)],
+        vec![
+            ("msisdns", "_____"),
+            ("jobId", "\u{fffd}"),
+            ("serviceType", "11"),
+        ],
+        vec![
+            ("imsi", NORMAL_IMSI),
+            ("queryType", "3"),
+            ("packageType", "1e309"),
+            ("serviceUsageState", "NaN"),
+            ("testType", "\u{1F600}"),
+        ],
+    ];
+    for path in paths {
+        for params in &hostile {
+            let v = env.call(&token, path, params).await;
+            assert!(v["status"].as_str().is_some(), "{path} {params:?}");
+        }
+    }
+}
