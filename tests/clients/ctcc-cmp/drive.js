@@ -5,6 +5,9 @@
 'use strict';
 const assert = require('assert');
 const { CtccCmpIotClient } = require('@china-carrier-iot-sdk/ctcc-cmp');
+// The DES package the client uses, driven directly for methods the client
+// does not wrap (an independent strEnc and natural ordering of sign values).
+const { strEnc, naturalOrdering } = require('ctcc-cmp-des');
 
 const rootEndpoint = process.argv[2];
 const NORMAL = '14910000000';
@@ -60,6 +63,43 @@ async function main() {
 
   // Wrong password: the plain-text "-1：..." body is surfaced as an error.
   await assert.rejects(() => client('wrongpass').getUsage(NORMAL), /-1/);
+
+  // Raw calls signed with ctcc-cmp-des (GET query string and POST form).
+  assert.strictEqual(strEnc('test', 'abc', 'def', 'ghi'), '41894168BD86A2CC');
+  const raw = async (path, method, params, signValues, post) => {
+    const all = {
+      method,
+      user_id: 'testuser',
+      passWord: strEnc('test1234', 'abc', 'def', 'ghi'),
+      sign: strEnc(naturalOrdering([...signValues, method, 'testuser', 'test1234']), 'abc', 'def', 'ghi'),
+      ...params,
+    };
+    const qs = new URLSearchParams(all).toString();
+    const res = post
+      ? await fetch(rootEndpoint + path, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: qs,
+        })
+      : await fetch(rootEndpoint + path + '?' + qs);
+    assert.strictEqual(res.status, 200);
+    return res.text();
+  };
+  let body = await raw('/query.do', 'singleCutNet', { access_number: NORMAL, action: 'ADD' }, [NORMAL, 'ADD']);
+  assert.match(body, /<RspCode>0000<\/RspCode>/);
+  body = await raw('/query.do', 'singleCutNet', { access_number: NORMAL, action: 'ADD' }, [NORMAL, 'ADD']);
+  assert.match(body, /<RspCode>-9<\/RspCode>/);
+  body = await raw('/app/serviceAccept.do', 'singleCutNet', { access_number: NORMAL, action: 'DEL' }, [NORMAL, 'DEL'], true);
+  assert.match(body, /<RspCode>0000<\/RspCode>/);
+  body = await raw('/query.do', 'queryPakage', { access_number: NORMAL }, [NORMAL]);
+  assert.match(body, /<CUMULATION_TOTAL>1048576<\/CUMULATION_TOTAL>/);
+  body = await raw('/query.do', 'getSIMList', { pageIndex: '2' }, [], true);
+  assert.strictEqual(JSON.parse(body).description.simList.length, 7);
+  body = await raw('/app/serviceAccept.do', 'IMEIReRecord', { access_number: NORMAL, action: 'ADD' }, [NORMAL, 'ADD'], true);
+  assert.strictEqual(JSON.parse(body).Response.RspCode, '0000');
+  // A sign over the wrong values is refused with -3.
+  body = await raw('/query.do', 'queryPakage', { access_number: NORMAL }, ['14910000001']);
+  assert.match(body, /^-3/);
 
   console.log('ctcc-cmp client: all checks passed');
 }
