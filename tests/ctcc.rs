@@ -322,6 +322,9 @@ async fn disabled_number_rules() {
         tag(&disabled(&ct, MANUAL_STOP, "20").await, "result"),
         Some("0")
     );
+    // Resume of a card still awaiting activation: 100008 (plain text).
+    let r = disabled(&ct, ACTIVATION_READY, "20").await;
+    assert!(r.starts_with("100008："), "{r}");
     // Bad orderTypeId.
     assert!(disabled(&ct, NORMAL, "18").await.starts_with("-2"));
 }

@@ -97,7 +97,7 @@ pub fn disabled_number(call: &Call) -> Result<Out, Fail> {
 
 fn disabled_reply(call: &Call, result: &str, msg: &str) -> Out {
     if call.flavor == Flavor::Legacy && result != "0" {
-        return Out::Text(format!("{result}{msg}"));
+        return Out::Text(format!("{result}：{msg}"));
     }
     let mut x = Xml::new();
     x.open("SvcCont")
