@@ -1364,3 +1364,18 @@ async fn add_on_next_month_plan_can_be_unsubscribed() {
     assert_eq!(again["info"], "fail");
     assert!(!again["messg"].as_str().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn settings_follow_a_replaced_fixture() {
+    let ct = Ct::start().await;
+    assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
+    let mut fx = fixture::default_fixture();
+    fx.dialects
+        .insert("ctcc".into(), json!({"rate_limit_per_minute": 1}));
+    ct.sim.world().replace_fixture(fx);
+    assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
+    assert!(ct
+        .q("queryTraffic", NORMAL, &[])
+        .await
+        .starts_with("101004"));
+}

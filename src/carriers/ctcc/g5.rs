@@ -161,7 +161,7 @@ fn run(
             code: Code::BadPassword,
             text: Some("AppKey不存在或无权限。".into()),
         })?;
-    if let Some(max) = ct.g5_max_skew {
+    if let Some(max) = ct.settings().g5_max_skew {
         if !timestamp_ok(ts, ct.world.now(), max) {
             return Err(Fail {
                 code: Code::BadSign,

@@ -47,14 +47,38 @@ const MAX_VALUE: usize = 16 * 1024;
 /// Node prefix of `GROUP_TRANSACTIONID`.
 const NODE_PREFIX: &str = "1000000190";
 
-/// The dialect's state: the world, settings, key cache, rate counters.
-pub struct Ctcc {
-    pub world: Arc<World>,
+/// The dialect's settings from the fixture's `[dialects.ctcc]` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
     pub sign_mode: SignMode,
     /// Calls per minute per account on query methods (0 = unlimited).
     pub rate_limit: u32,
     /// Largest accepted 5G timestamp skew in seconds (`None` = unchecked).
     pub g5_max_skew: Option<i64>,
+}
+
+impl Settings {
+    /// Reads `sign`, `rate_limit_per_minute` and `g5_max_skew_seconds`.
+    pub fn from_fixture(fx: &crate::fixture::Fixture) -> Settings {
+        let cfg = fx.dialects.get("ctcc");
+        let get = |k: &str| cfg.and_then(|c| c.get(k));
+        Settings {
+            sign_mode: SignMode::parse(get("sign").and_then(Value::as_str).unwrap_or("strict")),
+            rate_limit: get("rate_limit_per_minute")
+                .and_then(Value::as_u64)
+                .map(|v| v.min(u32::MAX as u64) as u32)
+                .unwrap_or(500),
+            g5_max_skew: get("g5_max_skew_seconds").and_then(Value::as_i64),
+        }
+    }
+}
+
+/// The dialect's state: the world, settings, key cache, rate counters.
+pub struct Ctcc {
+    pub world: Arc<World>,
+    /// Settings and the fixture they were read from (re-read when the
+    /// world's fixture is replaced).
+    settings: parking_lot::RwLock<(Arc<crate::fixture::Fixture>, Settings)>,
     keys: DashMap<String, Arc<TripleKey>>,
     rate: DashMap<CompactString, (i64, u32)>,
     seq: AtomicU64,
@@ -302,20 +326,29 @@ impl Ctcc {
     /// The dialect state with settings from `[dialects.ctcc]`.
     pub fn new(world: Arc<World>) -> Ctcc {
         let fx = world.fixture();
-        let cfg = fx.dialects.get("ctcc");
-        let get = |k: &str| cfg.and_then(|c| c.get(k));
+        let settings = Settings::from_fixture(&fx);
         Ctcc {
-            sign_mode: SignMode::parse(get("sign").and_then(Value::as_str).unwrap_or("strict")),
-            rate_limit: get("rate_limit_per_minute")
-                .and_then(Value::as_u64)
-                .map(|v| v.min(u32::MAX as u64) as u32)
-                .unwrap_or(500),
-            g5_max_skew: get("g5_max_skew_seconds").and_then(Value::as_i64),
+            settings: parking_lot::RwLock::new((fx, settings)),
             keys: DashMap::new(),
             rate: DashMap::new(),
             seq: AtomicU64::new(1),
             world,
         }
+    }
+
+    /// The current settings (re-read after the fixture was replaced).
+    pub fn settings(&self) -> Settings {
+        let fx = self.world.fixture();
+        {
+            let g = self.settings.read();
+            if Arc::ptr_eq(&g.0, &fx) {
+                return g.1;
+            }
+        }
+        let s = Settings::from_fixture(&fx);
+        *self.settings.write() = (fx, s);
+        self.rate.clear();
+        s
     }
 
     /// `1000000190` + `yyyyMMdd` (simulated) + 10-digit serial.
@@ -336,8 +369,8 @@ impl Ctcc {
     }
 
     /// Counts one call; `false` when the account is over its per-minute limit.
-    fn admit(&self, account: &str) -> bool {
-        if self.rate_limit == 0 {
+    fn admit(&self, account: &str, limit: u32) -> bool {
+        if limit == 0 {
             return true;
         }
         let minute = self.world.now().as_second().div_euclid(60);
@@ -349,7 +382,7 @@ impl Ctcc {
             *e = (minute, 0);
         }
         e.1 += 1;
-        e.1 <= self.rate_limit
+        e.1 <= limit
     }
 
     /// Resolves an identifier to a CTCC card of `account`.
@@ -504,7 +537,8 @@ fn run_legacy(ct: &Ctcc, p: &Params) -> Result<Out, Fail> {
     if enc_pw.len() % 16 != 0 || key.dec(enc_pw).as_deref() != Some(password.as_str()) {
         return Err(Fail::new(Code::BadPassword));
     }
-    if method.query && !ct.admit(&account) {
+    let settings = ct.settings();
+    if method.query && !ct.admit(&account, settings.rate_limit) {
         return Err(Fail::new(Code::RateLimited));
     }
     let ident = match method.ident {
@@ -529,7 +563,7 @@ fn run_legacy(ct: &Ctcc, p: &Params) -> Result<Out, Fail> {
     }
     let required = &expected[..expected.len() - method.sign_extras.len()];
     let values: Vec<&str> = p.pairs.iter().map(|(_, v)| v.as_str()).collect();
-    if !sign::verify_legacy(&key, sign, &expected, required, &values, ct.sign_mode) {
+    if !sign::verify_legacy(&key, sign, &expected, required, &values, settings.sign_mode) {
         return Err(Fail::new(Code::BadSign));
     }
     let (iccid, number) = match ident {
