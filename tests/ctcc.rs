@@ -1379,3 +1379,64 @@ async fn settings_follow_a_replaced_fixture() {
         .await
         .starts_with("101004"));
 }
+
+#[tokio::test]
+async fn every_method_survives_odd_values_on_every_kind_of_card() {
+    use carrier_sim::carriers::ctcc::{Ident, METHODS};
+    let ct = Ct::with(sim_with(json!({"rate_limit_per_minute": 0})).await);
+    let names = [
+        "orderTypeId",
+        "action",
+        "quota",
+        "type",
+        "speedValue",
+        "flowValue",
+        "poolNbr",
+        "member_accNbr",
+        "monthSelect",
+        "startDate",
+        "endDate",
+        "monthDate",
+        "pageIndex",
+        "simStatus",
+        "needDtl",
+        "Query_Flag",
+        "bind_type",
+        "imei",
+        "queryDropCard",
+        "acctCd",
+    ];
+    let odd = [
+        "",
+        "中文",
+        "-1",
+        "0",
+        "99999999999999999999",
+        "20261301",
+        "ADD",
+    ];
+    for m in METHODS {
+        for number in [NORMAL, CANCELLED, INVENTORY, POOL_A, EXPIRED, ARREARS] {
+            for v in odd {
+                let mut params: Vec<(&str, &str)> = names.iter().map(|n| (*n, v)).collect();
+                let mut sign: Vec<&str> = Vec::new();
+                if m.ident == Ident::Card {
+                    params.push(("access_number", number));
+                    sign.push(number);
+                } else {
+                    params.push(("access_number", v));
+                }
+                sign.extend(m.sign_extras.iter().map(|_| v));
+                let body = ct.call("/m2m_ec/query.do", m.name, &params, &sign).await;
+                assert!(!body.is_empty(), "{} {number} {v:?}", m.name);
+                assert!(
+                    !body.starts_with("-3") && !body.starts_with("-1："),
+                    "{} {number} {v:?}: {body}",
+                    m.name
+                );
+            }
+        }
+    }
+    // The world is still serving.
+    assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
+}
