@@ -1154,6 +1154,33 @@ async fn g5_changes() {
         )
         .await;
     assert_eq!(tag(off.as_str().unwrap(), "RspCode"), Some("0000"));
+    // The status changes above, newest first (cradStatus, LC005).
+    let h = ct
+        .g5(
+            "/openapi/v1/prodinst/cradStatus",
+            &[
+                ("access_number", ACTIVATION_READY),
+                ("page", "1"),
+                ("size", "10"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(h["resultCode"], "0", "{h}");
+    let list = h["data"]["list"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{h}");
+    assert_eq!(list[0]["oldStatusCd"], "4");
+    assert_eq!(list[0]["newStatusCd"], "5");
+    assert_eq!(list[1]["oldStatusCd"], "1");
+    assert_eq!(list[1]["newStatusCd"], "4");
+    let bad = ct
+        .g5(
+            "/openapi/v1/prodinst/cradStatus",
+            &[("access_number", ACTIVATION_READY), ("size", "0")],
+            None,
+        )
+        .await;
+    assert_eq!(bad["code"], "-2");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! neutral state, disabledNumber's orderTypeId, the speed-limit codes, and
 //! the carrier's words for the domain's refusals (see `docs/ctcc.md`).
 
-use crate::domain::card::{Card, CardState, Reason};
+use crate::domain::card::{Card, CardState, Reason, ReasonSet};
 use crate::domain::DomainError;
 
 /// Plain-text error codes of the legacy API (spec §6).
@@ -60,12 +60,17 @@ impl Code {
 /// Main lifecycle status (`productMainStatusCd`, getSIMList `simStatus`).
 /// A hand cut of data (singleCutNet) does not change the main status.
 pub fn main_status(card: &Card) -> u8 {
-    match card.state {
+    main_status_of(card.state, card.reasons)
+}
+
+/// Main status of a neutral state with its stop reasons.
+pub fn main_status_of(state: CardState, reasons: ReasonSet) -> u8 {
+    match state {
         CardState::ActivationReady => 1,
         CardState::TestReady => 2,
         CardState::Inventory => 3,
         CardState::Active => 4,
-        CardState::Suspended if card.reasons.iter().all(|r| r == Reason::DataCut) => 4,
+        CardState::Suspended if reasons.iter().all(|r| r == Reason::DataCut) => 4,
         CardState::Suspended | CardState::PreCancel => 5,
         CardState::Cancelled => 7,
     }

@@ -59,6 +59,11 @@ pub const ROUTES: &[(&str, Ident, Handler)] = &[
         status::get_telephone,
     ),
     (
+        "/openapi/v1/prodinst/cradStatus",
+        Ident::Card,
+        card_status_changes,
+    ),
+    (
         "/5gcmp/openapi/v1/common/disabledNumberService",
         Ident::Card,
         changes::disabled_number,
@@ -382,4 +387,65 @@ pub fn batch_sim_status(call: &Call) -> Result<Out, Fail> {
     Ok(Out::Json(
         json!({"code": 0, "msg": "查询成功", "data": {"simStatusList": list}}),
     ))
+}
+
+/// cradStatus (sic, LC005): the card's main-status changes, newest first,
+/// paged by `page` (from 1) and `size` (1–100, default 10).
+pub fn card_status_changes(call: &Call) -> Result<Out, Fail> {
+    let num = |k: &str, default: usize| -> Result<usize, Fail> {
+        match call.p.get(k).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(s) => s
+                .parse()
+                .ok()
+                .filter(|v| (1..=100).contains(v) || (k == "page" && *v >= 1))
+                .ok_or_else(|| Fail::bad(format!("{k}参数错误。"))),
+        }
+    };
+    let (page, size) = (num("page", 1)?, num("size", 10)?);
+    let changes: Vec<Value> = call
+        .world()
+        .read_card(&call.iccid, |c| {
+            c.events
+                .iter()
+                .rev()
+                .filter_map(|e| match &e.kind {
+                    crate::domain::EventKind::StateChanged {
+                        from,
+                        to,
+                        reason,
+                        reasons,
+                        ..
+                    } => {
+                        let old = super::codes::main_status_of(*from, Default::default());
+                        let new = super::codes::main_status_of(*to, *reasons);
+                        (old != new).then(|| {
+                            json!({
+                                "accessNumber": c.msisdn,
+                                "changeTime": super::fmt_time(e.time),
+                                "oldStatusCd": old.to_string(),
+                                "oldStatusName": main_status_name(old),
+                                "newStatusCd": new.to_string(),
+                                "newStatusName": main_status_name(new),
+                                "reason": reason,
+                            })
+                        })
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .ok_or(Fail::new(Code::NotFound))?;
+    let total = changes.len();
+    let list: Vec<Value> = changes
+        .into_iter()
+        .skip((page - 1).saturating_mul(size))
+        .take(size)
+        .collect();
+    Ok(Out::Json(json!({
+        "resultCode": "0",
+        "resultMsg": "处理成功！",
+        "GROUP_TRANSACTIONID": call.txid(),
+        "data": {"total": total, "page": page, "size": size, "list": list},
+    })))
 }
