@@ -43,8 +43,11 @@ const SECRET_NAMES: [&str; 8] = [
 
 /// Whether a parameter's value must be masked in the journal.
 pub fn is_secret(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    SECRET_NAMES.iter().any(|s| n.contains(s))
+    let n = name.as_bytes();
+    SECRET_NAMES.iter().any(|s| {
+        let s = s.as_bytes();
+        n.len() >= s.len() && n.windows(s.len()).any(|w| w.eq_ignore_ascii_case(s))
+    })
 }
 
 /// One carrier-API exchange.
@@ -290,8 +293,16 @@ pub fn mask(params: &[(String, String)]) -> Vec<(String, String)> {
 /// user_id, app_key) appear in the request; a CMCC `transid` starting with
 /// the appid counts too.
 fn match_accounts(plane: &Plane, params: &[(String, String)]) -> Vec<String> {
+    // Parameters that can carry an account id (secrets never do).
+    let candidates: Vec<(&str, &str)> = params
+        .iter()
+        .filter(|(k, _)| !is_secret(k))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let mut out = Vec::new();
-    for a in plane.world.accounts() {
+    // Iterates the store in place: cloning every account per request was
+    // the journal's largest cost.
+    for a in plane.world.store.accounts.iter() {
         let c = &a.credentials;
         let ids = [
             &c.appid,
@@ -303,14 +314,15 @@ fn match_accounts(plane: &Plane, params: &[(String, String)]) -> Vec<String> {
         ];
         let hit = ids.iter().filter_map(|x| x.as_deref()).any(|id| {
             !id.is_empty()
-                && params.iter().any(|(k, v)| {
-                    !is_secret(k) && (v == id || (k == "transid" && v.starts_with(id)))
-                })
+                && candidates
+                    .iter()
+                    .any(|(k, v)| *v == id || (*k == "transid" && v.starts_with(id)))
         });
         if hit {
             out.push(a.id.to_string());
         }
     }
+    out.sort();
     out
 }
 
