@@ -80,7 +80,8 @@ pub struct Ctcc {
     /// world's fixture is replaced).
     settings: parking_lot::RwLock<(Arc<crate::fixture::Fixture>, Settings)>,
     keys: DashMap<String, Arc<TripleKey>>,
-    rate: DashMap<CompactString, (i64, u32)>,
+    /// Per account: (simulated minute, calls, wall-clock start of the window).
+    rate: DashMap<CompactString, (i64, u32, std::time::Instant)>,
     seq: AtomicU64,
 }
 
@@ -373,13 +374,17 @@ impl Ctcc {
         if limit == 0 {
             return true;
         }
+        // A window ends when the simulated minute changes or a real minute
+        // has passed: with the clock frozen (the default) the limit must
+        // still reset, as the real platform's does.
         let minute = self.world.now().as_second().div_euclid(60);
+        let wall = std::time::Instant::now();
         let mut e = self
             .rate
             .entry(CompactString::from(account))
-            .or_insert((minute, 0));
-        if e.0 != minute {
-            *e = (minute, 0);
+            .or_insert((minute, 0, wall));
+        if e.0 != minute || wall.duration_since(e.2) >= std::time::Duration::from_secs(60) {
+            *e = (minute, 0, wall);
         }
         e.1 += 1;
         e.1 <= limit
