@@ -1126,6 +1126,11 @@ async fn admin_token_is_enforced_beyond_loopback() {
     api.token = None;
     let (s, _) = api.raw(Method::GET, "/v5/ec/get/token", None).await;
     assert_ne!(s, StatusCode::UNAUTHORIZED);
+    // The dashboard page opens without it (it asks for the token itself).
+    let (s, _) = api.raw(Method::GET, "/_sim/ui", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = api.raw(Method::GET, "/_sim/ui/app.js", None).await;
+    assert_eq!(s, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -29,8 +29,14 @@ pub fn check_settings(s: &Settings) -> Result<(), String> {
 }
 
 /// Paths of the admin plane that need no token.
+/// The dashboard's page and assets hold no data (the page asks for the
+/// token and sends it on every API call), so a browser can open them.
 fn open_path(path: &str) -> bool {
-    path == "/_sim/health" || path == "/_sim/openapi.json" || path.starts_with("/_sim/docs")
+    path == "/_sim/health"
+        || path == "/_sim/openapi.json"
+        || path.starts_with("/_sim/docs")
+        || path == "/_sim/ui"
+        || path.starts_with("/_sim/ui/")
 }
 
 /// Constant-time comparison of two byte strings.
