@@ -84,8 +84,10 @@ struct Esme {
 
 impl Esme {
     async fn connect(sim: &Simulator) -> Esme {
+        let sock = TcpStream::connect(smpp_addr(sim)).await.unwrap();
+        sock.set_nodelay(true).unwrap();
         Esme {
-            sock: TcpStream::connect(smpp_addr(sim)).await.unwrap(),
+            sock,
             buf: BytesMut::new(),
             seq: 0,
             delivered: Vec::new(),
@@ -766,4 +768,158 @@ async fn shutdown_unbinds_sessions() {
     sim.stop().await;
     let p = e.recv().await.expect("an unbind before the close");
     assert_eq!(p.command_id, UNBIND);
+}
+
+/// Load generator for `scripts/bench_smpp.sh` (ignored in normal runs):
+/// against `SMPP_BENCH_ADDR` / `SMPP_BENCH_URI` (a running `carrier-sim
+/// serve --smpp-bind`), or an in-process simulator when unset. Measures
+/// enquire_link (the protocol ceiling) and submit_sm throughput with a
+/// window of 100, then the submit_sm → receipt deliver_sm latency and the
+/// handset MO → deliver_sm latency.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn bench_smpp() {
+    let n: u32 = std::env::var("SMPP_BENCH_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200_000);
+    let window: u32 = 100;
+    let local;
+    let (addr, uri) = match (
+        std::env::var("SMPP_BENCH_ADDR"),
+        std::env::var("SMPP_BENCH_URI"),
+    ) {
+        (Ok(a), Ok(u)) => (a.parse::<SocketAddr>().unwrap(), u),
+        _ => {
+            local = sim().await;
+            (smpp_addr(&local), local.uri())
+        }
+    };
+    let http = reqwest::Client::new();
+    let cards: serde_json::Value = http
+        .get(format!(
+            "{uri}/_sim/cards?carrier=cmcc&account=cmcc-demo&state=active&page_size=100"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cards: Vec<(String, String)> = cards["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["iccid"].as_str().unwrap().to_string(),
+                c["msisdn"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(!cards.is_empty());
+    let connect = || async {
+        let sock = TcpStream::connect(addr).await.unwrap();
+        sock.set_nodelay(true).unwrap();
+        let mut e = Esme {
+            sock,
+            buf: BytesMut::new(),
+            seq: 0,
+            delivered: Vec::new(),
+        };
+        assert_eq!(e.bind(BIND_TRANSCEIVER, "cmccesme", "smpp1234").await, ROK);
+        e
+    };
+    // Pipelined with at most `window` requests outstanding.
+    async fn pipelined(e: &mut Esme, n: u32, window: u32, make: &dyn Fn(u32) -> Pdu) -> f64 {
+        let started = std::time::Instant::now();
+        let (mut sent, mut done, mut failed) = (0u32, 0u32, 0u32);
+        let mut wire = Vec::new();
+        while done < n {
+            wire.clear();
+            while sent < n && sent - done < window {
+                make(sent + 1_000_000).encode_into(&mut wire);
+                sent += 1;
+            }
+            if !wire.is_empty() {
+                e.sock.write_all(&wire).await.unwrap();
+            }
+            let p = e.recv().await.unwrap();
+            if p.command_id & RESP != 0 && p.command_id != DELIVER_SM | RESP {
+                done += 1;
+                if p.status != ROK {
+                    failed += 1;
+                }
+            } else if p.command_id == DELIVER_SM {
+                let r = Pdu::new(DELIVER_SM | RESP, 0, p.sequence, vec![0]);
+                e.sock.write_all(&r.encode()).await.unwrap();
+            }
+        }
+        assert_eq!(failed, 0, "all answered ESME_ROK");
+        n as f64 / started.elapsed().as_secs_f64()
+    }
+    let mut e = connect().await;
+    let ceiling = pipelined(&mut e, n, window, &|seq| {
+        Pdu::new(ENQUIRE_LINK, 0, seq, Vec::new())
+    })
+    .await;
+    let bodies: Vec<Vec<u8>> = cards
+        .iter()
+        .map(|(_, m)| sm_to(m, "CFG:REPORT=300").encode())
+        .collect();
+    let submit = pipelined(&mut e, n, window, &|seq| {
+        Pdu::new(
+            SUBMIT_SM,
+            0,
+            seq,
+            bodies[seq as usize % bodies.len()].clone(),
+        )
+    })
+    .await;
+    println!(
+        "enquire_link ceiling: {ceiling:.0}/s; submit_sm: {submit:.0}/s ({:.0}% of the ceiling), window {window}, {n} each, {} cards",
+        submit / ceiling * 100.0,
+        cards.len()
+    );
+
+    // submit_sm → receipt deliver_sm, one at a time.
+    let mut lat = Vec::new();
+    for i in 0..2000 {
+        let mut sm = sm_to(&cards[i % cards.len()].1, "receipt please");
+        sm.registered_delivery = 1;
+        let t = std::time::Instant::now();
+        let seq = e.send(SUBMIT_SM, sm.encode()).await;
+        assert_eq!(e.response(seq).await.status, ROK);
+        e.deliver().await;
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "submit_sm -> receipt deliver_sm latency (2000 sequential): p50 {:.0} us, p99 {:.0} us",
+        lat[lat.len() / 2],
+        lat[lat.len() * 99 / 100]
+    );
+
+    // MO: handset POST → deliver_sm at the bound transceiver.
+    let mut lat = Vec::new();
+    let iccid = &cards[0].0;
+    for _ in 0..500 {
+        let t = std::time::Instant::now();
+        let r = http
+            .post(format!("{uri}/_sim/handsets/{iccid}/sms"))
+            .json(&json!({"to": "1065000000", "text": "MO ping"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        let sm = e.deliver().await;
+        assert_eq!(sm.short_message, b"MO ping");
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "handset MO -> deliver_sm latency (500 sequential, incl. the HTTP POST): p50 {:.0} us, p99 {:.0} us",
+        lat[lat.len() / 2],
+        lat[lat.len() * 99 / 100]
+    );
 }
