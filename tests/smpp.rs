@@ -923,3 +923,77 @@ async fn bench_smpp() {
         lat[lat.len() * 99 / 100]
     );
 }
+
+/// Reads from the modem until `needle` shows up; returns what was read.
+async fn modem_until(sock: &mut TcpStream, needle: &str) -> String {
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains(needle) {
+        let mut chunk = [0u8; 1024];
+        let n = tokio::time::timeout(WAIT, sock.read(&mut chunk))
+            .await
+            .expect("modem answers")
+            .unwrap();
+        assert!(
+            n > 0,
+            "modem closed; read {:?}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_modem_sees_smpp_messages_and_its_sms_reach_the_esme() {
+    let sim = Simulator::builder()
+        .settings(Settings {
+            smpp_bind: Some("127.0.0.1:0".parse().unwrap()),
+            modem_bind: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        })
+        .start()
+        .await;
+    let modem_addr = carrier_sim::sms::state(sim.world())
+        .modem_tcp
+        .lock()
+        .expect("modem bound");
+    let (iccid, msisdn) = card(&sim, "ctcc", "normal");
+    let mut m = TcpStream::connect(modem_addr).await.unwrap();
+    m.write_all(format!("AT+SIMSEL=\"{iccid}\"\r").as_bytes())
+        .await
+        .unwrap();
+    modem_until(&mut m, "OK").await;
+    let mut e = Esme::bound(&sim, BIND_TRANSCEIVER, "ctccesme").await;
+    let mut sm = sm_to(&msisdn, "REBOOT");
+    sm.source = Address::new("1065000004");
+    assert_eq!(e.submit(&sm).await.status, ROK);
+    assert!(modem_until(&mut m, "+CMTI:")
+        .await
+        .contains("+CMTI: \"ME\","));
+
+    m.write_all(b"AT+CMGF=1\r").await.unwrap();
+    modem_until(&mut m, "OK").await;
+    m.write_all(b"AT+CMGS=\"1065000004\"\r").await.unwrap();
+    modem_until(&mut m, ">").await;
+    m.write_all(b"REBOOT DONE\x1a").await.unwrap();
+    modem_until(&mut m, "+CMGS:").await;
+    let mo = e.deliver().await;
+    assert_eq!(mo.source.addr, msisdn);
+    assert_eq!(mo.short_message, b"REBOOT DONE");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smpp_credentials_are_listed_with_the_accounts() {
+    let sim = sim().await;
+    let accounts: serde_json::Value = reqwest::get(format!("{}/_sim/accounts", sim.uri()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = accounts.to_string();
+    for id in ["cmccesme", "cuccesme", "ctccesme"] {
+        assert!(text.contains(id), "{id} listed");
+    }
+    assert!(text.contains("1065000000"));
+}
