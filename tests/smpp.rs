@@ -997,3 +997,21 @@ async fn smpp_credentials_are_listed_with_the_accounts() {
     }
     assert!(text.contains("1065000000"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn held_messages_beyond_queue_cap_are_message_queue_full() {
+    let sim = sim_with("[dialects.smpp.accounts.cmcc-demo]\nqueue_cap = 1").await;
+    let (iccid, msisdn) = card(&sim, "cmcc", "normal");
+    sim.world().manual_stop(&iccid).unwrap();
+    let mut e = Esme::bound(&sim, BIND_TRANSMITTER, "cmccesme").await;
+    assert_eq!(e.submit(&sm_to(&msisdn, "held")).await.status, ROK);
+    assert_eq!(
+        e.submit(&sm_to(&msisdn, "one too many")).await.status,
+        RMSGQFUL
+    );
+    // Another account is not affected.
+    let mut other = Esme::bound(&sim, BIND_TRANSMITTER, "cmccoth").await;
+    let mut sm = sm_to(&msisdn, "other account");
+    sm.source = Address::new("1065000001");
+    assert_eq!(other.submit(&sm).await.status, ROK);
+}

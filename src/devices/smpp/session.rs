@@ -30,6 +30,10 @@ use crate::server::AppContext;
 /// The SMSC's own system_id in bind responses.
 pub const SMSC_SYSTEM_ID: &str = "carrier-sim";
 
+/// PDUs read but not yet handled before the reader stops reading (an ESME
+/// that does not read its responses is slowed down, not buffered without end).
+const INPUT_QUEUE: usize = 1024;
+
 /// What the reader hands the session.
 enum Input {
     Request(Pdu),
@@ -95,7 +99,7 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let (rd, mut wr) = sock.into_split();
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, mut rx) = mpsc::channel(INPUT_QUEUE);
     let (deliver_tx, mut deliver_rx) = mpsc::unbounded_channel();
     let pending = Arc::new(AtomicUsize::new(0));
     let window = Arc::new(AtomicUsize::new(usize::MAX));
@@ -174,7 +178,7 @@ pub async fn serve(
 /// Frames PDUs off the socket and hands them to the session.
 async fn read_loop(
     mut rd: OwnedReadHalf,
-    tx: mpsc::UnboundedSender<Input>,
+    tx: mpsc::Sender<Input>,
     pending: Arc<AtomicUsize>,
     window: Arc<AtomicUsize>,
 ) {
@@ -182,7 +186,7 @@ async fn read_loop(
     loop {
         match rd.read_buf(&mut buf).await {
             Ok(0) | Err(_) => {
-                let _ = tx.send(Input::Eof);
+                let _ = tx.send(Input::Eof).await;
                 return;
             }
             Ok(_) => {}
@@ -204,16 +208,18 @@ async fn read_loop(
                         }
                         Input::Request(p)
                     };
-                    if tx.send(input).is_err() {
+                    if tx.send(input).await.is_err() {
                         return;
                     }
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    let _ = tx.send(Input::Broken(
-                        e.sequence.unwrap_or(0),
-                        status::ESME_RINVCMDLEN,
-                    ));
+                    let _ = tx
+                        .send(Input::Broken(
+                            e.sequence.unwrap_or(0),
+                            status::ESME_RINVCMDLEN,
+                        ))
+                        .await;
                     return;
                 }
             }

@@ -316,6 +316,13 @@ impl Smsc {
             .count()
     }
 
+    /// Whether the account has `cap` messages held (counted only when the
+    /// SMSC as a whole holds that many).
+    fn held_full(&self, account: &str, cap: usize) -> bool {
+        let g = self.held.lock();
+        g.len() >= cap && g.iter().filter(|h| h.account == account).count() >= cap
+    }
+
     fn new_record(&self, rec: Record) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut g = self.records.lock();
@@ -359,7 +366,7 @@ impl Smsc {
         if part.is_some_and(|p| !messages::valid_part(&p)) {
             return Err(status::ESME_RINVOPTPARAMVAL);
         }
-        if self.held_count(&s.account.id) >= s.limits.queue_cap {
+        if self.held_full(&s.account.id, s.limits.queue_cap) {
             return Err(status::ESME_RMSGQFUL);
         }
         let card_addr = self
