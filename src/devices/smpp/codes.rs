@@ -247,3 +247,27 @@ pub mod dcs {
     /// UCS2 (ISO/IEC-10646), big-endian UTF-16 here.
     pub const UCS2: u8 = 0x08;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_are_unique_and_found() {
+        for (i, (code, name)) in STATUS_NAMES.iter().enumerate() {
+            assert_eq!(status_name(*code), *name);
+            assert!(STATUS_NAMES[i + 1..]
+                .iter()
+                .all(|(c, n)| c != code && n != name));
+        }
+        assert_eq!(status_name(0x58), "ESME_RTHROTTLED");
+        assert_eq!(status_name(0x1234), "ESME_RUNKNOWNERR");
+    }
+
+    #[test]
+    fn responses_have_the_high_bit() {
+        assert_eq!(command_name(cmd::SUBMIT_SM | cmd::RESP), "submit_sm_resp");
+        assert_eq!(command_name(cmd::GENERIC_NACK), "generic_nack");
+        assert_eq!(command_name(0x99), "unknown");
+    }
+}
