@@ -249,15 +249,14 @@ impl World {
         crate::engine::record_data(&self.store, card, plan, bytes, now)
     }
 
-    /// A pool ran dry: its auto-stop members stop for over-quota.
+    /// A pool ran dry: its auto-stop members stop for over-quota (the
+    /// engine's rule, applied now and journaled in ICCID order).
     pub(crate) fn stop_pool_members(&self, pool: &str) {
-        for iccid in self.store.iccids() {
-            let _ = self.with_card(&iccid, |c, _, now| {
-                if c.pool.as_deref() == Some(pool) && c.auto_stop {
-                    lifecycle::add_reason(c, Reason::OverQuota, now);
-                }
-            });
-        }
+        let _g = self.gate.read();
+        let mut out = Vec::new();
+        crate::engine::stop_pool_members(&self.store, pool, self.now(), &mut out);
+        out.sort_by(|a, b| a.iccid.cmp(&b.iccid));
+        self.journal.append(out);
     }
 
     /// Delivers an SMS to a card's inbox (mobile-terminated): counts against

@@ -432,3 +432,42 @@ async fn live_event_stream_follows_the_journal() {
     assert!(text.contains(&iccid), "{text}");
     assert!(text.contains("\"reason\":\"manual\""), "{text}");
 }
+
+#[test]
+fn a_pool_running_dry_stops_every_auto_stop_member() {
+    let pool = "\n[[pools]]\nid = \"P1\"\nname = \"pool\"\naccount = \"ec\"\ndata = \"1GB\"\n";
+    let cards = [
+        card(
+            1,
+            "plan = \"p1g\"\npool = \"P1\"\nauto_stop = true\ndata_used = \"900MB\"",
+        ),
+        card(2, "plan = \"p1g\"\npool = \"P1\"\nauto_stop = true"),
+        card(3, "plan = \"p1g\"\npool = \"P1\""),
+    ]
+    .concat();
+    let w = world_with(&format!("{pool}{cards}"), "");
+    w.use_data(&iccid(2), 200 * MB).unwrap();
+    for (n, state) in [(1, "suspended"), (2, "suspended"), (3, "active")] {
+        assert_eq!(w.card(&iccid(n)).unwrap().state.as_str(), state, "card {n}");
+    }
+    let types: Vec<(String, &str)> = w
+        .journal
+        .all()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::PoolExhausted { .. } | EventKind::StateChanged { .. }
+            )
+        })
+        .map(|e| (e.iccid.to_string(), e.kind.type_name()))
+        .collect();
+    assert_eq!(
+        types,
+        vec![
+            (iccid(2), "state_changed"),
+            (iccid(2), "pool_exhausted"),
+            (iccid(1), "state_changed"),
+        ]
+    );
+}

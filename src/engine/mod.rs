@@ -278,7 +278,8 @@ pub fn quota_of(store: &Store, card: &Card, plan: &Plan) -> Quota {
     usage::own_quota(card, plan)
 }
 
-fn stop_pool_members(store: &Store, pool: &str, now: Timestamp, out: &mut Vec<Event>) {
+/// Stops every auto-stop member of a pool that ran dry, collecting the events.
+pub(crate) fn stop_pool_members(store: &Store, pool: &str, now: Timestamp, out: &mut Vec<Event>) {
     for mut c in store.cards.iter_mut() {
         if c.pool.as_deref() == Some(pool) && c.auto_stop && !c.reasons.contains(Reason::OverQuota)
         {
