@@ -5,8 +5,9 @@
 //! package is installed into a virtual environment under Cargo's test
 //! temp dir; the test fails if Python, pip or the client fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use carrier_sim::{Settings, Simulator};
 
@@ -14,32 +15,13 @@ const DATA_TEXT: &str =
     "截至11月24日10时，您本月套餐内通用流量共1.00GB，已用356.20MB，剩余667.80MB。【中国联通】";
 const HELP_TEXT: &str = "您发送的指令无法识别。查询流量请发送CXLL、1071、2082或CXTCYL，查询话费余额请发送CXHF、101或CXYE至10010。【中国联通】";
 
-/// A venv with python-gsmmodem-new, created once per target dir.
+/// A venv with python-gsmmodem-new==0.13.0, created once per target dir.
 fn venv() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gsmmodem-venv");
-    let python = dir.join("bin/python");
-    let ready = dir.join(".installed");
-    if !ready.exists() {
-        let st = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .status()
-            .expect("python3 is needed for the real-client test");
-        assert!(st.success(), "python3 -m venv failed");
-        let st = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "python-gsmmodem-new==0.13.0",
-            ])
-            .status()
-            .expect("pip runs");
-        assert!(st.success(), "pip install python-gsmmodem-new failed");
-        std::fs::write(&ready, "").unwrap();
-    }
-    python
+    common::python_venv(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        "gsmmodem-venv",
+        "python-gsmmodem-new==0.13.0",
+    )
 }
 
 /// The CUCC `normal` card of the default fleet.

@@ -5,31 +5,19 @@
 //! code. The package is installed into a virtual environment under Cargo's
 //! test temp dir; the test fails if Python, pip or the client fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use carrier_sim::{Settings, Simulator};
 
-/// A venv with smpplib, created once per target dir.
+/// A venv with smpplib==2.2.4, created once per target dir.
 fn venv() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("smpplib-venv");
-    let python = dir.join("bin/python");
-    let ready = dir.join(".installed");
-    if !ready.exists() {
-        let st = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .status()
-            .expect("python3 is needed for the real-client test");
-        assert!(st.success(), "python3 -m venv failed");
-        let st = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "smpplib==2.2.4"])
-            .status()
-            .expect("pip runs");
-        assert!(st.success(), "pip install smpplib failed");
-        std::fs::write(&ready, "").unwrap();
-    }
-    python
+    common::python_venv(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        "smpplib-venv",
+        "smpplib==2.2.4",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

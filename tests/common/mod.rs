@@ -2,6 +2,8 @@
 //! builders for worlds and running simulators.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 
 use carrier_sim::{fixture, World};
@@ -69,4 +71,28 @@ pub fn world(cards: &str) -> Arc<World> {
     let text = format!("{RULES_BASE}{cards}");
     let fx = fixture::load(&text).unwrap_or_else(|p| panic!("fixture: {p:?}"));
     World::new(fx)
+}
+
+/// A Python virtual environment under `tmp/name` with `package` installed
+/// (once per target dir, for the real-client tests); returns its python.
+/// Panics (failing the test) when python3, venv or pip fail.
+pub fn python_venv(tmp: &Path, name: &str, package: &str) -> PathBuf {
+    let dir = tmp.join(name);
+    let python = dir.join("bin/python");
+    let ready = dir.join(".installed");
+    if !ready.exists() {
+        let st = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&dir)
+            .status()
+            .expect("python3 is needed for the real-client test");
+        assert!(st.success(), "python3 -m venv failed");
+        let st = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", package])
+            .status()
+            .expect("pip runs");
+        assert!(st.success(), "pip install {package} failed");
+        std::fs::write(&ready, "").unwrap();
+    }
+    python
 }
