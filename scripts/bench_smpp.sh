@@ -4,14 +4,14 @@
 # protocol ceiling (enquire_link, same session, same window), then the
 # submit_sm -> receipt deliver_sm latency and the handset MO -> deliver_sm
 # latency. The load generator is the ignored test `bench_smpp` in
-# tests/smpp.rs (release build, one TCP session).
+# tests/api/smpp.rs (release build, one TCP session).
 # Usage: scripts/bench_smpp.sh [submits=200000] [rounds=2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}; rounds=${2:-2}
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -srm); date: $(date -u +%F)"
 cargo build --release --quiet --bin carrier-sim
-cargo test --release --quiet --test smpp --no-run 2>/dev/null
+cargo test --release --quiet --test api --no-run 2>/dev/null
 free_port() {
   local p
   while :; do
@@ -26,7 +26,7 @@ for r in $(seq "$rounds"); do
   for _ in $(seq 3000); do curl -s -o /dev/null "http://127.0.0.1:$http/_sim/health" && break; sleep 0.01; done
   echo "round $r:"
   SMPP_BENCH_N=$n SMPP_BENCH_ADDR=127.0.0.1:$smpp SMPP_BENCH_URI=http://127.0.0.1:$http \
-    cargo test --release --quiet --test smpp -- --ignored --nocapture bench_smpp 2>&1 \
+    cargo test --release --quiet --test api -- --ignored --nocapture smpp::bench_smpp 2>&1 \
     | grep -E "ceiling|latency"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done

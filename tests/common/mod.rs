@@ -1,6 +1,19 @@
-//! Shared helpers for the integration tests: a small rule-test fixture and
-//! builders for worlds and running simulators.
+//! The one test harness of the integration tests (`tests/api`):
+//!
+//! - [`admin`]: the `/_sim` admin plane of a started simulator (JSON calls,
+//!   a card by ICCID or by role tag, card actions, the admin token);
+//! - a signed client per dialect: [`cmcc`] (v5 token), [`cucc`] (Basic auth
+//!   and the CMP gateway's SM3 envelope), [`ctcc`] (DES `passWord`/`sign`
+//!   and the 5G `Sign` header);
+//! - below: a small rule-test fixture and a [`World`] built from it, for the
+//!   tests that drive the world without HTTP, and the Python venv the
+//!   real-client tests share.
 #![allow(dead_code)]
+
+pub mod admin;
+pub mod cmcc;
+pub mod ctcc;
+pub mod cucc;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

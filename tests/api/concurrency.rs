@@ -1,14 +1,12 @@
 //! Many threads stopping, resuming, charging and using the same cards while
 //! the clock moves: no lost update, no torn state, the ledger adds up.
 
-mod common;
-
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::common::{card, iccid, world};
 use carrier_sim::domain::billing::ledger_balance;
 use carrier_sim::domain::{CardState, EventKind, LedgerKind};
-use common::{card, iccid, world};
 use jiff::SignedDuration;
 
 #[test]

@@ -2,14 +2,14 @@
 //! rules happen at the right simulated minute, runs are deterministic, and
 //! webhooks and the live event stream deliver what the journal records.
 
-mod common;
-
+use crate::common::admin::Admin;
+use crate::common::{card, iccid, RULES_BASE};
 use carrier_sim::clock::{parse_time, rfc3339};
 use carrier_sim::domain::{EventKind, LedgerKind};
 use carrier_sim::engine::webhooks::{sign, SIGNATURE_HEADER};
 use carrier_sim::{Simulator, World};
-use common::{card, iccid, RULES_BASE};
 use jiff::SignedDuration;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 const MB: u64 = 1024 * 1024;
@@ -222,61 +222,31 @@ time,iccid,bytes,sms
 #[tokio::test]
 async fn traces_can_be_added_at_run_time_over_http() {
     let sim = Simulator::start().await;
-    let http = reqwest::Client::new();
-    let cards: Value = http
-        .get(format!(
-            "{}/_sim/cards?carrier=cmcc&tag=low-balance",
-            sim.uri()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let iccid = cards["items"][0]["iccid"].as_str().unwrap().to_string();
-    let before = cards["items"][0]["usage"]["data_bytes"].as_u64().unwrap();
-    let r = http
-        .post(format!("{}/_sim/traces", sim.uri()))
-        .json(&json!({"kind": "burn", "total": "500MB", "over": "1h", "applies_to": {"iccid": iccid}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    http.post(format!("{}/_sim/clock", sim.uri()))
-        .json(&json!({"advance": "1h"}))
-        .send()
-        .await
-        .unwrap();
-    let card: Value = http
-        .get(format!("{}/_sim/cards/{iccid}", sim.uri()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let admin = Admin::new(&sim);
+    let card = admin.card_by_tag("cmcc", "low-balance").await;
+    let iccid = card["iccid"].as_str().unwrap().to_string();
+    let before = card["usage"]["data_bytes"].as_u64().unwrap();
+    let trace =
+        json!({"kind": "burn", "total": "500MB", "over": "1h", "applies_to": {"iccid": iccid}});
+    let (status, added) = admin.call(Method::POST, "/_sim/traces", Some(trace)).await;
+    assert_eq!(status, 200);
+    let id = added["id"].as_str().unwrap().to_string();
+    admin
+        .call(Method::POST, "/_sim/clock", Some(json!({"advance": "1h"})))
+        .await;
+    let card = admin.card(&iccid).await;
     assert_eq!(
         card["usage"]["data_bytes"].as_u64().unwrap(),
         before + 500 * MB
     );
-    let del = http
-        .delete(format!("{}/_sim/traces/{id}", sim.uri()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(del.status(), 200);
-    let bad = http
-        .post(format!("{}/_sim/traces", sim.uri()))
-        .json(&json!({"kind": "warp"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 400);
+    let (status, _) = admin
+        .raw(Method::DELETE, &format!("/_sim/traces/{id}"), None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = admin
+        .raw(Method::POST, "/_sim/traces", Some(r#"{"kind": "warp"}"#))
+        .await;
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]

@@ -2,13 +2,11 @@
 //! rule — setup, action or clock jump, expected state, reasons, balance and
 //! the event that records the change.
 
-mod common;
-
+use crate::common::{card, iccid, world};
 use carrier_sim::clock::parse_time;
 use carrier_sim::domain::billing::ledger_balance;
 use carrier_sim::domain::{DomainError, EventKind, LedgerKind};
 use carrier_sim::world::{OpError, World};
-use common::{card, iccid, world};
 
 type Action = fn(&World, &str) -> Result<(), OpError>;
 

@@ -54,7 +54,11 @@ const RINVOPTPARSTREAM: u32 = 0xC0;
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn sim_with(extra: &str) -> Simulator {
-    let fx = format!("{}\n{}\n", include_str!("../fixtures/default.toml"), extra);
+    let fx = format!(
+        "{}\n{}\n",
+        include_str!("../../fixtures/default.toml"),
+        extra
+    );
     Simulator::builder()
         .fixture_str(&fx)
         .settings(Settings {

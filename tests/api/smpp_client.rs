@@ -5,7 +5,7 @@
 //! code. The package is installed into a virtual environment under Cargo's
 //! test temp dir; the test fails if Python, pip or the client fails.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

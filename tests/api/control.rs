@@ -11,79 +11,11 @@ use carrier_sim::{Settings, Simulator};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
-struct Api {
-    base: String,
-    http: Client,
-    token: Option<String>,
-}
+use crate::common::admin::Admin;
 
-impl Api {
-    fn new(sim: &Simulator) -> Api {
-        Api {
-            base: sim.uri(),
-            http: Client::new(),
-            token: None,
-        }
-    }
-
-    async fn raw(&self, method: Method, path: &str, body: Option<&str>) -> (StatusCode, String) {
-        let mut rb = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = &self.token {
-            rb = rb.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            rb = rb
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        let r = rb.send().await.expect("request");
-        let status = r.status();
-        (status, r.text().await.expect("body"))
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let text = body.map(|b| b.to_string());
-        let (status, text) = self.raw(method, path, text.as_deref()).await;
-        let v = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
-        (status, v)
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let (s, v) = self.call(Method::GET, path, None).await;
-        assert_eq!(s, StatusCode::OK, "GET {path}: {v}");
-        v
-    }
-
-    /// Asserts a 4xx JSON error whose text contains `needle`.
-    async fn refused(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&str>,
-        code: u16,
-        needle: &str,
-    ) {
-        let (s, text) = self.raw(method.clone(), path, body).await;
-        assert_eq!(s.as_u16(), code, "{method} {path} {body:?}: {text}");
-        let v: Value = serde_json::from_str(&text).expect("error is JSON");
-        let e = v["error"].as_str().expect("error field");
-        assert!(
-            e.contains(needle),
-            "{method} {path}: '{e}' does not name '{needle}'"
-        );
-    }
-
-    async fn card_by_tag(&self, carrier: &str, tag: &str) -> Value {
-        let v = self
-            .get(&format!("/_sim/cards?carrier={carrier}&tag={tag}"))
-            .await;
-        v["items"][0].clone()
-    }
-}
-
-async fn start() -> (Simulator, Api) {
+async fn start() -> (Simulator, Admin) {
     let sim = Simulator::start().await;
-    let api = Api::new(&sim);
+    let api = Admin::new(&sim);
     (sim, api)
 }
 
@@ -1107,11 +1039,7 @@ async fn admin_token_is_enforced_beyond_loopback() {
         .start()
         .await;
     let port = sim.addr().port();
-    let mut api = Api {
-        base: format!("http://127.0.0.1:{port}"),
-        http: Client::new(),
-        token: None,
-    };
+    let mut api = Admin::at(format!("http://127.0.0.1:{port}"));
     assert_eq!(api.get("/_sim/health").await["status"], "ok");
     api.refused(Method::GET, "/_sim/cards", None, 401, "Bearer")
         .await;

@@ -11,96 +11,18 @@ use std::time::Duration;
 use base64::Engine as _;
 use carrier_sim::Simulator;
 use serde_json::{json, Value};
-use sm3::{Digest, Sm3};
 
-const USER: &str = "cucc-demo";
-const KEY: &str = "2f1c9a1e-6b0e-4c3a-9d55-7a1b2c3d4e5f";
-const OTHER_USER: &str = "cucc-other";
-const OTHER_KEY: &str = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d";
+use crate::common::admin::Admin;
+use crate::common::cucc::{
+    cmp, cmp_details, envelope, get, get_as, put, raw, APP_ID, APP_SECRET, KEY, OPEN_ID, OTHER_KEY,
+    OTHER_USER, USER,
+};
+
 const ACCOUNT_NO: &str = "100020620";
-const APP_ID: &str = "cucc-app-demo";
-const APP_SECRET: &str = "cucc-app-secret";
-const OPEN_ID: &str = "cucc-openid-demo";
 const SINCE: &str = "2026-01-01T00:00:00+00:00";
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
-}
-
-/// The ICCID of the demo account's card with a role tag.
-async fn tagged(sim: &Simulator, tag: &str) -> String {
-    let v: Value = client()
-        .get(format!("{}/_sim/cards?carrier=cucc&tag={tag}", sim.uri()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["items"][0]["iccid"].as_str().unwrap().to_string()
-}
-
-async fn sim_card(sim: &Simulator, iccid: &str) -> Value {
-    client()
-        .get(format!("{}/_sim/cards/{iccid}", sim.uri()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn sim_action(sim: &Simulator, iccid: &str, body: Value) {
-    let r = client()
-        .post(format!("{}/_sim/cards/{iccid}/actions", sim.uri()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-}
-
-/// GET under `/rws/api/v1` as the demo user: (status, body).
-async fn get(sim: &Simulator, path: &str) -> (u16, Value) {
-    get_as(sim, path, USER, KEY).await
-}
-
-async fn get_as(sim: &Simulator, path: &str, user: &str, key: &str) -> (u16, Value) {
-    let r = client()
-        .get(format!("{}{path}", sim.cucc_url()))
-        .basic_auth(user, Some(key))
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn put(sim: &Simulator, iccid: &str, body: Value) -> (u16, Value) {
-    let r = client()
-        .put(format!("{}/devices/{iccid}", sim.cucc_url()))
-        .basic_auth(USER, Some(KEY))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn raw(sim: &Simulator, method: reqwest::Method, path: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = client()
-        .request(method, format!("{}{path}", sim.cucc_url()))
-        .basic_auth(USER, Some(KEY))
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// Every error is `{"errorMessage","errorCode"}` with a string code.
@@ -117,42 +39,6 @@ fn parse_jdate(s: &str) -> jiff::Timestamp {
         .unwrap()
         .to_timestamp()
         .unwrap()
-}
-
-/// A CMP gateway envelope signed as the spec describes.
-fn envelope(app_id: &str, secret: &str, data: Value) -> Value {
-    let ts = "20261124100000123";
-    let tid = format!("{ts}000042");
-    let text = format!("app_id{app_id}timestamp{ts}trans_id{tid}{secret}");
-    let token = hex::encode(Sm3::digest(text.as_bytes()));
-    json!({"app_id": app_id, "timestamp": ts, "trans_id": tid, "token": token, "data": data})
-}
-
-async fn cmp(sim: &Simulator, api: &str, body: Value) -> (u16, Value) {
-    let r = client()
-        .post(format!("{}/api/{api}/V1/1Main/vV1.1", sim.uri()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn cmp_details(sim: &Simulator, iccid: &str) -> Value {
-    let (s, v) = cmp(
-        sim,
-        "wsGetTerminalDetails",
-        envelope(
-            APP_ID,
-            APP_SECRET,
-            json!({"openId": OPEN_ID, "version": "1.0", "iccids": [iccid]}),
-        ),
-    )
-    .await;
-    assert_eq!(s, 200);
-    assert_eq!(v["status"], "0000", "{v}");
-    v
 }
 
 #[tokio::test]
@@ -200,14 +86,14 @@ async fn echo_answers_with_the_parameter() {
 #[tokio::test]
 async fn device_details_have_every_field_with_spec_formats() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, v) = get(&sim, &format!("/devices/{iccid}")).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["iccid"], iccid.as_str());
     assert_eq!(v["status"], "ACTIVATED");
     assert_eq!(v["accountId"], ACCOUNT_NO);
     assert_eq!(v["ratePlan"], "RP-1G");
-    let card = sim_card(&sim, &iccid).await;
+    let card = Admin::new(&sim).card(&iccid).await;
     assert_eq!(v["imsi"], card["imsi"]);
     assert_eq!(
         v["msisdn"].as_str().unwrap(),
@@ -241,7 +127,7 @@ async fn device_details_have_every_field_with_spec_formats() {
     parse_jdate(v["dateActivated"].as_str().unwrap());
 
     // A never-activated SIM has no activation date.
-    let inv = tagged(&sim, "inventory").await;
+    let inv = Admin::new(&sim).iccid_by_tag("cucc", "inventory").await;
     let (_, v) = get(&sim, &format!("/devices/{inv}")).await;
     assert_eq!(v["status"], "INVENTORY");
     assert!(v["dateActivated"].is_null());
@@ -261,7 +147,7 @@ async fn every_neutral_state_renders_as_a_jasper_status() {
         ("test-ready", "TEST_READY"),
         ("activation-ready", "ACTIVATION_READY"),
     ] {
-        let iccid = tagged(&sim, tag).await;
+        let iccid = Admin::new(&sim).iccid_by_tag("cucc", tag).await;
         let (s, v) = get(&sim, &format!("/devices/{iccid}")).await;
         assert_eq!(s, 200);
         assert_eq!(v["status"], status, "{tag}");
@@ -278,7 +164,7 @@ async fn device_lookup_errors() {
     assert_eq!(s, 404);
     assert_error(&v, "20000001");
     // Another account's card is not visible.
-    let other = tagged(&sim, "other-account").await;
+    let other = Admin::new(&sim).iccid_by_tag("cucc", "other-account").await;
     let (s, v) = get(&sim, &format!("/devices/{other}")).await;
     assert_eq!(s, 404);
     assert_error(&v, "20000001");
@@ -342,7 +228,7 @@ async fn device_search_pages_to_the_last_page_in_order() {
         &format!("/devices?modifiedSince={SINCE}&status=INVENTORY"),
     )
     .await;
-    let inv = tagged(&sim, "inventory").await;
+    let inv = Admin::new(&sim).iccid_by_tag("cucc", "inventory").await;
     let found: Vec<&str> = v["devices"]
         .as_array()
         .unwrap()
@@ -393,13 +279,13 @@ async fn device_search_rejects_bad_parameters() {
 #[tokio::test]
 async fn put_deactivated_is_seen_on_every_surface() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, v) = put(&sim, &iccid, json!({"status": "DEACTIVATED"})).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v, json!({"iccid": iccid}));
     let (_, v) = get(&sim, &format!("/devices/{iccid}")).await;
     assert_eq!(v["status"], "DEACTIVATED");
-    let card = sim_card(&sim, &iccid).await;
+    let card = Admin::new(&sim).card(&iccid).await;
     assert_eq!(card["state"], "suspended");
     assert_eq!(card["reasons"], json!(["manual"]));
     let d = cmp_details(&sim, &iccid).await;
@@ -415,7 +301,7 @@ async fn put_deactivated_is_seen_on_every_surface() {
     // And back.
     let (s, _) = put(&sim, &iccid, json!({"status": "ACTIVATED"})).await;
     assert_eq!(s, 200);
-    assert_eq!(sim_card(&sim, &iccid).await["state"], "active");
+    assert_eq!(Admin::new(&sim).card(&iccid).await["state"], "active");
 }
 
 #[tokio::test]
@@ -432,8 +318,8 @@ async fn refused_status_changes_answer_400_and_change_nothing() {
         ("normal", "INVENTORY"),
         ("inventory", "DEACTIVATED"),
     ] {
-        let iccid = tagged(&sim, tag).await;
-        let before = sim_card(&sim, &iccid).await;
+        let iccid = Admin::new(&sim).iccid_by_tag("cucc", tag).await;
+        let before = Admin::new(&sim).card(&iccid).await;
         let (s, v) = put(
             &sim,
             &iccid,
@@ -442,7 +328,7 @@ async fn refused_status_changes_answer_400_and_change_nothing() {
         .await;
         assert_eq!(s, 400, "{tag} → {target}: {v}");
         assert_error(&v, "30000001");
-        let after = sim_card(&sim, &iccid).await;
+        let after = Admin::new(&sim).card(&iccid).await;
         assert_eq!(before["state"], after["state"], "{tag}");
         assert_eq!(before["reasons"], after["reasons"], "{tag}");
         let (_, d) = get(&sim, &format!("/devices/{iccid}")).await;
@@ -453,10 +339,10 @@ async fn refused_status_changes_answer_400_and_change_nothing() {
 #[tokio::test]
 async fn pre_activation_moves_and_activation() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "inventory").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "inventory").await;
     let (s, _) = put(&sim, &iccid, json!({"status": "TEST_READY"})).await;
     assert_eq!(s, 200);
-    assert_eq!(sim_card(&sim, &iccid).await["state"], "test_ready");
+    assert_eq!(Admin::new(&sim).card(&iccid).await["state"], "test_ready");
     let (s, _) = put(&sim, &iccid, json!({"status": "ACTIVATED"})).await;
     assert_eq!(s, 200);
     let (_, v) = get(&sim, &format!("/devices/{iccid}")).await;
@@ -467,20 +353,28 @@ async fn pre_activation_moves_and_activation() {
 #[tokio::test]
 async fn first_data_use_activates_activation_ready_and_test_ready_after_allowance() {
     let sim = Simulator::start().await;
-    let ar = tagged(&sim, "activation-ready").await;
-    sim_action(&sim, &ar, json!({"action": "use_data", "bytes": 1024})).await;
+    let ar = Admin::new(&sim)
+        .iccid_by_tag("cucc", "activation-ready")
+        .await;
+    Admin::new(&sim)
+        .card_action(&ar, json!({"action": "use_data", "bytes": 1024}))
+        .await;
     let (_, v) = get(&sim, &format!("/devices/{ar}")).await;
     assert_eq!(v["status"], "ACTIVATED");
     let activated = parse_jdate(v["dateActivated"].as_str().unwrap());
     assert_eq!(activated, sim.world().now());
 
-    let tr = tagged(&sim, "test-ready").await;
-    sim_action(&sim, &tr, json!({"action": "use_data", "bytes": "1MB"})).await;
+    let tr = Admin::new(&sim).iccid_by_tag("cucc", "test-ready").await;
+    Admin::new(&sim)
+        .card_action(&tr, json!({"action": "use_data", "bytes": "1MB"}))
+        .await;
     let (_, v) = get(&sim, &format!("/devices/{tr}")).await;
     assert_eq!(v["status"], "TEST_READY");
     assert!(v["dateActivated"].is_null());
     // The fixture's plan has a 10 MB test allowance.
-    sim_action(&sim, &tr, json!({"action": "use_data", "bytes": "10MB"})).await;
+    Admin::new(&sim)
+        .card_action(&tr, json!({"action": "use_data", "bytes": "10MB"}))
+        .await;
     let (_, v) = get(&sim, &format!("/devices/{tr}")).await;
     assert_eq!(v["status"], "ACTIVATED");
     parse_jdate(v["dateActivated"].as_str().unwrap());
@@ -489,7 +383,7 @@ async fn first_data_use_activates_activation_ready_and_test_ready_after_allowanc
 #[tokio::test]
 async fn put_edits_fields_and_records_them() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, v) = put(
         &sim,
         &iccid,
@@ -516,7 +410,10 @@ async fn put_edits_fields_and_records_them() {
     assert_eq!(v["communicationPlan"], "CP-DATA");
     assert_eq!(v["customer"], "Acme");
     assert_eq!(v["ratePlan"], "RP-POOL500");
-    assert_eq!(sim_card(&sim, &iccid).await["plan"], "cucc-pool-500m");
+    assert_eq!(
+        Admin::new(&sim).card(&iccid).await["plan"],
+        "cucc-pool-500m"
+    );
     let (_, u) = get(&sim, &format!("/devices/{iccid}/ctdUsages")).await;
     assert_eq!(u["overageLimitOverride"], "TEMPORARY_OVERRIDE");
     let (_, a) = get(&sim, &format!("/devices/{iccid}/auditTrails")).await;
@@ -551,7 +448,7 @@ async fn put_edits_fields_and_records_them() {
 #[tokio::test]
 async fn malformed_edits_answer_400_json() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let path = format!("/devices/{iccid}");
     let cases: Vec<(Vec<u8>, u16)> = vec![
         (b"{}".to_vec(), 400),
@@ -576,7 +473,7 @@ async fn malformed_edits_answer_400_json() {
         assert_eq!(s, status, "{shown}: {v}");
         assert!(v["errorCode"].is_string(), "{shown}: {v}");
     }
-    assert_eq!(sim_card(&sim, &iccid).await["state"], "active");
+    assert_eq!(Admin::new(&sim).card(&iccid).await["state"], "active");
 }
 
 #[tokio::test]
@@ -610,8 +507,8 @@ async fn unknown_paths_versions_and_methods() {
 #[tokio::test]
 async fn ctd_usages_are_bytes_counts_and_seconds() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
-    let card = sim_card(&sim, &iccid).await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
+    let card = Admin::new(&sim).card(&iccid).await;
     let (s, v) = get(&sim, &format!("/devices/{iccid}/ctdUsages")).await;
     assert_eq!(s, 200);
     assert_eq!(v["ctdDataUsage"], card["usage"]["data_bytes"]);
@@ -623,10 +520,12 @@ async fn ctd_usages_are_bytes_counts_and_seconds() {
     assert_eq!(v["overageLimitOverride"], "DEFAULT");
     assert_eq!(v["status"], "ACTIVATED");
     // Usage shows at once.
-    sim_action(&sim, &iccid, json!({"action": "use_data", "bytes": 1000})).await;
+    Admin::new(&sim)
+        .card_action(&iccid, json!({"action": "use_data", "bytes": 1000}))
+        .await;
     let (_, v) = get(&sim, &format!("/devices/{iccid}/ctdUsages")).await;
     assert_eq!(v["ctdDataUsage"], 373_503_771u64);
-    let oq = tagged(&sim, "over-quota").await;
+    let oq = Admin::new(&sim).iccid_by_tag("cucc", "over-quota").await;
     let (_, v) = get(&sim, &format!("/devices/{oq}/ctdUsages")).await;
     assert_eq!(v["overageLimitReached"], true);
     let (s, v) = get(&sim, "/devices/12/ctdUsages").await;
@@ -637,7 +536,7 @@ async fn ctd_usages_are_bytes_counts_and_seconds() {
 #[tokio::test]
 async fn session_info_and_location_history() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, v) = get(&sim, &format!("/devices/{iccid}/sessionInfo")).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["iccid"], iccid.as_str());
@@ -647,7 +546,7 @@ async fn session_info_and_location_history() {
     // The fixture's normal card is online: started set, ended null.
     parse_jdate(v["dateSessionStarted"].as_str().unwrap());
     assert!(v["dateSessionEnded"].is_null());
-    let inv = tagged(&sim, "inventory").await;
+    let inv = Admin::new(&sim).iccid_by_tag("cucc", "inventory").await;
     let (_, v) = get(&sim, &format!("/devices/{inv}/sessionInfo")).await;
     assert!(v["dateSessionStarted"].is_null());
     assert!(v["dateSessionEnded"].is_null());
@@ -675,7 +574,7 @@ async fn session_info_and_location_history() {
 #[tokio::test]
 async fn audit_trails_validate_history_window() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, v) = get(
         &sim,
         &format!("/devices/{iccid}/auditTrails?daysOfHistory=400"),
@@ -697,7 +596,7 @@ async fn audit_trails_validate_history_window() {
 #[tokio::test]
 async fn usage_in_zone_and_usages_by_rate_plan() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, v) = get(
         &sim,
         &format!("/devices/{iccid}/usageInZone?cycleStartDate=2026-11-01Z"),
@@ -755,7 +654,7 @@ async fn usage_in_zone_and_usages_by_rate_plan() {
 #[tokio::test]
 async fn sms_send_search_and_details() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let r = client()
         .post(format!("{}/devices/{iccid}/smsMessages", sim.cucc_url()))
         .basic_auth(USER, Some(KEY))
@@ -851,7 +750,7 @@ async fn sms_send_search_and_details() {
         assert_error(&v, "10000003");
     }
     // A purged (cancelled) SIM cannot receive.
-    let gone = tagged(&sim, "cancelled").await;
+    let gone = Admin::new(&sim).iccid_by_tag("cucc", "cancelled").await;
     let (s, v) = raw(
         &sim,
         reqwest::Method::POST,
@@ -942,7 +841,7 @@ async fn client_behaviour_with_rate_limit_retries_and_paging() {
 #[tokio::test]
 async fn cmp_terminal_details_has_the_full_field_list() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let v = cmp_details(&sim, &iccid).await;
     let d = &v["data"];
     assert_eq!(d["resultCode"], "0000");
@@ -1060,7 +959,7 @@ async fn cmp_gateway_rejects_bad_envelopes() {
 #[tokio::test]
 async fn cmp_real_name_status_takes_19_digit_iccids() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, v) = cmp(
         &sim,
         "realNameStatusQuery",
@@ -1083,7 +982,7 @@ async fn cmp_real_name_status_takes_19_digit_iccids() {
 #[tokio::test]
 async fn cmp_edit_terminal_changes_status_through_the_rules() {
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let edit = |iccid: &str, change: &str, target: &str| {
         envelope(
             APP_ID,
@@ -1099,16 +998,19 @@ async fn cmp_edit_terminal_changes_status_through_the_rules() {
     assert!(v["data"]["effectiveDate"].is_string());
     let (_, d) = get(&sim, &format!("/devices/{iccid}")).await;
     assert_eq!(d["status"], "DEACTIVATED");
-    assert_eq!(sim_card(&sim, &iccid).await["reasons"], json!(["manual"]));
+    assert_eq!(
+        Admin::new(&sim).card(&iccid).await["reasons"],
+        json!(["manual"])
+    );
     let (_, v) = cmp(&sim, "wsEditTerminal", edit(&iccid, "3", "2")).await;
     assert_eq!(v["data"]["resultCode"], "0000");
-    assert_eq!(sim_card(&sim, &iccid).await["state"], "active");
+    assert_eq!(Admin::new(&sim).card(&iccid).await["state"], "active");
 
     // Refusals: arrears, back to pre-activation, unknown codes.
-    let arrears = tagged(&sim, "arrears").await;
+    let arrears = Admin::new(&sim).iccid_by_tag("cucc", "arrears").await;
     let (_, v) = cmp(&sim, "wsEditTerminal", edit(&arrears, "3", "2")).await;
     assert_eq!(v["data"]["resultCode"], "1103");
-    assert_eq!(sim_card(&sim, &arrears).await["state"], "suspended");
+    assert_eq!(Admin::new(&sim).card(&arrears).await["state"], "suspended");
     let (_, v) = cmp(&sim, "wsEditTerminal", edit(&iccid, "3", "1")).await;
     assert_eq!(v["data"]["resultCode"], "1104");
     assert_eq!(v["data"]["resultDesc"], "账户阻止状态变更为预激活状态");
@@ -1116,7 +1018,7 @@ async fn cmp_edit_terminal_changes_status_through_the_rules() {
     assert_eq!(v["data"]["resultCode"], "1012");
     let (_, v) = cmp(&sim, "wsEditTerminal", edit(&iccid, "9", "2")).await;
     assert_eq!(v["data"]["resultCode"], "1013");
-    assert_eq!(sim_card(&sim, &iccid).await["state"], "active");
+    assert_eq!(Admin::new(&sim).card(&iccid).await["state"], "active");
 }
 
 /// Waits for the mock to have received `n` requests (bounded).
@@ -1185,7 +1087,7 @@ async fn push_events_reach_the_registered_callback() {
         .unwrap();
     assert_eq!(unknown.status().as_u16(), 404);
 
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, _) = put(&sim, &iccid, json!({"status": "DEACTIVATED"})).await;
     assert_eq!(s, 200);
     let reqs = received(&server, 1).await;
@@ -1209,8 +1111,10 @@ async fn push_events_reach_the_registered_callback() {
     assert!(data.contains("<currentState>DEACTIVATED</currentState>"));
 
     // Usage thresholds: the near-quota card crosses 100 %.
-    let near = tagged(&sim, "near-quota").await;
-    sim_action(&sim, &near, json!({"action": "use_data", "bytes": "100MB"})).await;
+    let near = Admin::new(&sim).iccid_by_tag("cucc", "near-quota").await;
+    Admin::new(&sim)
+        .card_action(&near, json!({"action": "use_data", "bytes": "100MB"}))
+        .await;
     let types = received_type(&server, |t| t == "CTD_USAGE").await;
     assert!(types.contains(&"CTD_USAGE".to_string()), "{types:?}");
     // Another carrier's events are not pushed.
@@ -1259,7 +1163,7 @@ async fn failed_pushes_are_retried() {
         .send()
         .await
         .unwrap();
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let (s, _) = put(&sim, &iccid, json!({"status": "DEACTIVATED"})).await;
     assert_eq!(s, 200);
     let reqs = received(&server, 2).await;
@@ -1285,7 +1189,7 @@ async fn imei_changes_are_pushed_as_imei_change() {
     assert_eq!(r.status().as_u16(), 200);
     // No API of the simulator moves an IMEI yet: the network's report is
     // fed to the journal as the engine would.
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let w = sim.world();
     w.journal.append(vec![carrier_sim::domain::Event {
         seq: 0,
@@ -1350,7 +1254,7 @@ async fn push_url_from_the_fixture_and_session_events() {
 async fn random_garbage_never_gets_a_5xx_or_a_non_json_answer() {
     use rand::{Rng, SeedableRng};
     let sim = Simulator::start().await;
-    let iccid = tagged(&sim, "normal").await;
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     let pieces = [
         "{",

@@ -4,16 +4,11 @@
 //! 5G CMP gateway (MD5 `Sign` header). Expectations come from
 //! `../shared/spec/ctcc.md`; the spec's literal vectors are used where given.
 
-use carrier_sim::carriers::ctcc::des::TripleKey;
-use carrier_sim::carriers::ctcc::sign::{g5_sign, joined};
+use carrier_sim::carriers::ctcc::sign::joined;
 use carrier_sim::{fixture, Simulator};
 use serde_json::{json, Value};
 
-const USER: &str = "testuser";
-const PASS: &str = "test1234";
-const KEY: &str = "abcdefghi";
-const APP_KEY: &str = "ctcc-5g-demo";
-const SECRET: &str = "testsecret";
+use crate::common::ctcc::{Ctcc, APP_KEY, PASS, SECRET, USER};
 
 const NORMAL: &str = "14910000000";
 const NORMAL_ICCID: &str = "8986110000000000001";
@@ -28,163 +23,6 @@ const POOL_A: &str = "14910000011";
 const DATA_CUT: &str = "14910000013";
 const THRESHOLD: &str = "14910000016";
 const OTHER: &str = "14910000017";
-
-struct Ct {
-    sim: Simulator,
-    http: reqwest::Client,
-    key: TripleKey,
-}
-
-impl Ct {
-    async fn start() -> Ct {
-        Ct::with(Simulator::start().await)
-    }
-
-    fn with(sim: Simulator) -> Ct {
-        Ct {
-            sim,
-            http: reqwest::Client::new(),
-            key: TripleKey::from_key(KEY),
-        }
-    }
-
-    /// A correctly signed legacy call: `sign_values` are the method's extra
-    /// sign values besides user_id, password and method.
-    async fn call(
-        &self,
-        path: &str,
-        method: &str,
-        params: &[(&str, &str)],
-        sign_values: &[&str],
-    ) -> String {
-        let mut values = vec![USER, PASS, method];
-        values.extend_from_slice(sign_values);
-        let sign = self.key.enc(&joined(&values));
-        let pw = self.key.enc(PASS);
-        let mut q: Vec<(&str, &str)> = vec![
-            ("method", method),
-            ("user_id", USER),
-            ("passWord", &pw),
-            ("sign", &sign),
-        ];
-        q.extend_from_slice(params);
-        self.raw_get(path, &q).await
-    }
-
-    /// A signed query.do call by access number.
-    async fn q(&self, method: &str, number: &str, extra: &[(&str, &str)]) -> String {
-        let mut params = vec![("access_number", number)];
-        params.extend_from_slice(extra);
-        self.call("/m2m_ec/query.do", method, &params, &[number])
-            .await
-    }
-
-    async fn raw_get(&self, path: &str, q: &[(&str, &str)]) -> String {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.sim.uri()))
-            .query(q)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.text().await.unwrap()
-    }
-
-    async fn json(&self, method: &str, number: &str, extra: &[(&str, &str)]) -> Value {
-        let body = self.q(method, number, extra).await;
-        serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON: {body}"))
-    }
-
-    async fn card(&self, iccid: &str) -> Value {
-        self.http
-            .get(format!("{}/_sim/cards/{iccid}", self.sim.uri()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn main_status(&self, number: &str) -> String {
-        let v = self.json("queryCardMainStatus", number, &[]).await;
-        v["productInfo"][0]["productMainStatusCd"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    }
-
-    /// A signed 5G call.
-    async fn g5(&self, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
-        self.g5_with(path, query, body, APP_KEY, SECRET, "20261125100000")
-            .await
-    }
-
-    async fn g5_with(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<Value>,
-        app_key: &str,
-        secret: &str,
-        ts: &str,
-    ) -> Value {
-        let mut sorted: Vec<(&str, &str)> = query.to_vec();
-        sorted.sort();
-        let params = sorted
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&");
-        let raw = body.as_ref().map(|b| b.to_string()).unwrap_or_default();
-        let sign = g5_sign(&format!("{params}{raw}{secret}{ts}"));
-        let mut req = self
-            .http
-            .request(
-                if body.is_some() {
-                    reqwest::Method::POST
-                } else {
-                    reqwest::Method::GET
-                },
-                format!("{}{path}", self.sim.uri()),
-            )
-            .query(query)
-            .header("AppKey", app_key)
-            .header("Timestamp", ts)
-            .header("Sign", sign);
-        if body.is_some() {
-            req = req
-                .header("Content-Type", "application/json")
-                .body(raw.clone());
-        }
-        let resp = req.send().await.unwrap();
-        assert_eq!(resp.status(), 200);
-        let text = resp.text().await.unwrap();
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    }
-}
-
-impl Ct {
-    /// A signed 5G POST with a raw (possibly malformed) body.
-    async fn g5_raw(&self, path: &str, raw: &str) -> Value {
-        let ts = "20261125100000";
-        let sign = g5_sign(&format!("{raw}{SECRET}{ts}"));
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.sim.uri()))
-            .header("AppKey", APP_KEY)
-            .header("Timestamp", ts)
-            .header("Sign", sign)
-            .header("Content-Type", "application/json")
-            .body(raw.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
-    }
-}
 
 /// The text of the first `<tag>` element.
 fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
@@ -202,7 +40,7 @@ fn assert_txid(t: &str) {
 
 #[tokio::test]
 async fn spec_vector_request_gets_traffic_xml() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     // passWord and sign exactly as in the spec's test vectors (§2.5).
     let body = ct
         .raw_get(
@@ -231,7 +69,7 @@ async fn spec_vector_request_gets_traffic_xml() {
 
 #[tokio::test]
 async fn spec_vector_disabled_number_stops_and_resumes() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let body = ct
         .raw_get(
             "/m2m_ec/query.do",
@@ -250,7 +88,7 @@ async fn spec_vector_disabled_number_stops_and_resumes() {
     assert_eq!(tag(&body, "RspType"), Some("0"));
     assert_eq!(tag(&body, "resultMsg"), Some("处理成功！"));
     assert_eq!(ct.main_status(NORMAL).await, "5");
-    let card = ct.card(NORMAL_ICCID).await;
+    let card = ct.admin.card(NORMAL_ICCID).await;
     assert_eq!(card["state"], "suspended");
     assert_eq!(card["reasons"], json!(["manual"]));
     // Again: refused in the carrier's words, as plain text.
@@ -271,10 +109,10 @@ async fn spec_vector_disabled_number_stops_and_resumes() {
         .await;
     assert_eq!(tag(&resume, "result"), Some("0"), "{resume}");
     assert_eq!(ct.main_status(NORMAL).await, "4");
-    assert_eq!(ct.card(NORMAL_ICCID).await["state"], "active");
+    assert_eq!(ct.admin.card(NORMAL_ICCID).await["state"], "active");
 }
 
-async fn disabled(ct: &Ct, number: &str, order: &str) -> String {
+async fn disabled(ct: &Ctcc, number: &str, order: &str) -> String {
     ct.call(
         "/m2m_ec/query.do",
         "disabledNumber",
@@ -290,7 +128,7 @@ async fn disabled(ct: &Ct, number: &str, order: &str) -> String {
 
 #[tokio::test]
 async fn disabled_number_rules() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     // 21 test-ready → 测试去激活 (3); 22 back to 测试激活 (2).
     assert_eq!(ct.main_status(TEST_READY).await, "2");
     assert_eq!(
@@ -331,7 +169,7 @@ async fn disabled_number_rules() {
 
 #[tokio::test]
 async fn post_form_aliases_and_any_path() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let pw = ct.key.enc(PASS);
     let sign = ct.key.enc(&joined(&[USER, PASS, "queryTraffic", NORMAL]));
     for path in [
@@ -384,7 +222,7 @@ async fn post_form_aliases_and_any_path() {
 
 #[tokio::test]
 async fn auth_and_lookup_errors() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let pw = ct.key.enc(PASS);
     let sign = ct.key.enc(&joined(&[USER, PASS, "queryTraffic", NORMAL]));
     let base = |pw: &str, sign: &str, number: &str| -> Vec<(String, String)> {
@@ -458,7 +296,7 @@ async fn auth_and_lookup_errors() {
 
 #[tokio::test]
 async fn malformed_input_gets_carrier_errors() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let pw = ct.key.enc(PASS);
     let sign = ct.key.enc(&joined(&[USER, PASS, "queryTraffic", NORMAL]));
     let url = |q: &str| format!("{}/m2m_ec/query.do?{q}", ct.sim.uri());
@@ -522,7 +360,7 @@ async fn malformed_input_gets_carrier_errors() {
 
 #[tokio::test]
 async fn traffic_today_by_date_and_detail() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let world = ct.sim.world().clone();
     world.use_data(NORMAL_ICCID, 5 * 1024 * 1024).unwrap();
     let today = ct.q("queryTrafficOfToday", NORMAL, &[]).await;
@@ -564,7 +402,7 @@ async fn traffic_today_by_date_and_detail() {
 
 #[tokio::test]
 async fn package_balance_owe() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let p = ct.q("queryPakage", NORMAL, &[]).await;
     assert!(p.contains("<web:CurrAcuRsp xmlns:web=\"http://www.example.org/webservice_zz/\">"));
     // 1 GB = 1048576 KB; 373502771 B = 364748 KB used.
@@ -592,7 +430,7 @@ async fn package_balance_owe() {
     assert_eq!(plus.matches("<web:CurrAcuRsp").count(), 3, "{plus}");
     assert!(plus.contains("该号码和用户没有绑定"));
     // Balance (fen) as the world keeps it.
-    let card = ct.card(NORMAL_ICCID).await;
+    let card = ct.admin.card(NORMAL_ICCID).await;
     let b = ct.q("queryBalance", NORMAL, &[]).await;
     assert_eq!(
         tag(&b, "BALANCE"),
@@ -618,7 +456,7 @@ async fn package_balance_owe() {
 
 #[tokio::test]
 async fn main_status_codes_for_every_role() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     for (number, code) in [
         (NORMAL, "4"),
         (ACTIVATION_READY, "1"),
@@ -653,7 +491,7 @@ async fn main_status_codes_for_every_role() {
 
 #[tokio::test]
 async fn profile_telephone_online_real_name() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let prof = ct.q("prodInstQuery", THRESHOLD, &[]).await;
     assert!(
         prof.contains("<SvcCont><resultCode>0</resultCode>"),
@@ -708,7 +546,7 @@ async fn profile_telephone_online_real_name() {
 
 #[tokio::test]
 async fn serv_active_cut_net_threshold_speed_imei() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     // requestServActive: 1 → 4, then refused.
     let a = ct.json("requestServActive", ACTIVATION_READY, &[]).await;
     assert_eq!(a["RESULT"], "0");
@@ -733,13 +571,13 @@ async fn serv_active_cut_net_threshold_speed_imei() {
     let r = cut("ADD").await;
     assert_eq!(tag(&r, "RspCode"), Some("0000"), "{r}");
     assert_eq!(tag(&r, "RspDesc"), Some("成功接收消息"));
-    assert_eq!(ct.card(NORMAL_ICCID).await["data_cut"], true);
+    assert_eq!(ct.admin.card(NORMAL_ICCID).await["data_cut"], true);
     let dup = cut("ADD").await;
     assert_eq!(tag(&dup, "RspCode"), Some("-9"));
     assert!(tag(&dup, "RspDesc").unwrap().contains("不能重复订购"));
     assert_eq!(ct.main_status(NORMAL).await, "4");
     assert_eq!(tag(&cut("DEL").await, "RspCode"), Some("0000"));
-    assert_eq!(ct.card(NORMAL_ICCID).await["data_cut"], false);
+    assert_eq!(ct.admin.card(NORMAL_ICCID).await["data_cut"], false);
     assert!(cut("XX").await.starts_with("-2"));
 
     // offNetAction: threshold in MB; usage crossing it cuts data.
@@ -771,12 +609,18 @@ async fn serv_active_cut_net_threshold_speed_imei() {
         .unwrap();
     let prof = ct.q("prodInstQuery", NORMAL, &[]).await;
     assert!(prof.contains("<attrName>是否已达量断网</attrName><attrValue>是</attrValue>"));
-    assert_eq!(ct.card(NORMAL_ICCID).await["threshold"]["reached"], true);
+    assert_eq!(
+        ct.admin.card(NORMAL_ICCID).await["threshold"]["reached"],
+        true
+    );
     // No more data flows.
     assert_eq!(ct.sim.world().use_data(NORMAL_ICCID, 1024).unwrap(), 0);
     // Raising the threshold lifts the cut.
     assert_eq!(tag(&off("2", "2000", "1").await, "RspCode"), Some("0000"));
-    assert_eq!(ct.card(NORMAL_ICCID).await["threshold"]["reached"], false);
+    assert_eq!(
+        ct.admin.card(NORMAL_ICCID).await["threshold"]["reached"],
+        false
+    );
     assert_eq!(tag(&off("3", "", "").await, "RspCode"), Some("0000"));
     assert!(off("2", "100", "1").await.contains("未订购达量断网"));
     assert!(off("1", "abc", "1").await.starts_with("-2"));
@@ -801,10 +645,13 @@ async fn serv_active_cut_net_threshold_speed_imei() {
         }
     };
     assert_eq!(speed("ADD", "12").await["resultCode"], "0000");
-    assert_eq!(ct.card(NORMAL_ICCID).await["speed_limit"], 12);
+    assert_eq!(ct.admin.card(NORMAL_ICCID).await["speed_limit"], 12);
     assert_ne!(speed("ADD", "99").await["resultCode"], "0000");
     assert_eq!(speed("DEL", "10").await["resultCode"], "0000");
-    assert_eq!(ct.card(NORMAL_ICCID).await["speed_limit"], Value::Null);
+    assert_eq!(
+        ct.admin.card(NORMAL_ICCID).await["speed_limit"],
+        Value::Null
+    );
 
     // IMEIReRecord: monthly per-card limit.
     let imei = || {
@@ -834,7 +681,7 @@ async fn serv_active_cut_net_threshold_speed_imei() {
 
 #[tokio::test]
 async fn sim_list_pages_and_filters() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let list = |extra: Vec<(&'static str, &'static str)>| {
         let ct = &ct;
         async move {
@@ -872,7 +719,7 @@ async fn sim_list_pages_and_filters() {
 
 #[tokio::test]
 async fn add_on_orders_and_pools() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let order = |method: &'static str, v: &'static str| {
         let ct = &ct;
         async move {
@@ -941,7 +788,7 @@ async fn add_on_orders_and_pools() {
 
 #[tokio::test]
 async fn location_body_is_encrypted_json() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let body = ct
         .call(
             "/m2m_ec/app/location.do",
@@ -967,7 +814,7 @@ fn sim_with(dialect: Value) -> impl std::future::Future<Output = Simulator> {
 
 #[tokio::test]
 async fn rate_limit_per_account_per_minute() {
-    let ct = Ct::with(sim_with(json!({"rate_limit_per_minute": 3})).await);
+    let ct = Ctcc::with(sim_with(json!({"rate_limit_per_minute": 3})).await);
     for _ in 0..3 {
         assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
     }
@@ -986,7 +833,7 @@ async fn rate_limit_per_account_per_minute() {
 
 #[tokio::test]
 async fn default_rate_limit_is_500() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     for _ in 0..500 {
         assert!(ct
             .q("queryCardMainStatus", NORMAL, &[])
@@ -1001,7 +848,7 @@ async fn default_rate_limit_is_500() {
 
 #[tokio::test]
 async fn lenient_sign_mode_accepts_extra_values() {
-    let ct = Ct::with(sim_with(json!({"sign": "lenient"})).await);
+    let ct = Ctcc::with(sim_with(json!({"sign": "lenient"})).await);
     // Sign over every parameter value (the [wx] client style).
     let body = ct
         .call(
@@ -1028,7 +875,7 @@ async fn lenient_sign_mode_accepts_extra_values() {
 
 #[tokio::test]
 async fn g5_main_status_and_auth() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let path = "/openapi/v1/prodinst/queryCardMainStatus";
     let v = ct.g5(path, &[("access_number", NORMAL)], None).await;
     assert_eq!(v["result"], "0", "{v}");
@@ -1086,7 +933,7 @@ async fn g5_main_status_and_auth() {
 
 #[tokio::test]
 async fn g5_changes() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     // Resume of a card still awaiting activation → 100008.
     let r = ct
         .g5(
@@ -1140,7 +987,7 @@ async fn g5_changes() {
         )
         .await;
     assert_eq!(sp["resultCode"], "0000");
-    assert_eq!(ct.card(NORMAL_ICCID).await["speed_limit"], 32);
+    assert_eq!(ct.admin.card(NORMAL_ICCID).await["speed_limit"], 32);
     let off = ct
         .g5(
             "/5gcmp/openapi/v1/common/offNetAction",
@@ -1185,7 +1032,7 @@ async fn g5_changes() {
 
 #[tokio::test]
 async fn g5_queries() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let t = ct
         .g5(
             "/api/v1/openbill/queryTraffic",
@@ -1301,7 +1148,7 @@ async fn g5_queries() {
 
 #[tokio::test]
 async fn g5_send_sms_lands_in_inbox() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     // content = strEnc(text, secret[0..3], secret[3..6], secret[6..9]).
     let content = carrier_sim::carriers::ctcc::des::str_enc("开机 reboot", "tes", "tse", "cre");
     let r = ct
@@ -1333,13 +1180,13 @@ async fn g5_timestamp_skew_is_optional() {
     let path = "/openapi/v1/prodinst/queryCardMainStatus";
     let q = [("access_number", NORMAL)];
     // Off by default: any timestamp is accepted.
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     let v = ct
         .g5_with(path, &q, None, APP_KEY, SECRET, "20200101000000")
         .await;
     assert_eq!(v["result"], "0");
     // On: the simulated now (Beijing time, or GMT) passes, a stale one does not.
-    let ct = Ct::with(sim_with(json!({"g5_max_skew_seconds": 300})).await);
+    let ct = Ctcc::with(sim_with(json!({"g5_max_skew_seconds": 300})).await);
     let now = ct.sim.world().now();
     let local = carrier_sim::clock::fmt_local(now, "%Y%m%d%H%M%S");
     let gmt = now.strftime("%Y%m%d%H%M%S").to_string();
@@ -1361,7 +1208,7 @@ async fn add_on_next_month_plan_can_be_unsubscribed() {
     for p in fx.plans.iter_mut().filter(|p| p.id == "ctcc-1g") {
         p.renewal_effect = Some(carrier_sim::domain::RenewalEffect::NextMonth);
     }
-    let ct = Ct::with(Simulator::builder().fixture(fx).start().await);
+    let ct = Ctcc::with(Simulator::builder().fixture(fx).start().await);
     let order = |method: &'static str| {
         let ct = &ct;
         async move {
@@ -1394,7 +1241,7 @@ async fn add_on_next_month_plan_can_be_unsubscribed() {
 
 #[tokio::test]
 async fn settings_follow_a_replaced_fixture() {
-    let ct = Ct::start().await;
+    let ct = Ctcc::start().await;
     assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
     let mut fx = fixture::default_fixture();
     fx.dialects
@@ -1410,7 +1257,7 @@ async fn settings_follow_a_replaced_fixture() {
 #[tokio::test]
 async fn every_method_survives_odd_values_on_every_kind_of_card() {
     use carrier_sim::carriers::ctcc::{Ident, METHODS};
-    let ct = Ct::with(sim_with(json!({"rate_limit_per_minute": 0})).await);
+    let ct = Ctcc::with(sim_with(json!({"rate_limit_per_minute": 0})).await);
     let names = [
         "orderTypeId",
         "action",

@@ -1,12 +1,10 @@
 //! Property tests: random sequences of operations and clock jumps never
 //! break the world's invariants, and a long jump equals many short ones.
 
-mod common;
-
+use crate::common::{card, iccid, world};
 use carrier_sim::domain::billing::ledger_balance;
 use carrier_sim::domain::{CardState, EventKind};
 use carrier_sim::world::World;
-use common::{card, iccid, world};
 use jiff::SignedDuration;
 use proptest::prelude::*;
 

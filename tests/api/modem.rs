@@ -9,9 +9,10 @@
 use std::time::Duration;
 
 use carrier_sim::{Settings, Simulator};
-use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::common::admin::Admin;
 
 const DATA_TEXT: &str =
     "截至11月24日10时，您本月套餐内通用流量共1.00GB，已用356.20MB，剩余667.80MB。【中国联通】";
@@ -25,19 +26,6 @@ async fn sim() -> Simulator {
     Simulator::builder().settings(settings).start().await
 }
 
-async fn json(sim: &Simulator, path: &str) -> Value {
-    reqwest::get(format!("{}{path}", sim.uri()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn card(sim: &Simulator, carrier: &str, tag: &str) -> Value {
-    json(sim, &format!("/_sim/cards?carrier={carrier}&tag={tag}")).await["items"][0].clone()
-}
-
 /// A terminal on the modem's TCP port.
 struct Term {
     sock: TcpStream,
@@ -48,7 +36,7 @@ const FINALS: [&str; 5] = ["OK", "ERROR", "NO CARRIER", "NO ANSWER", "BUSY"];
 
 impl Term {
     async fn open(sim: &Simulator) -> Term {
-        let addr = json(sim, "/_sim/modems").await["tcp"]
+        let addr = Admin::new(sim).get("/_sim/modems").await["tcp"]
             .as_str()
             .unwrap()
             .to_string();
@@ -191,7 +179,7 @@ fn decode_deliver(hex: &str) -> (String, Option<(u8, u8, u8)>, String) {
 #[tokio::test]
 async fn identification_and_registration() {
     let sim = sim().await;
-    let c = card(&sim, "cucc", "normal").await;
+    let c = Admin::new(&sim).card_by_tag("cucc", "normal").await;
     let mut t = Term::open(&sim).await;
     assert_eq!(t.cmd("AT").await, ["OK"]);
     assert_eq!(t.cmd("AT+CIMI").await, ["+CME ERROR: 10"]);
@@ -232,7 +220,7 @@ async fn identification_and_registration() {
     assert_eq!(t.cmd("AT+CMGF=1;+CSCS=\"GSM\"").await, ["OK"]);
     assert_eq!(t.cmd("AT+CMGF?").await, ["+CMGF: 1", "OK"]);
     // China Mobile's card shows its own operator.
-    let cm = card(&sim, "cmcc", "normal").await;
+    let cm = Admin::new(&sim).card_by_tag("cmcc", "normal").await;
     assert_eq!(
         t.cmd(&format!("AT+SIMSEL=\"{}\"", cm["iccid"].as_str().unwrap()))
             .await,
@@ -247,7 +235,7 @@ async fn identification_and_registration() {
 #[tokio::test]
 async fn text_mode_gsm_and_ucs2() {
     let sim = sim().await;
-    let c = card(&sim, "cucc", "normal").await;
+    let c = Admin::new(&sim).card_by_tag("cucc", "normal").await;
     let mut t = Term::open(&sim).await;
     t.cmd(&format!("AT+SIMSEL=\"{}\"", c["iccid"].as_str().unwrap()))
         .await;
@@ -298,11 +286,12 @@ async fn text_mode_gsm_and_ucs2() {
         "+CPMS: \"ME\",1,100,\"ME\",1,100,\"ME\",1,100"
     );
     // The HTTP handset sees the same inbox.
-    let inbox = json(
-        &sim,
-        &format!("/_sim/handsets/{}/inbox", c["iccid"].as_str().unwrap()),
-    )
-    .await;
+    let inbox = Admin::new(&sim)
+        .get(&format!(
+            "/_sim/handsets/{}/inbox",
+            c["iccid"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(inbox["messages"][0]["text"], DATA_TEXT);
     assert_eq!(inbox["messages"][0]["read"], true);
 }
@@ -310,7 +299,7 @@ async fn text_mode_gsm_and_ucs2() {
 #[tokio::test]
 async fn pdu_mode_with_a_concatenated_reply() {
     let sim = sim().await;
-    let c = card(&sim, "cucc", "normal").await;
+    let c = Admin::new(&sim).card_by_tag("cucc", "normal").await;
     let mut t = Term::open(&sim).await;
     t.cmd(&format!("AT+SIMSEL=\"{}\"", c["iccid"].as_str().unwrap()))
         .await;
@@ -358,7 +347,7 @@ async fn pdu_mode_with_a_concatenated_reply() {
 #[tokio::test]
 async fn ussd_and_a_call_to_the_hotline() {
     let sim = sim().await;
-    let c = card(&sim, "cucc", "normal").await;
+    let c = Admin::new(&sim).card_by_tag("cucc", "normal").await;
     let mut t = Term::open(&sim).await;
     t.cmd(&format!("AT+SIMSEL=\"{}\"", c["iccid"].as_str().unwrap()))
         .await;
@@ -414,7 +403,7 @@ async fn ussd_and_a_call_to_the_hotline() {
 async fn barred_and_cancelled_cards() {
     let sim = sim().await;
     let mut t = Term::open(&sim).await;
-    let arrears = card(&sim, "cucc", "arrears").await;
+    let arrears = Admin::new(&sim).card_by_tag("cucc", "arrears").await;
     t.cmd(&format!(
         "AT+SIMSEL=\"{}\"",
         arrears["iccid"].as_str().unwrap()
@@ -428,7 +417,7 @@ async fn barred_and_cancelled_cards() {
     assert_eq!(t.cmgs("\"10010\"", "CXYE").await, ["+CMGS: 0", "OK"]);
     assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
 
-    let cancelled = card(&sim, "cucc", "cancelled").await;
+    let cancelled = Admin::new(&sim).card_by_tag("cucc", "cancelled").await;
     t.cmd(&format!(
         "AT+SIMSEL=\"{}\"",
         cancelled["iccid"].as_str().unwrap()
@@ -445,21 +434,19 @@ async fn barred_and_cancelled_cards() {
     );
     assert_eq!(t.cmd("AT+CMEE=0").await, ["OK"]);
     assert_eq!(t.cmgs("\"10010\"", "CXLL").await, ["ERROR"]);
-    let out = json(
-        &sim,
-        &format!(
+    let out = Admin::new(&sim)
+        .get(&format!(
             "/_sim/handsets/{}/messages",
             cancelled["iccid"].as_str().unwrap()
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(out["messages"].as_array().unwrap().len(), 0);
 }
 
 #[tokio::test]
 async fn malformed_input_leaves_the_modem_usable() {
     let sim = sim().await;
-    let c = card(&sim, "cucc", "normal").await;
+    let c = Admin::new(&sim).card_by_tag("cucc", "normal").await;
     let iccid = c["iccid"].as_str().unwrap().to_string();
     let mut t = Term::open(&sim).await;
     t.cmd(&format!("AT+SIMSEL=\"{iccid}\"")).await;
@@ -492,7 +479,9 @@ async fn malformed_input_leaves_the_modem_usable() {
     t.prompt().await;
     t.send(b"00210505A10110F0\x1b").await;
     assert_eq!(t.response().await, ["OK"]);
-    let msgs = json(&sim, &format!("/_sim/handsets/{iccid}/messages")).await;
+    let msgs = Admin::new(&sim)
+        .get(&format!("/_sim/handsets/{iccid}/messages"))
+        .await;
     assert_eq!(msgs["messages"].as_array().unwrap().len(), 0);
 
     // Another modem hangs up in the middle of AT+CMGS.
@@ -504,7 +493,9 @@ async fn malformed_input_leaves_the_modem_usable() {
     other.send(b"CXL").await;
     drop(other);
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let msgs = json(&sim, &format!("/_sim/handsets/{iccid}/messages")).await;
+    let msgs = Admin::new(&sim)
+        .get(&format!("/_sim/handsets/{iccid}/messages"))
+        .await;
     assert_eq!(msgs["messages"].as_array().unwrap().len(), 0);
 
     // This modem and the HTTP side still work.
@@ -513,6 +504,6 @@ async fn malformed_input_leaves_the_modem_usable() {
         ["+CMGS: 0", "OK"]
     );
     assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
-    let h = json(&sim, "/_sim/health").await;
+    let h = Admin::new(&sim).get("/_sim/health").await;
     assert!(h.is_object());
 }

@@ -7,7 +7,10 @@
 use carrier_sim::domain::ids::{make_iccid, make_imsi, make_msisdn};
 use carrier_sim::domain::Carrier;
 use carrier_sim::Simulator;
+use reqwest::Method;
 use serde_json::{json, Value};
+
+use crate::common::admin::Admin;
 
 /// Card roles of the test fixture, in serial order.
 const ROLES: [&str; 10] = [
@@ -129,31 +132,26 @@ async fn sim() -> Simulator {
     Simulator::builder().fixture_str(&fixture("")).start().await
 }
 
+/// A `/_sim` call: (status, JSON body or null when the body is not JSON).
+async fn call(sim: &Simulator, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let body = body.map(|b| b.to_string());
+    let (status, text) = Admin::new(sim).raw(method, path, body.as_deref()).await;
+    (
+        status.as_u16(),
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
 async fn post(sim: &Simulator, path: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}{path}", sim.uri()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    call(sim, Method::POST, path, Some(body)).await
 }
 
 async fn get(sim: &Simulator, path: &str) -> (u16, Value) {
-    let r = reqwest::get(format!("{}{path}", sim.uri())).await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    call(sim, Method::GET, path, None).await
 }
 
 async fn delete(sim: &Simulator, path: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .delete(format!("{}{path}", sim.uri()))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    call(sim, Method::DELETE, path, None).await
 }
 
 /// Sends an SMS from a card and returns the texts of the replies.
@@ -412,7 +410,7 @@ async fn a_cancelled_card_gets_no_reply() {
 async fn exchanges_are_recorded_and_counted() {
     let sim = sim().await;
     let id = iccid(Carrier::Cucc, "normal");
-    let (_, before) = get(&sim, &format!("/_sim/cards/{id}")).await;
+    let before = Admin::new(&sim).card(&id).await;
     let sms_before = before["usage"]["sms"].as_u64().unwrap();
     let reply = ask_one(&sim, Carrier::Cucc, "normal", "10010", "CXLL").await;
     // The inbox lists what the card received.
@@ -450,7 +448,7 @@ async fn exchanges_are_recorded_and_counted() {
         .collect();
     assert_eq!(types, ["sms_sent", "sms_received"]);
     // Sent and received SMS both count against the card's SMS usage.
-    let (_, after) = get(&sim, &format!("/_sim/cards/{id}")).await;
+    let after = Admin::new(&sim).card(&id).await;
     assert_eq!(after["usage"]["sms"].as_u64().unwrap(), sms_before + 2);
     // Clearing the inbox.
     let (status, cleared) = delete(&sim, &format!("/_sim/handsets/{id}/inbox")).await;
@@ -507,8 +505,7 @@ LLCX = "data"
 #[tokio::test]
 async fn the_default_fleet_answers_like_the_issue_example() {
     let sim = Simulator::start().await;
-    let (_, cards) = get(&sim, "/_sim/cards?carrier=cucc&tag=normal").await;
-    let card = &cards["items"][0];
+    let card = &Admin::new(&sim).card_by_tag("cucc", "normal").await;
     // The fixture's figures: 1 GB plan, 373502771 bytes used, 50.00 yuan.
     assert_eq!(card["usage"]["data_bytes"], 373502771);
     let id = card["iccid"].as_str().unwrap();

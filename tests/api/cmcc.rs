@@ -5,14 +5,11 @@
 //! names, units (data KB with 2 decimals, SMS 条, voice minutes), string
 //! numbers, and state effects seen through `/_sim` and the handset surface.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use carrier_sim::{Settings, Simulator};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-const APPID: &str = "100001";
-const PASSWORD: &str = "cmcc-demo-pass";
+use crate::common::cmcc::{envelope, transid, Cmcc, APPID, PASSWORD};
 
 // Card roles of the default fixture (cmcc-demo unless noted).
 const NORMAL_ICCID: &str = "89860000000000000019";
@@ -35,118 +32,9 @@ const OTHER_ACCOUNT: &str = "1440000000018";
 const CUCC_CARD: &str = "1460000000001";
 const POOL_ID: &str = "200000000001";
 
-static SEQ: AtomicU32 = AtomicU32::new(1);
-
-/// appid + yyyyMMddHHmmss + 8-digit sequence, as the spec's example.
-fn transid() -> String {
-    format!(
-        "{APPID}20261124100000{:08}",
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 /// KB with two decimals computed independently of the simulator.
 fn kb(bytes: u64) -> String {
     format!("{:.2}", bytes as f64 / 1024.0)
-}
-
-struct Env {
-    sim: Simulator,
-    http: reqwest::Client,
-}
-
-impl Env {
-    async fn new() -> Env {
-        Env::with(Simulator::start().await)
-    }
-
-    fn with(sim: Simulator) -> Env {
-        Env {
-            sim,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.sim.cmcc_url())
-    }
-
-    /// GET with a query string; asserts HTTP 200 and the envelope shape.
-    async fn get(&self, path: &str, params: &[(&str, &str)]) -> Value {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .query(params)
-            .send()
-            .await
-            .unwrap();
-        envelope(resp).await
-    }
-
-    async fn token(&self) -> String {
-        let t = transid();
-        let v = self
-            .get(
-                "/get/token",
-                &[("appid", APPID), ("password", PASSWORD), ("transid", &t)],
-            )
-            .await;
-        assert_eq!(v["status"], "0", "{v}");
-        v["result"][0]["token"].as_str().unwrap().to_string()
-    }
-
-    /// A business call over GET with transid and token added.
-    async fn call(&self, token: &str, path: &str, params: &[(&str, &str)]) -> Value {
-        let t = transid();
-        let mut all = vec![("transid", t.as_str()), ("token", token)];
-        all.extend_from_slice(params);
-        self.get(path, &all).await
-    }
-
-    /// A call expected to succeed: its `result[0]`.
-    async fn ok(&self, token: &str, path: &str, params: &[(&str, &str)]) -> Value {
-        let v = self.call(token, path, params).await;
-        assert_eq!(v["status"], "0", "{path} {params:?}: {v}");
-        assert_eq!(v["message"], "正确");
-        v["result"][0].clone()
-    }
-
-    /// The status of a call.
-    async fn status(&self, token: &str, path: &str, params: &[(&str, &str)]) -> String {
-        let v = self.call(token, path, params).await;
-        v["status"].as_str().unwrap().to_string()
-    }
-
-    async fn admin_card(&self, id: &str) -> Value {
-        self.http
-            .get(format!("{}/_sim/cards/{id}", self.sim.uri()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn card_status(&self, token: &str, msisdn: &str) -> String {
-        let r = self
-            .ok(token, "/query/sim-status", &[("msisdn", msisdn)])
-            .await;
-        r["cardStatus"].as_str().unwrap().to_string()
-    }
-}
-
-/// Checks HTTP 200 and the `{"status","message","result":[...]}` envelope.
-async fn envelope(resp: reqwest::Response) -> Value {
-    assert_eq!(resp.status(), 200, "every outcome is HTTP 200");
-    let v: Value = resp.json().await.expect("JSON body");
-    assert!(v["status"].is_string(), "{v}");
-    assert!(v["message"].is_string(), "{v}");
-    assert!(v["result"].is_array(), "{v}");
-    if v["status"] != "0" {
-        assert_eq!(v["result"], json!([]), "errors carry an empty result");
-    }
-    v
 }
 
 /// Every leaf value is a string (numbers are sent as strings).
@@ -167,7 +55,7 @@ fn is_datetime(s: &str) -> bool {
 
 #[tokio::test]
 async fn token_is_issued_for_good_credentials() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let t = transid();
     let v = env
         .get(
@@ -183,7 +71,7 @@ async fn token_is_issued_for_good_credentials() {
 
 #[tokio::test]
 async fn token_errors() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let t = transid();
     let bad_pw = env
         .get(
@@ -222,7 +110,7 @@ async fn token_errors() {
 
 #[tokio::test]
 async fn missing_or_unknown_token_is_12021() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let t = transid();
     let none = env
         .get(
@@ -245,7 +133,7 @@ async fn missing_or_unknown_token_is_12021() {
 
 #[tokio::test]
 async fn token_expires_with_the_simulated_clock() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let q = [("msisdn", LOW_BALANCE)];
     assert_eq!(env.status(&token, "/query/sim-status", &q).await, "0");
@@ -263,7 +151,7 @@ async fn token_lifetime_is_configurable() {
         "{}\n[dialects.cmcc]\ntoken_ttl = \"2h\"\nsingle_token = false\n",
         carrier_sim::fixture::DEFAULT_FIXTURE
     );
-    let env = Env::with(Simulator::builder().fixture_str(&text).start().await);
+    let env = Cmcc::with(Simulator::builder().fixture_str(&text).start().await);
     let first = env.token().await;
     let second = env.token().await;
     let q = [("msisdn", LOW_BALANCE)];
@@ -276,7 +164,7 @@ async fn token_lifetime_is_configurable() {
 
 #[tokio::test]
 async fn tokens_do_not_survive_a_world_reset() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     env.sim.advance("10m").unwrap();
     let token = env.token().await;
     let q = [("msisdn", NORMAL_MSISDN)];
@@ -293,7 +181,7 @@ async fn tokens_do_not_survive_a_world_reset() {
 
 #[tokio::test]
 async fn a_new_token_invalidates_the_previous_one() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let old = env.token().await;
     let new = env.token().await;
     assert_ne!(old, new);
@@ -305,7 +193,7 @@ async fn a_new_token_invalidates_the_previous_one() {
 #[tokio::test]
 async fn transid_lenient_and_strict() {
     // Lenient (default): anything starting with the appid, as the known clients send.
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     for t in [
         format!("{APPID}2026112410000012345678"),
@@ -341,7 +229,7 @@ async fn transid_lenient_and_strict() {
         cmcc_strict_transid: true,
         ..Settings::default()
     };
-    let env = Env::with(Simulator::builder().settings(settings).start().await);
+    let env = Cmcc::with(Simulator::builder().settings(settings).start().await);
     let sloppy = format!("{APPID}abc");
     let v = env
         .get(
@@ -456,7 +344,7 @@ async fn client_behaviour_over_get_form_and_json() {
         Transport::PostForm,
         Transport::PostJson,
     ] {
-        let env = Env::new().await;
+        let env = Cmcc::start().await;
         let mut client = Client {
             base: env.sim.cmcc_url(),
             http: reqwest::Client::new(),
@@ -496,14 +384,14 @@ async fn client_behaviour_over_get_form_and_json() {
             .await;
         assert_eq!(stop["status"], "0", "{transport:?}: {stop}");
         assert_eq!(stop["result"][0]["msisdn"], LOW_BALANCE);
-        let card = env.admin_card(LOW_BALANCE_ICCID).await;
+        let card = env.admin.card(LOW_BALANCE_ICCID).await;
         assert_eq!(card["state"], "suspended");
     }
 }
 
 #[tokio::test]
 async fn query_and_body_parameters_are_merged() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let t = transid();
     let resp = env
@@ -534,7 +422,7 @@ async fn query_and_body_parameters_are_merged() {
 
 #[tokio::test]
 async fn basic_info_by_each_identifier() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     for (k, v) in [
         ("msisdn", NORMAL_MSISDN),
@@ -553,7 +441,7 @@ async fn basic_info_by_each_identifier() {
 
 #[tokio::test]
 async fn identifier_errors() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let p = "/query/sim-status";
     assert_eq!(env.status(&token, p, &[]).await, "11000");
@@ -584,7 +472,7 @@ async fn identifier_errors() {
 
 #[tokio::test]
 async fn card_status_for_every_lifecycle_state() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     for (msisdn, want) in [
         (NORMAL_MSISDN, "2"),
@@ -607,7 +495,7 @@ async fn card_status_for_every_lifecycle_state() {
 
 #[tokio::test]
 async fn stop_and_resume_reach_the_neutral_card_and_other_surfaces() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let stop = env
         .ok(
@@ -618,7 +506,7 @@ async fn stop_and_resume_reach_the_neutral_card_and_other_surfaces() {
         .await;
     assert_eq!(stop, json!({"iccid": NORMAL_ICCID}));
     assert_eq!(env.card_status(&token, NORMAL_MSISDN).await, "4");
-    let card = env.admin_card(NORMAL_ICCID).await;
+    let card = env.admin.card(NORMAL_ICCID).await;
     assert_eq!(card["state"], "suspended");
     assert_eq!(card["reasons"], json!(["manual"]));
     let handset: Value = env
@@ -660,12 +548,12 @@ async fn stop_and_resume_reach_the_neutral_card_and_other_surfaces() {
     )
     .await;
     assert_eq!(env.card_status(&token, NORMAL_MSISDN).await, "2");
-    assert_eq!(env.admin_card(NORMAL_ICCID).await["state"], "active");
+    assert_eq!(env.admin.card(NORMAL_ICCID).await["state"], "active");
 }
 
 #[tokio::test]
 async fn status_changes_refused_by_the_card_rules() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let p = "/change/sim-status";
     let cases = [
@@ -720,7 +608,7 @@ async fn status_changes_refused_by_the_card_rules() {
 
 #[tokio::test]
 async fn pre_activation_moves() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let p = "/change/sim-status";
     env.ok(&token, p, &[("msisdn", TEST_READY), ("operType", "3")])
@@ -736,7 +624,7 @@ async fn pre_activation_moves() {
     )
     .await;
     assert_eq!(env.card_status(&token, ACTIVATION_READY).await, "2");
-    let card = env.admin_card(ACTIVATION_READY).await;
+    let card = env.admin.card(ACTIVATION_READY).await;
     assert_eq!(card["state"], "active");
     assert!(card["activated"].is_string());
     assert_eq!(
@@ -749,7 +637,7 @@ async fn pre_activation_moves() {
 
 #[tokio::test]
 async fn batch_status_change_with_job_result() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let p = "/change/sim-status/batch";
     let list = format!("{NORMAL_MSISDN}_{OVER_QUOTA}");
@@ -815,7 +703,7 @@ async fn batch_status_change_with_job_result() {
 
 #[tokio::test]
 async fn batch_lists_and_per_number_results() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let p = "/query/sim-card-info/batch";
     let list = format!("{NORMAL_MSISDN}_1449999999999_{OTHER_ACCOUNT}");
@@ -848,7 +736,7 @@ async fn batch_lists_and_per_number_results() {
 
 #[tokio::test]
 async fn imei_session_power_real_name_and_platform() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let id = [("msisdn", NORMAL_MSISDN)];
     let r = env.ok(&token, "/query/sim-imei", &id).await;
@@ -929,7 +817,7 @@ async fn imei_session_power_real_name_and_platform() {
 
 #[tokio::test]
 async fn data_usage_in_kb_with_apn_list() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let r = env
         .ok(&token, "/query/sim-data-usage", &[("iccid", NORMAL_ICCID)])
@@ -953,7 +841,7 @@ async fn data_usage_in_kb_with_apn_list() {
 
 #[tokio::test]
 async fn margins_per_offering() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let id = [("msisdn", NORMAL_MSISDN)];
     let r = env.ok(&token, "/query/sim-data-margin", &id).await;
@@ -975,7 +863,7 @@ async fn margins_per_offering() {
 
 #[tokio::test]
 async fn sms_and_voice_usage_in_their_units() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let world = env.sim.world();
     world
@@ -998,7 +886,7 @@ async fn sms_and_voice_usage_in_their_units() {
 
 #[tokio::test]
 async fn daily_and_monthly_batch_usage() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let world = env.sim.world();
     world.use_data(LOW_BALANCE_ICCID, 10 * 1024 * 1024).unwrap();
@@ -1128,7 +1016,7 @@ async fn daily_and_monthly_batch_usage() {
 
 #[tokio::test]
 async fn communication_functions() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let id = [("msisdn", NORMAL_MSISDN)];
     let batch = "/operate/sim-communication-function/batch";
@@ -1188,7 +1076,7 @@ async fn communication_functions() {
         ],
     )
     .await;
-    let card = env.admin_card(NORMAL_ICCID).await;
+    let card = env.admin.card(NORMAL_ICCID).await;
     assert_eq!(card["data_cut"], true);
     assert_eq!(card["reasons"], json!(["data_cut"]));
     let st = env
@@ -1214,12 +1102,12 @@ async fn communication_functions() {
         ],
     )
     .await;
-    assert_eq!(env.admin_card(NORMAL_ICCID).await["data_cut"], false);
+    assert_eq!(env.admin.card(NORMAL_ICCID).await["data_cut"], false);
 }
 
 #[tokio::test]
 async fn call_sms_apn_switches_and_speed() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let id = ("msisdn", NORMAL_MSISDN);
     let r = env
@@ -1266,7 +1154,7 @@ async fn call_sms_apn_switches_and_speed() {
         &[id, ("operType", "1"), ("apnName", "CMIOT")],
     )
     .await;
-    assert_eq!(env.admin_card(NORMAL_ICCID).await["data_cut"], true);
+    assert_eq!(env.admin.card(NORMAL_ICCID).await["data_cut"], true);
     assert_eq!(
         env.card_status(&token, NORMAL_MSISDN).await,
         "2",
@@ -1278,7 +1166,7 @@ async fn call_sms_apn_switches_and_speed() {
         &[id, ("operType", "0"), ("apnName", "CMIOT")],
     )
     .await;
-    assert_eq!(env.admin_card(NORMAL_ICCID).await["data_cut"], false);
+    assert_eq!(env.admin.card(NORMAL_ICCID).await["data_cut"], false);
 
     env.ok(
         &token,
@@ -1286,7 +1174,7 @@ async fn call_sms_apn_switches_and_speed() {
         &[id, ("apnName", "CMIOT"), ("serviceUsageState", "93")],
     )
     .await;
-    assert_eq!(env.admin_card(NORMAL_ICCID).await["speed_limit"], 93);
+    assert_eq!(env.admin.card(NORMAL_ICCID).await["speed_limit"], 93);
     env.ok(
         &token,
         "/operate/network-speed",
@@ -1294,7 +1182,7 @@ async fn call_sms_apn_switches_and_speed() {
     )
     .await;
     assert_eq!(
-        env.admin_card(NORMAL_ICCID).await["speed_limit"],
+        env.admin.card(NORMAL_ICCID).await["speed_limit"],
         Value::Null
     );
     assert_eq!(
@@ -1314,7 +1202,7 @@ async fn repeat_rule_when_configured() {
         "{}\n[dialects.cmcc]\nrepeat_rule_minutes = 30\n",
         carrier_sim::fixture::DEFAULT_FIXTURE
     );
-    let env = Env::with(Simulator::builder().fixture_str(&text).start().await);
+    let env = Cmcc::with(Simulator::builder().fixture_str(&text).start().await);
     let token = env.token().await;
     let p = "/change/sim-status";
     let stop = [("msisdn", NORMAL_MSISDN), ("operType", "0")];
@@ -1330,7 +1218,7 @@ async fn repeat_rule_when_configured() {
 
 #[tokio::test]
 async fn groups_are_the_flow_pools() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let r = env
         .ok(&token, "/query/group-by-member", &[("msisdn", POOL_A)])
@@ -1403,7 +1291,7 @@ async fn groups_are_the_flow_pools() {
 
 #[tokio::test]
 async fn group_membership_management() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let p = "/manage/group-managment";
     let add = [
@@ -1414,7 +1302,7 @@ async fn group_membership_management() {
     ];
     let v = env.call(&token, p, &add).await;
     assert_eq!(v["status"], "0", "{v}");
-    assert_eq!(env.admin_card(NORMAL_ICCID).await["pool"], POOL_ID);
+    assert_eq!(env.admin.card(NORMAL_ICCID).await["pool"], POOL_ID);
     let r = env
         .ok(
             &token,
@@ -1431,7 +1319,7 @@ async fn group_membership_management() {
         ("effectType", "1"),
     ];
     assert_eq!(env.status(&token, p, &remove).await, "0");
-    assert_eq!(env.admin_card(NORMAL_ICCID).await["pool"], Value::Null);
+    assert_eq!(env.admin.card(NORMAL_ICCID).await["pool"], Value::Null);
     let foreign = [
         ("msisdn", NORMAL_MSISDN),
         ("groupId", "POOL-CU-0001"),
@@ -1450,7 +1338,7 @@ async fn group_membership_management() {
 
 #[tokio::test]
 async fn offerings_and_package_orders() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let r = env
         .ok(
@@ -1507,7 +1395,7 @@ async fn offerings_and_package_orders() {
     let rows = margin["accmMarginList"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1]["totalAmount"], "1048576.00");
-    let card = env.admin_card(OVER_QUOTA).await;
+    let card = env.admin.card(OVER_QUOTA).await;
     assert_eq!(card["addons"].as_array().unwrap().len(), 1);
     assert_eq!(
         env.status(
@@ -1551,7 +1439,7 @@ async fn offerings_and_package_orders() {
 
 #[tokio::test]
 async fn balance_and_bill() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let b = env
         .ok(&token, "/query/balance-info", &[("msisdn", NORMAL_MSISDN)])
@@ -1577,9 +1465,9 @@ async fn balance_and_bill() {
 
 #[tokio::test]
 async fn location_from_the_simulated_position() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
-    let admin = env.admin_card(NORMAL_ICCID).await;
+    let admin = env.admin.card(NORMAL_ICCID).await;
     let id = [("msisdn", NORMAL_MSISDN)];
     let pos = env
         .ok(&token, "/query/position-location-message", &id)
@@ -1620,7 +1508,7 @@ async fn location_from_the_simulated_position() {
 
 #[tokio::test]
 async fn malformed_input_gets_the_error_envelope() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let url = env.url("/query/sim-status");
     // No parameters at all.
@@ -1696,7 +1584,7 @@ fn v2_token(transid: &str) -> String {
     hex::encode(h.finalize())
 }
 
-async fn v2(env: &Env, api: &str, ebid: &str, params: &[(&str, &str)]) -> Value {
+async fn v2(env: &Cmcc, api: &str, ebid: &str, params: &[(&str, &str)]) -> Value {
     let t = transid();
     let token = v2_token(&t);
     let mut all = vec![
@@ -1718,7 +1606,7 @@ async fn v2(env: &Env, api: &str, ebid: &str, params: &[(&str, &str)]) -> Value 
 
 #[tokio::test]
 async fn v2_single_card_calls() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let id = [("msisdn", NORMAL_MSISDN)];
     let r = v2(&env, "userstatusrealsingle", "0001000000009", &id).await;
     assert_eq!(r["status"], "0");
@@ -1796,7 +1684,7 @@ async fn v2_single_card_calls() {
 
 #[tokio::test]
 async fn v2_batch_and_count_calls() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let r = v2(&env, "querycardcount", "0001000000417", &[]).await;
     let c = &r["result"][0];
     for f in ["normalnum", "othernum", "sleepnum", "testnum"] {
@@ -1839,7 +1727,7 @@ async fn v2_batch_and_count_calls() {
 
 #[tokio::test]
 async fn v2_authentication_and_ebid() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let t = transid();
     let resp = env
         .http
@@ -1923,7 +1811,7 @@ reasons = ["over_quota"]
 
 #[tokio::test]
 async fn package_orders_follow_the_plans_effect() {
-    let env = Env::with(
+    let env = Cmcc::with(
         Simulator::builder()
             .fixture_str(NEXT_MONTH_FIXTURE)
             .start()
@@ -1976,7 +1864,7 @@ async fn package_orders_follow_the_plans_effect() {
 /// identifier errors (none → 11000, unknown → 12010, foreign → 12009).
 #[tokio::test]
 async fn every_single_card_query_shape_and_errors() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let paths = [
         "/query/sim-basic-info",
@@ -2026,7 +1914,7 @@ async fn every_single_card_query_shape_and_errors() {
 /// Every v2 single-card call refuses foreign and unknown cards.
 #[tokio::test]
 async fn v2_identifier_errors() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     for (api, ebid) in [
         ("gprsrealsingle", "0001000000008"),
         ("userstatusrealsingle", "0001000000009"),
@@ -2055,7 +1943,7 @@ async fn v2_identifier_errors() {
 /// envelope (checked by `envelope`), never a panic or a 5xx.
 #[tokio::test]
 async fn every_endpoint_survives_hostile_parameters() {
-    let env = Env::new().await;
+    let env = Cmcc::start().await;
     let token = env.token().await;
     let paths = [
         "/query/sim-basic-info",

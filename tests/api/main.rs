@@ -1,0 +1,25 @@
+//! The one integration-test binary: a module per surface, all sharing the
+//! harness in `tests/common`. One binary links the crate once instead of
+//! once per file (the layout of LukeMathWalker/zero-to-production's
+//! `tests/api/`); `docs/testing.md` says how the suite is organised.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod cmcc;
+mod concurrency;
+mod control;
+mod ctcc;
+mod ctcc_client;
+mod cucc;
+mod engine;
+mod faults;
+mod modem;
+mod modem_client;
+mod properties;
+mod rules;
+mod smpp;
+mod smpp_client;
+mod sms;
+mod web_ui;
