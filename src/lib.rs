@@ -49,6 +49,7 @@
 
 pub mod carriers;
 pub mod clock;
+pub mod conform;
 pub mod control;
 pub mod devices;
 pub mod domain;

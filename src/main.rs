@@ -1,5 +1,6 @@
 //! The `carrier-sim` command line: `serve`, `validate`, `generate`, and
-//! admin commands against a running instance (`clock`, `card`, `reset`,
+//! `record` (a masking proxy in front of the real platform; see
+//! `conform`), and admin commands against a running instance (`clock`, `card`, `reset`,
 //! `snapshot`, `fault`, `requests`, `credentials`; see `control::cli`).
 
 use std::net::SocketAddr;
@@ -57,6 +58,28 @@ enum Command {
     /// Admin commands against a running instance (`--url`, `--token`).
     #[command(flatten)]
     Admin(carrier_sim::control::cli::AdminCmd),
+    /// Record a session against the real platform through a masking proxy.
+    Record {
+        /// The dialect the client speaks.
+        #[arg(long, value_parser = parse_carrier)]
+        carrier: carrier_sim::domain::Carrier,
+        /// The real platform's base URL (e.g. https://api.iot.10086.cn).
+        #[arg(long)]
+        upstream: String,
+        /// Where the client connects.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        bind: SocketAddr,
+        /// The session file (JSON Lines, one exchange per line).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Replace ICCIDs, MSISDNs, IMSIs and IMEIs by consistent pseudonyms.
+        #[arg(long)]
+        pseudonymise: bool,
+        /// A further value to mask wherever it appears (repeatable), e.g. the
+        /// CTCC plaintext password and key.
+        #[arg(long = "secret")]
+        secrets: Vec<String>,
+    },
     /// Write a realistic large fleet as a JSON fixture.
     Generate {
         #[arg(long)]
@@ -82,6 +105,21 @@ fn main() -> ExitCode {
         Command::Validate { file } => validate(&file),
         Command::Admin(cmd) => carrier_sim::control::cli::run(&cli.target, &cmd),
         Command::Generate { cards, seed, out } => generate(cards, seed, out),
+        Command::Record {
+            carrier,
+            upstream,
+            bind,
+            out,
+            pseudonymise,
+            secrets,
+        } => record(carrier_sim::conform::record::RecordConfig {
+            carrier,
+            upstream,
+            bind,
+            out,
+            pseudonymise,
+            secrets,
+        }),
         Command::Serve {
             fixture,
             bind,
@@ -150,6 +188,35 @@ fn generate(cards: usize, seed: u64, out: Option<PathBuf>) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn parse_carrier(s: &str) -> Result<carrier_sim::domain::Carrier, String> {
+    carrier_sim::domain::Carrier::parse(s).ok_or_else(|| format!("{s}: one of cmcc, cucc, ctcc"))
+}
+
+fn record(cfg: carrier_sim::conform::record::RecordConfig) -> ExitCode {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let out = cfg.out.clone();
+        let upstream = cfg.upstream.clone();
+        let carrier = cfg.carrier;
+        let recorder = match carrier_sim::conform::record::start(cfg).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("record: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        println!(
+            "recording {carrier} on http://{} -> {upstream}, writing {}",
+            recorder.addr,
+            out.display()
+        );
+        wait_for_signal().await;
+        let n = recorder.stop().await;
+        eprintln!("{n} exchange(s) recorded in {}", out.display());
+        ExitCode::SUCCESS
+    })
 }
 
 fn serve(fixture_path: Option<PathBuf>, seed: Option<u64>, settings: Settings) -> ExitCode {
