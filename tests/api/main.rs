@@ -9,6 +9,7 @@ mod common;
 mod cli;
 mod cmcc;
 mod concurrency;
+mod conform;
 mod control;
 mod ctcc;
 mod ctcc_client;

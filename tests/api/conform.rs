@@ -141,7 +141,7 @@ async fn fake_ctcc() -> MockServer {
         .and(path("/openapi/v1/prodinst/queryCardMainStatus"))
         .and(header("AppKey", CTCC_APP_KEY))
         .respond_with(json(
-            r#"{"result":"0","resultMsg":"成功","netBlockStatusName":"未断网","authStatus":"1","productInfo":[{"productMainStatusCd":"1","productMainStatusName":"在用","operatorDefinitionStatusName":""}]}"#,
+            r#"{"result":"0","resultMsg":"成功","netBlockStatusName":"未断网","authStatus":"1","productInfo":[{"productMainStatusCd":"4","productMainStatusName":"在用","operatorDefinitionStatusName":""}]}"#,
         ))
         .mount(&s)
         .await;
