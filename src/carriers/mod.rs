@@ -13,9 +13,7 @@ use crate::server::AppContext;
 /// Every dialect's routes.
 pub fn router(ctx: &AppContext) -> Router {
     Router::new()
-        .merge(crate::sms::handset::router(ctx))
         .merge(cmcc::router(ctx))
         .merge(ctcc::router(ctx))
         .merge(cucc::router(ctx))
-        .merge(crate::web::router(ctx))
 }

@@ -10,7 +10,9 @@ pub mod cli;
 pub mod edits;
 pub mod faults;
 pub mod handles;
+pub mod handsets;
 pub mod metrics;
+pub mod modems;
 pub mod openapi;
 pub mod ops;
 pub mod ratelimits;
@@ -38,7 +40,7 @@ use crate::store::CardRef;
 use crate::world::{CardFilter, OpError, World};
 
 /// State shared by the admin handlers.
-#[derive(Clone)]
+#[derive(Clone, axum::extract::FromRef)]
 pub struct ControlState {
     pub world: Arc<World>,
     /// Set once every listener is bound.

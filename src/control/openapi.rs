@@ -14,7 +14,7 @@ use utoipa::openapi::{
     ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder,
 };
 
-use super::{edits, ops, ControlState};
+use super::{edits, handsets, modems, ops, ControlState};
 
 /// One admin operation.
 pub struct Op {
@@ -66,6 +66,9 @@ const POOL_FILTERS: &[(&str, &str)] = &[
     ("page_size", "1 to 1000"),
 ];
 const CARD: &[(&str, &str)] = &[("id", "89860000000000000019")];
+/// A handset is named like a card; the default fleet's CUCC `normal` card
+/// answers the Unicom service number 10010.
+const HANDSET: &[(&str, &str)] = &[("id", "1460000000001")];
 
 macro_rules! op {
     ($m:literal, $path:literal, $tag:literal, $summary:literal, $ok:literal, [$($e:literal),*], $h:expr) => {
@@ -125,6 +128,20 @@ pub static OPS: &[Op] = &[
     Op { body: Some(r#"{"path": "/tmp/carrier-sim-world.json"}"#), ..op!("post", "/_sim/snapshot/load", "snapshots", "Load the world from a saved file", 200, [400], || post(ops::snapshot_load)) },
     op!("get", "/_sim/export", "snapshots", "Export the world as JSON (cards, accounts, plans, pools, clock, journal, traces, requests)", 200, [], || get(ops::export)),
     Op { body: Some(r#"{"format": 1, "now": "2026-01-15T02:00:00Z", "accounts": [], "plans": [], "pools": [], "cards": [], "journal": [], "traces": []}"#), ..op!("post", "/_sim/import", "snapshots", "Replace the world with an exported JSON", 200, [400], || post(ops::import)) },
+    op!("get", "/_sim/modems", "modems", "Where the virtual AT modems listen: the TCP port and the pseudo-terminals", 200, [], || get(modems::modems)),
+    Op { params: HANDSET, ..op!("get", "/_sim/handsets/{id}", "handsets", "What a phone holding the card sees: state, network access, service numbers and their commands, unread count", 200, [404], || get(handsets::summary)) },
+    Op { params: HANDSET, body: Some(r#"{"to": "10010", "text": "CXLL"}"#), ..op!("post", "/_sim/handsets/{id}/sms", "handsets", "Send an SMS from the card; the service number's replies come back", 200, [400, 404, 409], || post(handsets::send)) },
+    Op { params: HANDSET, ..op!("get", "/_sim/handsets/{id}/inbox", "handsets", "Messages the card received, oldest first (marks them read)", 200, [404], || get(handsets::inbox)) },
+    Op { params: HANDSET, ..op!("delete", "/_sim/handsets/{id}/inbox", "handsets", "Clear the card's inbox", 200, [404], || delete(handsets::clear_inbox)) },
+    Op { params: HANDSET, ..op!("get", "/_sim/handsets/{id}/messages", "handsets", "Messages in both directions (mo and mt), oldest first", 200, [404], || get(handsets::messages)) },
+    Op { params: HANDSET, body: Some(r#"{"code": "*100#"}"#), ..op!("post", "/_sim/handsets/{id}/ussd", "handsets", "Begin a USSD session (`{\"code\"}`) or answer its menu (`{\"input\"}`)", 200, [400, 404, 409], || post(handsets::ussd_post)) },
+    Op { params: HANDSET, ..op!("delete", "/_sim/handsets/{id}/ussd", "handsets", "End the USSD session", 200, [404], || delete(handsets::ussd_end)) },
+    Op { params: HANDSET, body: Some(r#"{"to": "10010", "dtmf": "1"}"#), ..op!("post", "/_sim/handsets/{id}/call", "handsets", "Call a hotline (IVR), optionally pressing keys at once", 200, [400, 404, 409], || post(handsets::call)) },
+    Op { params: HANDSET, ..op!("delete", "/_sim/handsets/{id}/call", "handsets", "Hang up", 200, [404], || delete(handsets::hang_up)) },
+    Op { params: HANDSET, body: Some(r#"{"digits": "1"}"#), ..op!("post", "/_sim/handsets/{id}/call/dtmf", "handsets", "Press keys during the call", 200, [400, 404, 409], || post(handsets::dtmf)) },
+    Op { produces: "text/html", ..op!("get", "/_sim/ui", "dashboard", "The web dashboard (embedded single page; needs no admin token)", 200, [], || get(crate::web::index)) },
+    Op { produces: "text/html", ..op!("get", "/_sim/ui/", "dashboard", "Permanent redirect to /_sim/ui", 308, [], || get(crate::web::to_index)) },
+    Op { params: &[("file", "app.js")], produces: "text/javascript", ..op!("get", "/_sim/ui/{file}", "dashboard", "Dashboard files: index.html, app.js, app.css, favicon.svg", 200, [404], || get(crate::web::asset)) },
     Op { produces: "text/plain", ..op!("get", "/_sim/metrics", "status", "Prometheus metrics", 200, [], || get(ops::metrics)) },
     op!("get", "/_sim/openapi.json", "status", "This document", 200, [], || get(ops::openapi_json)),
     Op { produces: "text/html", ..op!("get", "/_sim/docs", "status", "Swagger UI (offline)", 200, [], || get(ops::docs_index)) },

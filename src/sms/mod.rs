@@ -1,7 +1,7 @@
 //! The carriers' service numbers as a card's user reaches them: SMS
 //! commands to 10086 / 10010 / 10001 answered from the live world, USSD
 //! menus and voice (IVR) menus. Front ends — the HTTP virtual handset
-//! (`handset.rs`) and the AT modem (`devices::modem`) — call `send_sms`,
+//! (`control::handsets`) and the AT modem (`devices::modem`) — call `send_sms`,
 //! `ussd::*` and `ivr::*`; they never compute replies themselves.
 //!
 //! What a card may do depends on its state (see `access` and `docs/sms.md`):
@@ -10,7 +10,6 @@
 //! reach their own carrier's service numbers; a card stopped only for data
 //! (over quota, data cut) keeps SMS and voice.
 
-pub mod handset;
 pub mod ivr;
 pub mod numbers;
 pub mod replies;

@@ -3,17 +3,15 @@
 //! binary, so it works offline with no build step. The page only talks to the
 //! public admin API (`/_sim/cards`, `/_sim/clock`, `/_sim/events`,
 //! `/_sim/handsets/..`, and the fault and request-journal endpoints when the
-//! server has them); this module only serves the static files.
+//! server has them); this module only serves the static files, from routes
+//! in the admin route table (`control::openapi`).
 //! Documented in `docs/dashboard.md`.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
-
-use crate::server::AppContext;
 
 /// One embedded file: its name under `/_sim/ui/`, MIME type and bytes.
 struct Asset {
@@ -46,23 +44,18 @@ static ASSETS: &[Asset] = &[
     },
 ];
 
-/// The dashboard routes (merged into the main router). The context is not
-/// needed today: the page reads everything through the admin API.
-pub fn router(_ctx: &AppContext) -> Router {
-    Router::new()
-        .route("/_sim/ui", get(index))
-        .route(
-            "/_sim/ui/",
-            get(|| async { Redirect::permanent("/_sim/ui") }),
-        )
-        .route("/_sim/ui/{file}", get(asset))
-}
-
-async fn index() -> Response {
+/// `GET /_sim/ui`: the page.
+pub async fn index() -> Response {
     serve(&ASSETS[0])
 }
 
-async fn asset(Path(file): Path<String>) -> Response {
+/// `GET /_sim/ui/`: the page lives at `/_sim/ui`.
+pub async fn to_index() -> Redirect {
+    Redirect::permanent("/_sim/ui")
+}
+
+/// `GET /_sim/ui/{file}`: one embedded file, or a JSON 404.
+pub async fn asset(Path(file): Path<String>) -> Response {
     match find(&file) {
         Some(a) => serve(a),
         None => (

@@ -22,10 +22,14 @@ impl Admin {
     }
 
     /// The admin plane at a base URL (e.g. a simulator bound elsewhere).
+    /// Redirects are not followed: a test sees the answer the route gives.
     pub fn at(base: impl Into<String>) -> Admin {
         Admin {
             base: base.into(),
-            http: Client::new(),
+            http: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("HTTP client"),
             token: None,
         }
     }

@@ -371,23 +371,41 @@ impl Modem {
 
     // ------------------------------------------------------------ extended
 
+    /// One extended command (`+NAME`, `+NAME?`, `+NAME=?`, `+NAME=args`),
+    /// dispatched by family.
     fn extended(&mut self, cmd: &str, info: &mut Vec<String>) -> Done {
-        let name_end = cmd.find(['=', '?']).unwrap_or(cmd.len());
-        let name = cmd[..name_end].to_ascii_uppercase();
-        let tail = &cmd[name_end..];
-        let op = if tail == "=?" {
-            Op::Test
-        } else if tail == "?" {
-            Op::Read
-        } else if let Some(a) = tail.strip_prefix('=') {
-            Op::Set(parse_args(a).ok_or(Fail::Error)?)
-        } else if tail.is_empty() {
-            Op::Exec
-        } else {
-            return Err(Fail::Error);
-        };
+        let (name, op) = parse_extended(cmd)?;
         match name.as_str() {
             "+SIMSEL" => self.simsel(op, info),
+            "+CGMI" | "+GMI" | "+CGMM" | "+GMM" | "+CGMR" | "+GMR" | "+CGSN" | "+GSN" | "+CIMI"
+            | "+CCID" | "+QCCID" | "^ICCID" | "+CNUM" => self.identification(&name, op, info),
+            "+CPIN" | "+CFUN" | "+CSQ" => self.radio(&name, op, info),
+            "+CMEE" => self.set_num(op, info, "+CMEE", 2, |m| &mut m.cmee),
+            "+CREG" | "+CGREG" | "+CEREG" => self.registration(&name, op, info),
+            "+COPS" => self.cops(op, info),
+            "+CMGF" | "+CSCA" | "+CSMP" | "+CSMS" => self.sms_settings(&name, op, info),
+            "+CSCS" => self.cscs(op, info),
+            "+CNMI" => self.cnmi(op, info),
+            "+CPMS" => self.cpms(op, info),
+            "+CMGS" => self.cmgs(op),
+            "+CMGR" => self.cmgr(op, info),
+            "+CMGL" => self.cmgl(op, info),
+            "+CMGD" => self.cmgd(op, info),
+            "+CUSD" => self.cusd(op, info),
+            "+VTS" => self.vts(op),
+            "+CHUP" | "+CLCC" => self.call_state(&name, info),
+            "+CLAC" => {
+                info.push(format!("+CLAC: {}", CLAC.join(",")));
+                Ok(())
+            }
+            "+CLIP" | "+CRC" | "+CVHU" | "+CGDCONT" | "+CMMS" | "+CSDH" | "+CRSM" => Ok(()),
+            _ => Err(Fail::Error),
+        }
+    }
+
+    /// Manufacturer, model, revision, IMEI, IMSI, ICCID and own number.
+    fn identification(&mut self, name: &str, op: Op, info: &mut Vec<String>) -> Done {
+        match name {
             "+CGMI" | "+GMI" => simple(op, info, "carrier-sim"),
             "+CGMM" | "+GMM" => simple(op, info, "VM-1 virtual modem"),
             "+CGMR" | "+GMR" => simple(op, info, env!("CARGO_PKG_VERSION")),
@@ -404,49 +422,51 @@ impl Modem {
                 let card = self.card()?;
                 simple(op, info, &card.imsi)
             }
-            "+CCID" | "+QCCID" | "^ICCID" => {
-                let card = self.card()?;
-                match op {
-                    Op::Exec | Op::Read => {
-                        info.push(format!("{}: {}", &name, card.iccid));
-                        Ok(())
-                    }
-                    Op::Test => Ok(()),
-                    Op::Set(_) => Err(Fail::Error),
-                }
-            }
             "+CNUM" => {
                 let card = self.card()?;
                 let num = self.enc(&card.msisdn);
                 info.push(format!("+CNUM: \"\",\"{num}\",129"));
                 Ok(())
             }
-            "+CPIN" => match op {
-                Op::Read => {
-                    self.card()?;
-                    info.push("+CPIN: READY".into());
-                    Ok(())
+            // +CCID, +QCCID, ^ICCID answer under the name they were asked by.
+            _ => {
+                let card = self.card()?;
+                match op {
+                    Op::Exec | Op::Read => {
+                        info.push(format!("{}: {}", name, card.iccid));
+                        Ok(())
+                    }
+                    Op::Test => Ok(()),
+                    Op::Set(_) => Err(Fail::Error),
                 }
-                Op::Test => Ok(()),
-                _ => {
-                    self.card()?;
-                    Err(Fail::Cme(Cme::OperationNotAllowed))
-                }
-            },
-            "+CFUN" => match op {
-                Op::Read => {
-                    info.push("+CFUN: 1".into());
-                    Ok(())
-                }
-                Op::Test => {
-                    info.push("+CFUN: (0,1,4),(0,1)".into());
-                    Ok(())
-                }
-                _ => Ok(()),
-            },
-            "+CMEE" => self.set_num(op, info, "+CMEE", 2, |m| &mut m.cmee),
-            "+CREG" | "+CGREG" | "+CEREG" => self.registration(&name, op, info),
-            "+CSQ" => {
+            }
+        }
+    }
+
+    /// SIM PIN state, functionality level and signal quality.
+    fn radio(&mut self, name: &str, op: Op, info: &mut Vec<String>) -> Done {
+        match (name, op) {
+            ("+CPIN", Op::Read) => {
+                self.card()?;
+                info.push("+CPIN: READY".into());
+                Ok(())
+            }
+            ("+CPIN", Op::Test) => Ok(()),
+            ("+CPIN", _) => {
+                self.card()?;
+                Err(Fail::Cme(Cme::OperationNotAllowed))
+            }
+            ("+CFUN", Op::Read) => {
+                info.push("+CFUN: 1".into());
+                Ok(())
+            }
+            ("+CFUN", Op::Test) => {
+                info.push("+CFUN: (0,1,4),(0,1)".into());
+                Ok(())
+            }
+            ("+CFUN", _) => Ok(()),
+            // +CSQ: a fair signal while the card is on the network.
+            _ => {
                 let ok = self
                     .card()
                     .map(|c| access(&c) != Access::None)
@@ -454,15 +474,18 @@ impl Modem {
                 info.push(if ok { "+CSQ: 24,99" } else { "+CSQ: 99,99" }.into());
                 Ok(())
             }
-            "+COPS" => self.cops(op, info),
+        }
+    }
+
+    /// Message format, service centre, text-mode parameters, service.
+    fn sms_settings(&mut self, name: &str, op: Op, info: &mut Vec<String>) -> Done {
+        match name {
             "+CMGF" => {
                 let mut v = self.text_mode as u8;
                 let r = num_setting(op, info, "+CMGF", 1, &mut v);
                 self.text_mode = v == 1;
                 r
             }
-            "+CSCS" => self.cscs(op, info),
-            "+CNMI" => self.cnmi(op, info),
             "+CSCA" => match op {
                 Op::Read => {
                     let c = self.sms_card()?;
@@ -481,45 +504,35 @@ impl Modem {
                 }
                 Ok(())
             }
-            "+CSMS" => {
+            // +CSMS
+            _ => {
                 if let Op::Read = op {
                     info.push("+CSMS: 0,1,1,1".into());
                 }
                 Ok(())
             }
-            "+CPMS" => self.cpms(op, info),
-            "+CMGS" => self.cmgs(op),
-            "+CMGR" => self.cmgr(op, info),
-            "+CMGL" => self.cmgl(op, info),
-            "+CMGD" => self.cmgd(op, info),
-            "+CUSD" => self.cusd(op, info),
-            "+VTS" => self.vts(op),
-            "+CHUP" => {
-                if let Some(i) = self.iccid.clone() {
-                    ivr::hang_up(&self.world, &i);
-                }
-                Ok(())
-            }
-            "+CLCC" => {
-                if let Some(call) = self
-                    .iccid
-                    .as_deref()
-                    .and_then(|i| ivr::current(&self.world, i))
-                {
-                    info.push(format!(
-                        "+CLCC: 1,0,0,0,0,\"{}\",129",
-                        self.enc(&call.number)
-                    ));
-                }
-                Ok(())
-            }
-            "+CLAC" => {
-                info.push(format!("+CLAC: {}", CLAC.join(",")));
-                Ok(())
-            }
-            "+CLIP" | "+CRC" | "+CVHU" | "+CGDCONT" | "+CMMS" | "+CSDH" | "+CRSM" => Ok(()),
-            _ => Err(Fail::Error),
         }
+    }
+
+    /// Hang up (+CHUP) or list the current call (+CLCC).
+    fn call_state(&mut self, name: &str, info: &mut Vec<String>) -> Done {
+        if name == "+CHUP" {
+            if let Some(i) = self.iccid.clone() {
+                ivr::hang_up(&self.world, &i);
+            }
+            return Ok(());
+        }
+        if let Some(call) = self
+            .iccid
+            .as_deref()
+            .and_then(|i| ivr::current(&self.world, i))
+        {
+            info.push(format!(
+                "+CLCC: 1,0,0,0,0,\"{}\",129",
+                self.enc(&call.number)
+            ));
+        }
+        Ok(())
     }
 
     fn simsel(&mut self, op: Op, info: &mut Vec<String>) -> Done {
@@ -1135,6 +1148,25 @@ enum Op {
     Read,
     Test,
     Set(Vec<String>),
+}
+
+/// Splits an extended command into its upper-cased name and operation.
+fn parse_extended(cmd: &str) -> Result<(String, Op), Fail> {
+    let name_end = cmd.find(['=', '?']).unwrap_or(cmd.len());
+    let name = cmd[..name_end].to_ascii_uppercase();
+    let tail = &cmd[name_end..];
+    let op = if tail == "=?" {
+        Op::Test
+    } else if tail == "?" {
+        Op::Read
+    } else if let Some(a) = tail.strip_prefix('=') {
+        Op::Set(parse_args(a).ok_or(Fail::Error)?)
+    } else if tail.is_empty() {
+        Op::Exec
+    } else {
+        return Err(Fail::Error);
+    };
+    Ok((name, op))
 }
 
 fn simple(op: Op, info: &mut Vec<String>, value: &str) -> Done {

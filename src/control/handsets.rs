@@ -1,8 +1,9 @@
 //! The HTTP virtual handset, under `/_sim/handsets/{msisdn|iccid}`: what a
 //! phone holding the card could do — send an SMS (and get the service
 //! number's replies back), read or clear the inbox, run a USSD session,
-//! call a hotline and press DTMF keys. Also `/_sim/modems`, the modems
-//! offered on pseudo-terminals. Shapes are documented in `docs/sms.md`.
+//! call a hotline and press DTMF keys. The routes are in the admin route
+//! table ([`super::openapi::OPS`]); the service-number logic they call lives
+//! in [`crate::sms`]. Shapes are documented in `docs/sms.md`.
 //!
 //! ```text
 //! POST   /_sim/handsets/{id}/sms        {"to":"10010","text":"CXLL"} → {"replies":[{"from","text","time"}]}
@@ -21,35 +22,19 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
-use super::ivr::{self, CallError};
-use super::ussd::{self, UssdError};
-use super::{access, numbers, Access, SendError};
+use super::{bad, json_body, not_found, ApiError, ApiResult};
 use crate::clock::rfc3339;
-use crate::control::{bad, json_body, not_found, ApiError, ApiResult};
 use crate::domain::card::Message;
-use crate::server::AppContext;
+use crate::sms::ivr::{self, CallError};
+use crate::sms::ussd::{self, UssdError};
+use crate::sms::{access, numbers, Access, SendError};
 use crate::store::CardRef;
 use crate::world::World;
 
 type W = Arc<World>;
-
-/// The handset routes (merged into the main router).
-pub fn router(ctx: &AppContext) -> Router {
-    Router::new()
-        .route("/_sim/modems", get(modems))
-        .route("/_sim/handsets/{id}", get(summary))
-        .route("/_sim/handsets/{id}/sms", post(send))
-        .route("/_sim/handsets/{id}/inbox", get(inbox).delete(clear_inbox))
-        .route("/_sim/handsets/{id}/messages", get(messages))
-        .route("/_sim/handsets/{id}/ussd", post(ussd_post).delete(ussd_end))
-        .route("/_sim/handsets/{id}/call", post(call).delete(hang_up))
-        .route("/_sim/handsets/{id}/call/dtmf", post(dtmf))
-        .with_state(ctx.world.clone())
-}
 
 fn conflict(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::CONFLICT, msg.into())
@@ -82,14 +67,7 @@ fn received(m: &Message) -> Value {
     json!({"id": m.id, "from": m.peer, "text": m.text, "time": rfc3339(m.time), "read": m.read})
 }
 
-async fn modems(State(world): State<W>) -> ApiResult {
-    let st = super::state(&world);
-    let list = st.ptys.lock().clone();
-    let tcp = st.modem_tcp.lock().map(|a| a.to_string());
-    Ok(Json(json!({ "tcp": tcp, "modems": list })))
-}
-
-async fn summary(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn summary(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     let card = world
         .card(&iccid)
@@ -112,14 +90,14 @@ async fn summary(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     })))
 }
 
-async fn send(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(super) async fn send(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     let body = json_body(&body)?;
     let to = required(&body, "to")?;
     let text = required(&body, "text")?;
     let w = world.clone();
     let (to, text) = (to.to_string(), text.to_string());
-    let replies = tokio::task::spawn_blocking(move || super::send_sms(&w, &iccid, &to, &text))
+    let replies = tokio::task::spawn_blocking(move || crate::sms::send_sms(&w, &iccid, &to, &text))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(|e| match e {
@@ -134,7 +112,7 @@ async fn send(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> Ap
     Ok(Json(json!({ "replies": replies })))
 }
 
-async fn inbox(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn inbox(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     let list = world
         .read_card(&iccid, |c| c.inbox.iter().map(received).collect::<Vec<_>>())
@@ -142,7 +120,7 @@ async fn inbox(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     Ok(Json(json!({ "messages": list })))
 }
 
-async fn clear_inbox(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn clear_inbox(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     let n = world.with_card(&iccid, |c, _, _| {
         let n = c.inbox.len();
@@ -152,7 +130,7 @@ async fn clear_inbox(State(world): State<W>, Path(id): Path<String>) -> ApiResul
     Ok(Json(json!({ "cleared": n })))
 }
 
-async fn messages(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn messages(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     let mut list = world
         .read_card(&iccid, |c| {
@@ -179,7 +157,11 @@ fn ussd_error(e: UssdError) -> ApiError {
     }
 }
 
-async fn ussd_post(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(super) async fn ussd_post(
+    State(world): State<W>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     let body = json_body(&body)?;
     let reply = match (str_field(&body, "code")?, str_field(&body, "input")?) {
@@ -195,7 +177,7 @@ async fn ussd_post(State(world): State<W>, Path(id): Path<String>, body: Bytes) 
     Ok(Json(json!({"text": reply.text, "more": reply.more})))
 }
 
-async fn ussd_end(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn ussd_end(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     Ok(Json(json!({"ended": ussd::end(&world, &iccid)})))
 }
@@ -209,7 +191,7 @@ fn call_error(e: CallError) -> ApiError {
     }
 }
 
-async fn call(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(super) async fn call(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     let body = json_body(&body)?;
     let to = required(&body, "to")?;
@@ -221,7 +203,7 @@ async fn call(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> Ap
     Ok(Json(json!({"prompts": prompts, "in_call": true})))
 }
 
-async fn dtmf(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub(super) async fn dtmf(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     let body = json_body(&body)?;
     let digits = required(&body, "digits")?;
@@ -229,7 +211,7 @@ async fn dtmf(State(world): State<W>, Path(id): Path<String>, body: Bytes) -> Ap
     Ok(Json(json!({"prompts": prompts, "in_call": true})))
 }
 
-async fn hang_up(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn hang_up(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     let iccid = resolve(&world, &id)?;
     Ok(Json(json!({"ended": ivr::hang_up(&world, &iccid)})))
 }
