@@ -8,7 +8,25 @@ use jiff::Timestamp;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
-use crate::domain::Event;
+use crate::domain::card::CARD_EVENT_CAP;
+use crate::domain::{Card, Event};
+
+/// Moves a card's events since `before` out for the journal and trims the
+/// card's own history to [`CARD_EVENT_CAP`].
+pub(crate) fn take_new_events(card: &mut Card, before: usize) -> Vec<Event> {
+    let mut new = Vec::new();
+    copy_new_events(card, before, &mut new);
+    new
+}
+
+/// Appends a card's events since `before` to `out` and trims its history.
+pub(crate) fn copy_new_events(card: &mut Card, before: usize, out: &mut Vec<Event>) {
+    out.extend_from_slice(&card.events[before.min(card.events.len())..]);
+    if card.events.len() > CARD_EVENT_CAP {
+        let excess = card.events.len() - CARD_EVENT_CAP;
+        card.events.drain(..excess);
+    }
+}
 
 /// Default number of events kept.
 pub const DEFAULT_JOURNAL_CAP: usize = 200_000;

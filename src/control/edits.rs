@@ -18,11 +18,11 @@ use jiff::Timestamp;
 use serde_json::{json, Map, Value};
 
 use super::{bad, find, json_body, not_found, views, ApiError, ApiResult, ControlState};
-use crate::clock::{parse_time, rfc3339};
-use crate::domain::lifecycle::{self, push_event, DomainError};
-use crate::domain::{Account, Card, CardState, Event, EventKind, Plan, Pool, Reason, ReasonSet};
+use crate::clock::parse_time;
+use crate::domain::lifecycle::DomainError;
+use crate::domain::{Account, CardState, Event, EventKind, Plan, Pool, Reason, ReasonSet};
 use crate::fixture::Fixture;
-use crate::world::{CardFilter, OpError, World};
+use crate::world::{CardFilter, Flag, Meter, World};
 
 fn conflict(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::CONFLICT, msg.into())
@@ -413,10 +413,7 @@ pub async fn card_create(State(s): State<ControlState>, body: Bytes) -> Result<R
         .into_iter()
         .find(|c| c.iccid == iccid)
         .ok_or_else(|| bad("card not built"))?;
-    s.world.store.insert_card(card).map_err(conflict)?;
-    s.world.with_card(&iccid, |c, _, now| {
-        edited(c, now, "card", "", "created", false);
-    })?;
+    s.world.insert_card(card, "admin").map_err(conflict)?;
     let card = s
         .world
         .card(&iccid)
@@ -433,37 +430,9 @@ pub async fn card_delete(State(s): State<ControlState>, Path(id): Path<String>) 
 /// Removes a card from the world and journals it.
 fn delete_card(world: &World, iccid: &str) -> Result<String, ApiError> {
     let card = world
-        .store
-        .remove_card(iccid)
+        .remove_card(iccid, "admin")
         .ok_or_else(|| not_found(format!("card {iccid} not found")))?;
-    world.journal.append(vec![Event {
-        seq: 0,
-        time: world.now(),
-        iccid: card.iccid.clone(),
-        account: card.account.clone(),
-        kind: EventKind::Edited {
-            field: "card".into(),
-            from: "present".into(),
-            to: "deleted".into(),
-            forced: false,
-            by: "admin".into(),
-        },
-    }]);
     Ok(card.iccid.to_string())
-}
-
-fn edited(c: &mut Card, now: Timestamp, field: &str, from: &str, to: &str, forced: bool) {
-    push_event(
-        c,
-        now,
-        EventKind::Edited {
-            field: field.into(),
-            from: from.to_string(),
-            to: to.to_string(),
-            forced,
-            by: "admin".into(),
-        },
-    );
 }
 
 /// A checked card patch.
@@ -478,7 +447,7 @@ pub struct CardPatch {
     sms: Option<u32>,
     voice_seconds: Option<u32>,
     expires: Option<Option<Timestamp>>,
-    flags: Vec<(&'static str, bool)>,
+    flags: Vec<(Flag, bool)>,
     tags: Option<Vec<String>>,
     imei: Option<String>,
     speed_limit: Option<Option<u16>>,
@@ -571,10 +540,10 @@ pub fn parse_patch(world: &World, m: &Map<String, Value>) -> Result<CardPatch, A
                         _ => return Err(bad("'expires' must be an RFC 3339 time or null")),
                     })
             }
-            "auto_stop" => p.flags.push(("auto_stop", b()?)),
-            "real_name" => p.flags.push(("real_name", b()?)),
-            "voice_enabled" => p.flags.push(("voice_enabled", b()?)),
-            "sms_enabled" => p.flags.push(("sms_enabled", b()?)),
+            "auto_stop" => p.flags.push((Flag::AutoStop, b()?)),
+            "real_name" => p.flags.push((Flag::RealName, b()?)),
+            "voice_enabled" => p.flags.push((Flag::Voice, b()?)),
+            "sms_enabled" => p.flags.push((Flag::Sms, b()?)),
             "tags" => {
                 let arr = v
                     .as_array()
@@ -637,27 +606,8 @@ pub fn parse_patch(world: &World, m: &Map<String, Value>) -> Result<CardPatch, A
     Ok(p)
 }
 
-/// Moves a card to `to` the way the rules allow.
-fn move_state(c: &mut Card, plan: &Plan, to: CardState, now: Timestamp) -> Result<(), DomainError> {
-    use CardState::*;
-    match (c.state, to) {
-        (a, b) if a == b => Ok(()),
-        (Suspended, Active) => lifecycle::manual_resume(c, now),
-        (Inventory | TestReady | ActivationReady, Active) => lifecycle::activate(c, plan, now),
-        (_, Suspended) => lifecycle::manual_stop(c, now),
-        (_, Inventory | TestReady | ActivationReady) => lifecycle::move_pre_active(c, to, now),
-        (from, to) => Err(DomainError::InvalidTransition {
-            from: from.as_str(),
-            to: to.as_str(),
-        }),
-    }
-}
-
 /// Applies a checked patch to a card under its lock: all or nothing.
 pub fn apply_patch(world: &World, iccid: &str, p: &CardPatch) -> Result<(), ApiError> {
-    let old_imei = world
-        .read_card(iccid, |c| c.imei.clone())
-        .ok_or(OpError::NotFound)?;
     let new_plan = match &p.plan {
         Some(id) => Some(
             world
@@ -666,200 +616,61 @@ pub fn apply_patch(world: &World, iccid: &str, p: &CardPatch) -> Result<(), ApiE
         ),
         None => None,
     };
-    let mut pool_exhausted = None;
-    let result = world.with_card(iccid, |card, plan, now| -> Result<(), ApiError> {
-        let mut c = card.clone();
-        let plan = new_plan.as_ref().unwrap_or(plan);
-        if let Some(np) = &new_plan {
-            if np.carrier != c.carrier {
-                return Err(conflict(format!(
-                    "plan {} is for {}, the card is {}",
-                    np.id,
-                    np.carrier.as_str(),
-                    c.carrier.as_str()
-                )));
-            }
-            let from = c.plan.to_string();
-            c.plan = np.id.clone();
-            edited(&mut c, now, "plan", &from, &np.id, false);
+    let refused = |e: DomainError| conflict(format!("refused by the card rules: {e}"));
+    world.edit_all_or_nothing(iccid, "admin", |e| -> Result<(), ApiError> {
+        if let Some(plan) = new_plan {
+            e.set_plan(plan).map_err(|e| conflict(e.to_string()))?;
         }
-        if let Some(to) = p.state {
-            if p.force {
-                let reasons = p.reasons.unwrap_or(c.reasons);
-                let from = c.state;
-                lifecycle::force_state(&mut c, to, reasons, now);
-                edited(&mut c, now, "state", from.as_str(), to.as_str(), true);
-            } else {
-                move_state(&mut c, plan, to, now)
-                    .map_err(|e| conflict(format!("refused by the card rules: {e}")))?;
-            }
-        } else if let Some(reasons) = p.reasons {
-            let st = c.state;
-            lifecycle::force_state(&mut c, st, reasons, now);
+        match (p.state, p.force) {
+            (Some(to), false) => e.move_state(to, &[]).map_err(refused)?,
+            (Some(_), true) => e.force_state(p.state, p.reasons),
+            (None, _) if p.reasons.is_some() => e.force_state(None, p.reasons),
+            (None, _) => {}
         }
         match p.data_cut {
-            Some(true) if !c.reasons.contains(Reason::DataCut) => lifecycle::cut_data(&mut c, now),
-            Some(false) if c.reasons.contains(Reason::DataCut) => {
-                lifecycle::restore_data(&mut c, now)
-            }
+            Some(true) if !e.card().reasons.contains(Reason::DataCut) => e.cut_data(),
+            Some(false) if e.card().reasons.contains(Reason::DataCut) => e.restore_data(),
             _ => Ok(()),
         }
-        .map_err(|e| conflict(format!("refused by the card rules: {e}")))?;
+        .map_err(refused)?;
         if let Some(target) = p.balance_fen {
-            let delta = target - c.balance_fen;
-            if delta > 0 {
-                crate::domain::billing::top_up(&mut c, delta, now)
-                    .map_err(|e| conflict(format!("refused by the card rules: {e}")))?;
-            } else if delta < 0 {
-                crate::domain::billing::charge(
-                    &mut c,
-                    crate::domain::billing::LedgerKind::Adjustment,
-                    -delta,
-                    now,
-                    "admin adjustment",
-                );
-            }
-            if delta != 0 {
-                edited(
-                    &mut c,
-                    now,
-                    "balance_fen",
-                    &(target - delta).to_string(),
-                    &target.to_string(),
-                    p.force,
-                );
-            }
+            e.set_balance(target, p.force).map_err(refused)?;
         }
-        if let Some(target) = p.data_bytes {
-            let cur = c.usage.data_bytes;
-            if target > cur {
-                let (_, exhausted) = world.record_data_locked(&mut c, plan, target - cur, now);
-                pool_exhausted = exhausted;
-            } else if target < cur {
-                c.usage.data_bytes = target;
+        let meters = [
+            (Meter::DataBytes, p.data_bytes),
+            (Meter::Sms, p.sms.map(u64::from)),
+            (Meter::VoiceSeconds, p.voice_seconds.map(u64::from)),
+        ];
+        for (meter, target) in meters {
+            if let Some(target) = target {
+                e.set_usage(meter, target, p.force);
             }
-            if target != cur {
-                edited(
-                    &mut c,
-                    now,
-                    "usage.data_bytes",
-                    &cur.to_string(),
-                    &target.to_string(),
-                    p.force,
-                );
-            }
-        }
-        if let Some(target) = p.sms {
-            let cur = c.usage.sms;
-            if target > cur {
-                crate::domain::usage::record_sms(&mut c, target - cur, now);
-            } else {
-                c.usage.sms = target;
-            }
-            edited(
-                &mut c,
-                now,
-                "usage.sms",
-                &cur.to_string(),
-                &target.to_string(),
-                p.force,
-            );
-        }
-        if let Some(target) = p.voice_seconds {
-            let cur = c.usage.voice_seconds;
-            if target > cur {
-                crate::domain::usage::record_voice(&mut c, target - cur, now);
-            } else {
-                c.usage.voice_seconds = target;
-            }
-            edited(
-                &mut c,
-                now,
-                "usage.voice_seconds",
-                &cur.to_string(),
-                &target.to_string(),
-                p.force,
-            );
         }
         if let Some(exp) = p.expires {
-            let from = c.expires.map(rfc3339).unwrap_or_default();
-            c.expires = exp;
-            edited(
-                &mut c,
-                now,
-                "expires",
-                &from,
-                &exp.map(rfc3339).unwrap_or_default(),
-                p.force,
-            );
+            e.set_expires(exp, p.force);
         }
-        for (name, val) in &p.flags {
-            let slot = match *name {
-                "auto_stop" => &mut c.auto_stop,
-                "real_name" => &mut c.real_name,
-                "voice_enabled" => &mut c.voice_enabled,
-                _ => &mut c.sms_enabled,
-            };
-            let from = *slot;
-            *slot = *val;
-            edited(
-                &mut c,
-                now,
-                name,
-                &from.to_string(),
-                &val.to_string(),
-                false,
-            );
+        for (flag, on) in &p.flags {
+            e.set_flag(*flag, *on).map_err(refused)?;
         }
         if let Some(tags) = &p.tags {
-            let from = c.tags.join(",");
-            c.tags = tags
-                .iter()
-                .map(|t| CompactString::from(t.as_str()))
-                .collect();
-            edited(&mut c, now, "tags", &from, &tags.join(","), false);
+            e.set_tags(tags);
         }
         if let Some(imei) = &p.imei {
-            let from = c.imei.to_string();
-            c.imei = imei.as_str().into();
-            edited(&mut c, now, "imei", &from, imei, false);
+            e.set_imei(imei);
         }
-        if let Some(limit) = p.speed_limit {
-            let show = |v: Option<u16>| v.map(|n| n.to_string()).unwrap_or_default();
-            let from = show(c.speed_limit);
-            c.speed_limit = limit;
-            edited(&mut c, now, "speed_limit", &from, &show(limit), false);
+        if let Some(code) = p.speed_limit {
+            e.set_speed_code(code);
         }
-        if let Some(attrs) = &p.attrs {
-            for (k, v) in attrs {
-                let key = k.as_str();
-                let from = c.attrs.get(key).map(|x| x.to_string()).unwrap_or_default();
-                match v {
-                    Value::Null => {
-                        c.attrs.remove(key);
-                    }
-                    Value::String(s) => {
-                        c.attrs.insert(key.into(), s.clone());
-                    }
-                    other => {
-                        c.attrs.insert(key.into(), other.to_string());
-                    }
-                }
-                let to = c.attrs.get(key).map(|x| x.to_string()).unwrap_or_default();
-                edited(&mut c, now, &format!("attrs.{k}"), &from, &to, false);
-            }
+        for (k, v) in p.attrs.iter().flatten() {
+            let value = match v {
+                Value::Null => None,
+                Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            };
+            e.set_raw_attribute(k, value.as_deref());
         }
-        *card = c;
         Ok(())
-    });
-    result.map_err(ApiError::from)??;
-    if let Some(imei) = &p.imei {
-        world.store.reindex_imei(iccid, &old_imei, imei);
-    }
-    if let Some(pool) = pool_exhausted {
-        world.stop_pool_members(&pool);
-    }
-    Ok(())
+    })
 }
 
 pub async fn card_patch(

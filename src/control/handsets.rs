@@ -122,11 +122,7 @@ pub(super) async fn inbox(State(world): State<W>, Path(id): Path<String>) -> Api
 
 pub(super) async fn clear_inbox(State(world): State<W>, Path(id): Path<String>) -> ApiResult {
     let iccid = resolve(&world, &id)?;
-    let n = world.with_card(&iccid, |c, _, _| {
-        let n = c.inbox.len();
-        c.inbox.clear();
-        n
-    })?;
+    let n = world.clear_inbox(&iccid)?;
     Ok(Json(json!({ "cleared": n })))
 }
 

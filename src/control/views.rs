@@ -42,6 +42,7 @@ pub fn card_summary(c: &Card) -> Value {
             "reached": t.reached,
         })),
         "speed_limit": c.speed_limit,
+        "speed_limit_kbps": c.speed_limit_kbps,
         "real_name": c.real_name,
         "online": c.session.online,
         "tags": c.tags,

@@ -256,6 +256,10 @@ pub struct Card {
     /// Speed limit code of the carrier (CTCC speedValue / CMCC serviceUsageState).
     #[serde(default)]
     pub speed_limit: Option<u16>,
+    /// The same limit in neutral units (kbit/s); `None` when there is no
+    /// limit or the code names no rate (CTCC 31 "不限速").
+    #[serde(default)]
+    pub speed_limit_kbps: Option<u32>,
     #[serde(default)]
     pub session: Session,
     #[serde(default)]
@@ -286,7 +290,7 @@ pub struct Card {
     /// Last lifecycle transition time.
     #[serde(default)]
     pub state_changed: Option<Timestamp>,
-    /// Per-day usage, newest last, capped (see `store::DAY_HISTORY`).
+    /// Per-day usage, newest last, capped (see [`DAY_HISTORY`]).
     #[serde(default)]
     pub days: ThinVec<(i32, DayUsage)>,
     /// Per-cycle totals of past cycles, newest last, capped.
@@ -308,6 +312,29 @@ pub struct Card {
     pub counters: BTreeMap<CompactString, u32>,
 }
 
+/// The one attribute key convention: a dialect's attribute `key` is stored
+/// as `<carrier>.<key>` (`cucc.deviceID`, `cmcc.roaming`, `ctcc.imei_bind`).
+pub fn attribute_key(carrier: super::Carrier, key: &str) -> String {
+    format!("{}.{key}", carrier.as_str())
+}
+
+/// Attribute keys written before the convention, and their names now; a
+/// fixture or snapshot that still uses one is read under the new name.
+pub const LEGACY_ATTRIBUTE_KEYS: [(&str, &str); 1] = [("ctcc_imei_bind", "ctcc.imei_bind")];
+
+/// The attribute key under the convention (legacy names translated).
+pub fn canonical_attribute_key(key: &str) -> &str {
+    LEGACY_ATTRIBUTE_KEYS
+        .iter()
+        .find(|(old, _)| *old == key)
+        .map_or(key, |(_, new)| new)
+}
+
+/// Days of per-day usage history a card keeps.
+pub const DAY_HISTORY: usize = 62;
+/// Events a card keeps in its own history (the journal keeps more).
+pub const CARD_EVENT_CAP: usize = 200;
+
 fn yes() -> bool {
     true
 }
@@ -325,6 +352,20 @@ impl Card {
             .filter(|a| a.cycle_from <= cycle && a.cycle_to.is_none_or(|to| cycle <= to))
             .map(|a| a.data_bytes)
             .sum()
+    }
+
+    /// Usage of a cycle: the live counters for the cycle they belong to
+    /// (`self.cycle`), the monthly history for an earlier one, zero
+    /// otherwise. The one place that answers "usage of cycle N".
+    pub fn usage_in(&self, cycle: i32) -> Usage {
+        if cycle == self.cycle {
+            return self.usage;
+        }
+        self.months
+            .iter()
+            .find(|(c, _)| *c == cycle)
+            .map(|(_, u)| *u)
+            .unwrap_or_default()
     }
 
     /// Whether the number is still known to the network (not cancelled).

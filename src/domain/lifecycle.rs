@@ -254,6 +254,33 @@ pub fn move_pre_active(card: &mut Card, to: CardState, now: Timestamp) -> Result
     Ok(())
 }
 
+/// Moves a card to `to` the way the rules allow: resume or activation
+/// into service, a manual stop into suspension, a pre-activation move
+/// between inventory, test-ready and activation-ready. Asking for the
+/// state the card is in changes nothing; pre-cancel and cancelled are
+/// reached only by the calendar (or a forced edit).
+pub fn move_to(
+    card: &mut Card,
+    plan: &Plan,
+    to: CardState,
+    now: Timestamp,
+) -> Result<(), DomainError> {
+    use CardState::*;
+    match (card.state, to) {
+        (a, b) if a == b => Ok(()),
+        (Cancelled, _) => Err(DomainError::Cancelled),
+        (PreCancel, Active) => Err(DomainError::Expired),
+        (Suspended, Active) => manual_resume(card, now),
+        (Inventory | TestReady | ActivationReady, Active) => activate(card, plan, now),
+        (_, Suspended) => manual_stop(card, now),
+        (_, Inventory | TestReady | ActivationReady) => move_pre_active(card, to, now),
+        (from, to) => Err(DomainError::InvalidTransition {
+            from: from.as_str(),
+            to: to.as_str(),
+        }),
+    }
+}
+
 /// Sets any state and reasons, for negative testing. Recorded as forced.
 pub fn force_state(card: &mut Card, to: CardState, reasons: super::ReasonSet, now: Timestamp) {
     let from = card.state;

@@ -6,13 +6,12 @@
 use jiff::Timestamp;
 
 use super::billing::{self, LedgerKind};
-use super::card::{Card, CardState, DayUsage, Reason};
+use super::card::{Card, CardState, DayUsage, Reason, DAY_HISTORY};
 use super::event::EventKind;
 use super::lifecycle::{self, push_event};
 use super::money::MB;
 use super::plan::Plan;
 use crate::clock::day_number;
-use crate::store::DAY_HISTORY;
 
 /// The allowance a card draws on and how much of it is used: the card's own
 /// (plan + add-ons) or its pool's.

@@ -15,8 +15,8 @@ use crate::domain::lifecycle::{self, push_event};
 use crate::domain::usage::{self, Quota};
 use crate::domain::{Card, CardState, Event, EventKind, Plan, Reason};
 use crate::fixture::Fixture;
+use crate::journal::{copy_new_events, take_new_events};
 use crate::store::Store;
-use crate::world::{copy_new_events, take_new_events};
 
 pub use traces::{Trace, TraceSet};
 

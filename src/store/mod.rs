@@ -10,10 +10,7 @@ use parking_lot::RwLock;
 use crate::domain::ids::strip_country_code;
 use crate::domain::{Account, Card, Plan, Pool};
 
-/// Days of per-day usage history a card keeps.
-pub const DAY_HISTORY: usize = 62;
-/// Events a card keeps in its own history (the journal keeps more).
-pub const CARD_EVENT_CAP: usize = 200;
+pub use crate::domain::card::{CARD_EVENT_CAP, DAY_HISTORY};
 
 /// How a caller names a card.
 #[derive(Clone, Copy, Debug)]

@@ -872,11 +872,7 @@ async fn sms_and_voice_usage_in_their_units() {
     world
         .record_sent_by_card(NORMAL_ICCID, "10086", "CXLL")
         .unwrap();
-    world
-        .with_card(NORMAL_ICCID, |c, _, now| {
-            carrier_sim::domain::usage::record_voice(c, 61, now)
-        })
-        .unwrap();
+    world.use_voice(NORMAL_ICCID, 61).unwrap();
     let id = [("msisdn", NORMAL_MSISDN)];
     let sms = env.ok(&token, "/query/sim-sms-usage", &id).await;
     assert_eq!(sms["smsAmount"], "2");

@@ -15,10 +15,8 @@ use super::auth::Conf;
 use super::codes::{self, Code};
 use super::params::{IdKind, BATCH_MAX};
 use super::{Call, Cmcc, Fail, Reply};
-use crate::domain::card::Card;
-use crate::domain::lifecycle::{self, push_event};
-use crate::domain::{CardState, DomainError, EventKind};
-use crate::world::OpError;
+use crate::domain::{CardState, Carrier, DomainError};
+use crate::world::{attribute_key, Flag, OpError, SpeedLimit};
 
 /// Results of batch jobs, kept for `query/sim-batch-result`.
 #[derive(Default)]
@@ -131,30 +129,13 @@ fn batch_action(op: &str) -> Option<Action> {
     })
 }
 
-fn require(card: &Card, from: CardState, to: CardState) -> Result<(), DomainError> {
-    if card.state == from {
-        Ok(())
-    } else {
-        Err(DomainError::InvalidTransition {
-            from: card.state.as_str(),
-            to: to.as_str(),
-        })
-    }
-}
-
 fn apply(cm: &Cmcc, iccid: &str, action: Action) -> Result<(), OpError> {
     let w = &cm.world;
     match action {
         Action::Stop => w.manual_stop(iccid),
         Action::Resume => w.manual_resume(iccid),
-        Action::Activate(from) => w.op(iccid, |c, p, now| {
-            require(c, from, CardState::Active)?;
-            lifecycle::activate(c, p, now)
-        }),
-        Action::Move(from, to) => w.op(iccid, |c, _, now| {
-            require(c, from, to)?;
-            lifecycle::move_pre_active(c, to, now)
-        }),
+        Action::Activate(from) => w.move_state(iccid, CardState::Active, &[from]),
+        Action::Move(from, to) => w.move_state(iccid, to, &[from]),
     }
 }
 
@@ -225,71 +206,19 @@ pub fn batch_result(c: &Call) -> Reply {
     })])
 }
 
-/// Sets a boolean service flag with an `edited` event when it changes.
-fn set_flag(
-    cm: &Cmcc,
-    iccid: &str,
-    field: &'static str,
-    on: bool,
-    flag: fn(&mut Card) -> &mut bool,
-) -> Result<(), OpError> {
-    cm.world.op(iccid, |card, _, now| {
-        if card.state == CardState::Cancelled {
-            return Err(DomainError::Cancelled);
-        }
-        let slot = flag(card);
-        if *slot != on {
-            *slot = on;
-            let (from, to) = if on { ("0", "1") } else { ("1", "0") };
-            push_event(
-                card,
-                now,
-                EventKind::Edited {
-                    field: field.into(),
-                    from: from.into(),
-                    to: to.into(),
-                    forced: false,
-                    by: "cmcc".into(),
-                },
-            );
-        }
-        Ok(())
-    })
+/// Switches a service of the card.
+fn set_flag(cm: &Cmcc, iccid: &str, flag: Flag, on: bool) -> Result<(), OpError> {
+    cm.world.set_flag(iccid, "cmcc", flag, on)
 }
 
-fn voice(c: &mut Card) -> &mut bool {
-    &mut c.voice_enabled
-}
-
-fn sms(c: &mut Card) -> &mut bool {
-    &mut c.sms_enabled
-}
-
-/// International roaming (serviceType 10), kept in the card's attributes.
-const ROAMING_ATTR: &str = "cmcc.roaming";
+/// International roaming (serviceType 10), kept in the card attribute
+/// `cmcc.roaming` (`"1"` on, `"0"` off; absent is off).
+const ROAMING_KEY: &str = "roaming";
 
 fn set_roaming(cm: &Cmcc, iccid: &str, on: bool) -> Result<(), OpError> {
-    cm.world.op(iccid, |card, _, now| {
-        if card.state == CardState::Cancelled {
-            return Err(DomainError::Cancelled);
-        }
-        let to = if on { "1" } else { "0" };
-        let from = card.attrs.insert(ROAMING_ATTR.into(), to.into());
-        if from.as_deref().unwrap_or("0") != to {
-            push_event(
-                card,
-                now,
-                EventKind::Edited {
-                    field: "roaming".into(),
-                    from: from.unwrap_or_else(|| "0".into()),
-                    to: to.into(),
-                    forced: false,
-                    by: "cmcc".into(),
-                },
-            );
-        }
-        Ok(())
-    })
+    let value = if on { "1" } else { "0" };
+    cm.world
+        .set_attribute(iccid, "cmcc", Carrier::Cmcc, ROAMING_KEY, Some(value))
 }
 
 /// Data (APN) on/off through the world's data cut; idempotent.
@@ -314,8 +243,8 @@ pub fn communication_batch(c: &Call) -> Reply {
         c.p.need("apnName")?;
     }
     batch_job(c, "function", |iccid| match service {
-        "01" => set_flag(c.cm, iccid, "voice_enabled", on, voice),
-        "08" => set_flag(c.cm, iccid, "sms_enabled", on, sms),
+        "01" => set_flag(c.cm, iccid, Flag::Voice, on),
+        "08" => set_flag(c.cm, iccid, Flag::Sms, on),
         "10" => set_roaming(c.cm, iccid, on),
         _ => set_data(c.cm, iccid, on),
     })
@@ -325,7 +254,8 @@ pub fn communication_batch(c: &Call) -> Reply {
 pub fn communication_status(c: &Call) -> Reply {
     let v = c.read(|card| {
         let st = |b: bool| if b { "1" } else { "0" };
-        let roaming = card.attrs.get(ROAMING_ATTR).map(String::as_str) == Some("1");
+        let key = attribute_key(Carrier::Cmcc, ROAMING_KEY);
+        let roaming = card.attrs.get(key.as_str()).map(String::as_str) == Some("1");
         let data = !card.reasons.contains(crate::domain::Reason::DataCut);
         json!({"serviceTypeList": [
             {"serviceType": "01", "serviceStatus": st(card.voice_enabled), "apnName": ""},
@@ -352,15 +282,13 @@ fn switch(
 /// `/operate/sim-call-function` (CMIOT_API23M05).
 pub fn call_function(c: &Call) -> Reply {
     switch(c, "call", |cm, iccid, on| {
-        set_flag(cm, iccid, "voice_enabled", on, voice)
+        set_flag(cm, iccid, Flag::Voice, on)
     })
 }
 
 /// `/operate/sim-sms-function` (CMIOT_API23M06).
 pub fn sms_function(c: &Call) -> Reply {
-    switch(c, "sms", |cm, iccid, on| {
-        set_flag(cm, iccid, "sms_enabled", on, sms)
-    })
+    switch(c, "sms", |cm, iccid, on| set_flag(cm, iccid, Flag::Sms, on))
 }
 
 /// `/operate/sim-apn-function` (CMIOT_API23M07): needs apnName.
@@ -377,26 +305,20 @@ pub fn network_speed(c: &Call) -> Reply {
     let state =
         c.p.one_of("serviceUsageState", &["1", "91", "92", "93", "94"])?;
     let limit = state.parse::<u16>().ok().filter(|v| *v != 1);
+    let limit = limit.map(|code| SpeedLimit {
+        code,
+        kbps: speed_kbps(code),
+    });
     change_one(c, kind, value, "speed", |iccid| {
-        c.cm.world.op(iccid, |card, _, now| {
-            if card.state == CardState::Cancelled {
-                return Err(DomainError::Cancelled);
-            }
-            let from = card.speed_limit;
-            card.speed_limit = limit;
-            push_event(
-                card,
-                now,
-                EventKind::Edited {
-                    field: "speed_limit".into(),
-                    from: from.map(|v| v.to_string()).unwrap_or_default(),
-                    to: limit.map(|v| v.to_string()).unwrap_or_default(),
-                    forced: false,
-                    by: "cmcc".into(),
-                },
-            );
-            Ok(())
-        })
+        c.cm.world.set_speed_limit(iccid, "cmcc", limit).map(|_| ())
     })?;
     Ok(vec![Call::echo(kind, value)])
+}
+
+/// serviceUsageState → rate in kbit/s (CMIOT_API23M04: 91 = 2 Mbps,
+/// 92 = 1 Mbps, 93 = 512 kbps, 94 = 128 kbps).
+const SPEEDS_KBPS: [(u16, u32); 4] = [(91, 2048), (92, 1024), (93, 512), (94, 128)];
+
+fn speed_kbps(code: u16) -> Option<u32> {
+    SPEEDS_KBPS.iter().find(|s| s.0 == code).map(|s| s.1)
 }

@@ -11,7 +11,6 @@ use super::codes::Code;
 use super::params::BATCH_MAX;
 use super::{fmt_opt, pool::owned_pool, Call, Fail, Reply};
 use crate::clock::{cycle_of, cycle_start};
-use crate::domain::lifecycle;
 use crate::domain::money::{kb_2dp, yuan, Fen, MB};
 use crate::domain::{Carrier, LedgerKind};
 
@@ -113,9 +112,7 @@ fn package(
 }
 
 fn order(c: &Call, iccid: &str, pkg: &(&str, &str, &str, u64, Fen)) -> Result<(), Fail> {
-    c.world().op(iccid, |card, plan, now| {
-        lifecycle::order_addon(card, pkg.2, pkg.3 * MB, pkg.4, plan.renewal_effect, now)
-    })?;
+    c.world().order_addon(iccid, pkg.2, pkg.3 * MB, pkg.4)?;
     Ok(())
 }
 

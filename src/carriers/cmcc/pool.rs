@@ -7,9 +7,9 @@ use serde_json::json;
 use super::codes::Code;
 use super::{Call, Fail, Reply};
 use crate::clock::cycle_of;
-use crate::domain::lifecycle::push_event;
 use crate::domain::money::kb_2dp;
-use crate::domain::{CardState, Carrier, DomainError, EventKind, Pool};
+use crate::domain::{Carrier, Pool};
+use crate::world::{OpError, PoolError};
 
 /// The pool named by `groupId`, owned by the caller.
 pub fn owned_pool(c: &Call) -> Result<Pool, Fail> {
@@ -71,38 +71,17 @@ pub fn group_management(c: &Call) -> Reply {
     let pool = owned_pool(c)?;
     let add = c.p.one_of("operType", &["0", "1"])? == "0";
     c.p.one_of("effectType", &["0", "1"])?;
-    let outcome = c.world().with_card(&iccid, |card, _, now| {
-        if card.state == CardState::Cancelled {
-            return Err(Fail::from(crate::world::OpError::Rule(
-                DomainError::Cancelled,
-            )));
-        }
-        let from = card.pool.clone();
+    let outcome = c.world().edit(&iccid, "cmcc", |e| {
         if add {
-            if from.is_some() {
-                return Err(Fail::with(Code::IllegalState, "号码已属于群组"));
-            }
-            card.pool = Some(pool.id.clone());
+            e.join_pool(&pool.id)
         } else {
-            if from.as_deref() != Some(pool.id.as_str()) {
-                return Err(Fail::bad("号码不属于该群组"));
-            }
-            card.pool = None;
+            e.leave_pool(&pool.id)
         }
-        let to = card.pool.clone();
-        push_event(
-            card,
-            now,
-            EventKind::Edited {
-                field: "pool".into(),
-                from: from.map(|p| p.to_string()).unwrap_or_default(),
-                to: to.map(|p| p.to_string()).unwrap_or_default(),
-                forced: false,
-                by: "cmcc".into(),
-            },
-        );
-        Ok(())
     })?;
-    outcome?;
+    outcome.map_err(|e| match e {
+        PoolError::AlreadyInPool => Fail::with(Code::IllegalState, "号码已属于群组"),
+        PoolError::NotMember => Fail::bad("号码不属于该群组"),
+        PoolError::Rule(d) => Fail::from(OpError::Rule(d)),
+    })?;
     Ok(vec![])
 }

@@ -244,11 +244,7 @@ fn month_usage(card: &Card, cycle: i32, today: i32) -> Usage {
             voice_seconds: card.usage.voice_seconds.saturating_sub(t.voice_seconds),
         };
     }
-    card.months
-        .iter()
-        .find(|(m, _)| *m == cycle)
-        .map(|(_, u)| *u)
-        .unwrap_or_default()
+    card.usage_in(cycle)
 }
 
 fn monthly(c: &Call, metric: Metric) -> Reply {

@@ -9,13 +9,10 @@ use serde_json::json;
 use super::codes::{refusal_text, speed_label, OrderType, IMEI_REBIND_PER_MONTH};
 use super::xml::Xml;
 use super::{Call, Fail, Flavor, Out};
-use crate::clock::{cycle_label, cycle_of};
 use crate::domain::card::ThresholdCut;
-use crate::domain::lifecycle::{self, push_event};
 use crate::domain::money::MB;
-use crate::domain::{CardState, DomainError, EventKind};
-use crate::engine::quota_of;
-use crate::world::OpError;
+use crate::domain::{CardState, Carrier, DomainError};
+use crate::world::{OpError, SpeedLimit};
 
 /// A world refusal → its text; a vanished card → `-4`.
 fn refusal(e: OpError) -> Result<&'static str, Fail> {
@@ -63,15 +60,16 @@ pub fn disabled_number(call: &Call) -> Result<Out, Fail> {
     let res = match order {
         OrderType::Stop => w.manual_stop(&call.iccid),
         OrderType::Resume => w.manual_resume(&call.iccid),
-        OrderType::TestDeactivate => w.op(&call.iccid, |c, _, now| {
-            lifecycle::move_pre_active(c, CardState::Inventory, now)
-        }),
-        OrderType::TestReactivate => w.op(&call.iccid, |c, _, now| {
-            if c.state != CardState::Inventory {
-                return Err(DomainError::NotActive);
-            }
-            lifecycle::move_pre_active(c, CardState::TestReady, now)
-        }),
+        // Test deactivation applies to a card in its test period (or
+        // awaiting activation); reactivation only to a test-deactivated one.
+        OrderType::TestDeactivate => w.move_state(
+            &call.iccid,
+            CardState::Inventory,
+            &[CardState::TestReady, CardState::ActivationReady],
+        ),
+        OrderType::TestReactivate => {
+            w.move_state(&call.iccid, CardState::TestReady, &[CardState::Inventory])
+        }
     };
     match res {
         Ok(()) => Ok(disabled_reply(call, "0", "处理成功！")),
@@ -81,9 +79,10 @@ pub fn disabled_number(call: &Call) -> Result<Out, Fail> {
                     OpError::Rule(DomainError::InvalidTransition { .. }),
                     OrderType::TestDeactivate,
                 ) => "该号码不是测试激活状态，不能办理测试期去激活",
-                (OpError::Rule(DomainError::NotActive), OrderType::TestReactivate) => {
-                    "该号码不是测试去激活状态，不能办理"
-                }
+                (
+                    OpError::Rule(DomainError::InvalidTransition { .. }),
+                    OrderType::TestReactivate,
+                ) => "该号码不是测试去激活状态，不能办理",
                 _ => refusal(e)?,
             };
             if call.flavor == Flavor::G5 {
@@ -181,40 +180,15 @@ pub fn off_net_action(call: &Call) -> Result<Out, Fail> {
             reached: false,
         });
     }
-    let store = &call.world().store;
     let outcome = call
         .world()
-        .with_card(&call.iccid, |c, plan, now| {
-            match (action, c.threshold.is_some()) {
+        .edit(&call.iccid, "ctcc", |e| {
+            match (action, e.card().threshold.is_some()) {
                 ("1", true) => return Err("已经订购该产品，请不要重复订购;"),
                 ("2" | "3", false) => return Err("未订购达量断网"),
                 _ => {}
             }
-            let before = c.threshold;
-            c.threshold = threshold;
-            if let Some(q) = threshold {
-                let quota = quota_of(store, c, plan);
-                crate::domain::usage::check_threshold_cut(c, &quota, now);
-                let _ = q;
-            }
-            let show = |t: Option<ThresholdCut>| match t {
-                None => "未订购".to_string(),
-                Some(t) => match t.quota_bytes {
-                    None => "-1".into(),
-                    Some(b) => format!("{}MB", b / MB),
-                },
-            };
-            push_event(
-                c,
-                now,
-                EventKind::Edited {
-                    field: "threshold".into(),
-                    from: show(before),
-                    to: show(c.threshold),
-                    forced: false,
-                    by: "ctcc".into(),
-                },
-            );
+            e.set_threshold(threshold);
             Ok(())
         })
         .map_err(|_| Fail::new(super::codes::Code::NotFound))?;
@@ -237,34 +211,35 @@ pub fn speed_limit(call: &Call) -> Result<Out, Fail> {
         ("ADD", _) => return Ok(reply("-2", "speedValue参数错误")),
         _ => return Ok(reply("-2", "action参数错误，只能为ADD或DEL")),
     };
-    let res = call.world().with_card(&call.iccid, |c, _, now| {
-        if c.state == CardState::Cancelled {
-            return Err(refusal_text(&DomainError::Cancelled));
+    let limit = value.map(|code| SpeedLimit {
+        code,
+        kbps: speed_label(code).and_then(label_kbps),
+    });
+    let res = call.world().edit(&call.iccid, "ctcc", |e| {
+        // Clearing an absent limit changes nothing, so it can be refused after.
+        match e.set_speed_limit(limit) {
+            Err(d) => Err(refusal_text(&d)),
+            Ok(None) if limit.is_none() => Err("未订购自主限速，无需删除"),
+            Ok(_) => Ok(()),
         }
-        if value.is_none() && c.speed_limit.is_none() {
-            return Err("未订购自主限速，无需删除");
-        }
-        let label = |v: Option<u16>| v.and_then(speed_label).unwrap_or("不限速").to_string();
-        let from = label(c.speed_limit);
-        c.speed_limit = value;
-        push_event(
-            c,
-            now,
-            EventKind::Edited {
-                field: "speed_limit".into(),
-                from,
-                to: label(value),
-                forced: false,
-                by: "ctcc".into(),
-            },
-        );
-        Ok(())
     });
     Ok(match res {
         Ok(Ok(())) => reply("0000", "处理成功！"),
         Ok(Err(text)) => reply("-1", text),
         Err(_) => return Err(Fail::new(super::codes::Code::NotFound)),
     })
+}
+
+/// The rate of a speed label in kbit/s (`"2Mbps"` → 2048, `"64Kbps"` → 64);
+/// `None` for "不限速" (no limit).
+fn label_kbps(label: &str) -> Option<u32> {
+    let (n, unit) = label.split_at(label.find(|c: char| !c.is_ascii_digit())?);
+    let n: u32 = n.parse().ok()?;
+    match unit {
+        "Mbps" => Some(n * 1024),
+        "Kbps" => Some(n),
+        _ => None,
+    }
 }
 
 /// IMEIReRecord: machine-card re-binding, limited per card and month.
@@ -279,34 +254,11 @@ pub fn imei_rerecord(call: &Call) -> Result<Out, Fail> {
     {
         return Err(Fail::bad("bind_type或imei参数错误。"));
     }
+    let bound = (bind_type == "2").then_some(imei);
     let ok = call
         .world()
-        .with_card(&call.iccid, |c, _, now| {
-            let key =
-                compact_str::format_compact!("ctcc_imei_rerecord_{}", cycle_label(cycle_of(now)));
-            let n = c.counters.get(&key).copied().unwrap_or(0);
-            if n >= IMEI_REBIND_PER_MONTH {
-                return false;
-            }
-            c.counters.insert(key, n + 1);
-            let bound = if bind_type == "2" { imei } else { "" };
-            c.attrs.insert("ctcc_imei_bind".into(), bound.to_string());
-            push_event(
-                c,
-                now,
-                EventKind::Edited {
-                    field: "imei_binding".into(),
-                    from: c.imei.to_string(),
-                    to: if bound.is_empty() {
-                        "重新绑定".into()
-                    } else {
-                        bound.to_string()
-                    },
-                    forced: false,
-                    by: "ctcc".into(),
-                },
-            );
-            true
+        .edit(&call.iccid, "ctcc", |e| {
+            e.bind_imei(Carrier::Ctcc, bound, IMEI_REBIND_PER_MONTH)
         })
         .map_err(|_| Fail::new(super::codes::Code::NotFound))?;
     let (t, code, desc) = if ok {

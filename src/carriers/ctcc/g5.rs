@@ -322,13 +322,8 @@ pub fn batch_flow_by_month(call: &Call) -> Result<Out, Fail> {
         .into_iter()
         .map(|n| {
             let used = call.owned("access_number", &n).ok().and_then(|i| {
-                call.world().read_card(&i, |c| {
-                    if month == now {
-                        c.usage.data_bytes
-                    } else {
-                        c.months.iter().find(|(m, _)| *m == month).map(|(_, u)| u.data_bytes).unwrap_or(0)
-                    }
-                })
+                call.world()
+                    .read_card(&i, |c| c.usage_in(month).data_bytes)
             });
             match used {
                 Some(b) => json!({"accessNumber": n, "result": "1", "unit": "MB", "flowAmount": mb_2dp(b),

@@ -233,15 +233,7 @@ pub fn pool_mem_qry(call: &Call) -> Result<Out, Fail> {
         .leaf("totalPage", "1")
         .leaf("pageIndex", "1");
     for c in &members {
-        let used = if month == "1" {
-            c.usage.data_bytes
-        } else {
-            c.months
-                .iter()
-                .find(|(m, _)| *m == cycle)
-                .map(|(_, u)| u.data_bytes)
-                .unwrap_or(0)
-        };
+        let used = c.usage_in(cycle).data_bytes;
         x.open("OutProdInfos")
             .leaf("acc_nbr", &c.msisdn)
             .leaf("eff_date", &super::fmt_day(c.activated.or(Some(c.opened))))

@@ -8,9 +8,8 @@ use serde_json::json;
 use super::xml::Xml;
 use super::{Call, Fail, Out};
 use crate::clock::{add_months, cycle_label, cycle_of, cycle_start};
-use crate::domain::lifecycle::{self, push_event};
 use crate::domain::money::{Fen, GB, KB, MB};
-use crate::domain::{Card, EventKind};
+use crate::domain::Card;
 use crate::engine::quota_of;
 
 const NS_ACU: &str = "http://www.example.org/webservice_zz/";
@@ -103,24 +102,8 @@ fn acu(call: &Call, x: &mut Xml, card: &Card, cycle: i32, number: &str) {
     let world = call.world();
     let plan = world.plan(&card.plan);
     let current = cycle_of(world.now());
-    let used_data = if cycle == current {
-        card.usage.data_bytes
-    } else {
-        card.months
-            .iter()
-            .find(|(c, _)| *c == cycle)
-            .map(|(_, u)| u.data_bytes)
-            .unwrap_or(0)
-    };
-    let usage = if cycle == current {
-        card.usage
-    } else {
-        card.months
-            .iter()
-            .find(|(c, _)| *c == cycle)
-            .map(|(_, u)| *u)
-            .unwrap_or_default()
-    };
+    let usage = card.usage_in(cycle);
+    let used_data = usage.data_bytes;
     let start = crate::clock::fmt_local(cycle_start(cycle), "%Y%m%d%H%M%S");
     let end = crate::clock::fmt_local(
         add_months(cycle_start(cycle), 1) - jiff::SignedDuration::from_secs(1),
@@ -314,9 +297,7 @@ fn addon_of(call: &Call) -> Result<&'static (&'static str, &'static str, u64, Fe
 /// orderFlow: buys an add-on, effective this or next month per the plan.
 pub fn order_flow(call: &Call) -> Result<Out, Fail> {
     let (_, name, bytes, price) = *addon_of(call)?;
-    let res = call.world().op(&call.iccid, |c, plan, now| {
-        lifecycle::order_addon(c, name, bytes, price, plan.renewal_effect, now)
-    });
+    let res = call.world().order_addon(&call.iccid, name, bytes, price);
     Ok(match res {
         Ok(()) => flow_reply(call, None),
         Err(crate::world::OpError::Rule(e)) => {
@@ -331,29 +312,11 @@ pub fn unsubscribe(call: &Call) -> Result<Out, Fail> {
     let (_, name, _, _) = *addon_of(call)?;
     let removed = call
         .world()
-        .with_card(&call.iccid, |c, _, now| {
-            let this = cycle_of(now);
-            let pos = c
-                .addons
-                .iter()
-                .position(|a| a.name == name && a.cycle_from > this)?;
-            let a = c.addons.remove(pos);
-            push_event(
-                c,
-                now,
-                EventKind::Edited {
-                    field: "addon".into(),
-                    from: a.name.clone(),
-                    to: "退订".into(),
-                    forced: false,
-                    by: "ctcc".into(),
-                },
-            );
-            Some(())
-        })
+        .edit(&call.iccid, "ctcc", |e| e.cancel_pending_addon(name))
         .map_err(|_| Fail::new(super::codes::Code::NotFound))?;
-    Ok(match removed {
-        Some(()) => flow_reply(call, None),
-        None => flow_reply(call, Some("未订购该流量包或流量包已生效，不能退订")),
+    Ok(if removed {
+        flow_reply(call, None)
+    } else {
+        flow_reply(call, Some("未订购该流量包或流量包已生效，不能退订"))
     })
 }

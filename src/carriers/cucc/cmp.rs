@@ -320,7 +320,7 @@ pub async fn edit_terminal(State(st): State<Shared>, body: Body) -> Response {
     let Some(target) = Jasper::from_cmp(s("targetValue")) else {
         return ws_ok(w, &call, code::RESULT_BAD_PARAM, json!({}));
     };
-    let outcome = w.with_card(&id, |c, plan, now| change_status(c, plan, target, now));
+    let outcome = w.edit(&id, "cucc", |e| change_status(e, target));
     let extra = json!({
         "iccid": id,
         "effectiveDate": fmt_local(w.now(), "%Y-%m-%d %H:%M:%S"),

@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 
@@ -14,9 +14,9 @@ use super::codes::{ErrorKind, Jasper};
 use super::{
     jdate, jdate_opt, ok_json, owned, page_of, ApiError, ApiResult, PathParam, Query, Shared,
 };
-use crate::domain::lifecycle::{self, DomainError};
-use crate::domain::{Card, CardState, Carrier, EventKind, Plan};
-use crate::world::World;
+use crate::domain::lifecycle::DomainError;
+use crate::domain::{Card, CardState, Carrier, Plan};
+use crate::world::{attribute_key, CardEdit, World};
 
 /// The custom fields of a device, as named on the wire.
 pub const CUSTOM_FIELDS: [&str; 20] = [
@@ -54,8 +54,9 @@ pub fn attr<'a>(card: &'a Card, name: &str) -> Option<&'a str> {
     if card.attrs.is_empty() {
         return None;
     }
-    let key = compact_str::format_compact!("cucc.{name}");
-    card.attrs.get(key.as_str()).map(String::as_str)
+    card.attrs
+        .get(attribute_key(Carrier::Cucc, name).as_str())
+        .map(String::as_str)
 }
 
 /// The rate plan name a card shows (`offer_id`, else the plan id).
@@ -279,15 +280,15 @@ pub async fn edit(
     }
     let user = caller.username.clone();
     st.world
-        .with_card(&id, |card, card_plan, now| {
+        .edit(&id, &user, |e| {
             if let Some(target) = status {
-                change_status(card, card_plan, target, now)?;
+                change_status(e, target)?;
             }
-            if let Some(p) = &plan {
-                set_plan(card, p, &user, now);
+            if let Some(p) = plan {
+                e.set_plan(p)?;
             }
             for (f, v) in &edits {
-                set_attr(card, f, v, &user, now);
+                e.set_attribute(Carrier::Cucc, f, Some(v))?;
             }
             Ok::<(), DomainError>(())
         })?
@@ -295,56 +296,11 @@ pub async fn edit(
     ok_json(&json!({ "iccid": id }))
 }
 
-/// Sets a Jasper-only attribute, recording an `edited` event when it changes.
-fn set_attr(card: &mut Card, field: &str, value: &str, by: &str, now: Timestamp) {
-    let key = format!("cucc.{field}");
-    let prior = card.attrs.get(key.as_str()).cloned().unwrap_or_default();
-    if prior == value {
-        return;
-    }
-    card.attrs.insert(key.into(), value.to_string());
-    lifecycle::push_event(
-        card,
-        now,
-        EventKind::Edited {
-            field: field.into(),
-            from: prior,
-            to: value.to_string(),
-            forced: false,
-            by: by.to_string(),
-        },
-    );
-}
-
-/// Moves a card to another rate plan.
-fn set_plan(card: &mut Card, plan: &Plan, by: &str, now: Timestamp) {
-    if card.plan == plan.id {
-        return;
-    }
-    let prior = std::mem::replace(&mut card.plan, plan.id.clone());
-    lifecycle::push_event(
-        card,
-        now,
-        EventKind::Edited {
-            field: "ratePlan".into(),
-            from: prior.to_string(),
-            to: plan.id.to_string(),
-            forced: false,
-            by: by.to_string(),
-        },
-    );
-}
-
 /// Changes a card's Jasper status through the lifecycle rules. Asking for
 /// the status the card already shows changes nothing and succeeds; RETIRED,
 /// PURGED and REPLACED are operator-only and refused.
-pub fn change_status(
-    card: &mut Card,
-    plan: &Plan,
-    target: Jasper,
-    now: Timestamp,
-) -> Result<(), DomainError> {
-    let current = Jasper::of(card.state);
+pub fn change_status(e: &mut CardEdit<'_>, target: Jasper) -> Result<(), DomainError> {
+    let current = Jasper::of(e.card().state);
     if current == target {
         return Ok(());
     }
@@ -352,28 +308,16 @@ pub fn change_status(
         from: current.name(),
         to: target.name(),
     };
-    match target {
-        Jasper::Activated => match card.state {
-            CardState::Suspended => lifecycle::manual_resume(card, now),
-            CardState::Inventory | CardState::TestReady | CardState::ActivationReady => {
-                lifecycle::activate(card, plan, now)
-            }
-            CardState::PreCancel => Err(DomainError::Expired),
-            CardState::Cancelled => Err(DomainError::Cancelled),
-            CardState::Active => Ok(()),
-        },
-        Jasper::Deactivated => lifecycle::manual_stop(card, now),
-        Jasper::ActivationReady | Jasper::TestReady | Jasper::Inventory => {
-            let to = match target {
-                Jasper::ActivationReady => CardState::ActivationReady,
-                Jasper::TestReady => CardState::TestReady,
-                _ => CardState::Inventory,
-            };
-            lifecycle::move_pre_active(card, to, now).map_err(|e| match e {
-                DomainError::InvalidTransition { .. } => refuse(),
-                other => other,
-            })
-        }
-        Jasper::Retired | Jasper::Purged | Jasper::Replaced => Err(refuse()),
-    }
+    let to = match target {
+        Jasper::Activated => CardState::Active,
+        Jasper::Deactivated => CardState::Suspended,
+        Jasper::ActivationReady => CardState::ActivationReady,
+        Jasper::TestReady => CardState::TestReady,
+        Jasper::Inventory => CardState::Inventory,
+        Jasper::Retired | Jasper::Purged | Jasper::Replaced => return Err(refuse()),
+    };
+    e.move_state(to, &[]).map_err(|err| match err {
+        DomainError::InvalidTransition { .. } => refuse(),
+        other => other,
+    })
 }

@@ -57,12 +57,15 @@ fn audit_record(world: &World, e: &Event) -> Option<Value> {
             by,
             ..
         } => {
-            let (from, to) = if field == "ratePlan" {
-                (rate_plan_name(world, from), rate_plan_name(world, to))
+            // Journal fields are neutral: the plan id becomes ratePlan, a
+            // Jasper attribute (`attrs.cucc.<name>`) its wire name.
+            if field == "plan" {
+                let (from, to) = (rate_plan_name(world, from), rate_plan_name(world, to));
+                ("ratePlan", from, to, by.as_str())
             } else {
-                (from.clone(), to.clone())
-            };
-            (field.as_str(), from, to, by.as_str())
+                let name = field.strip_prefix("attrs.cucc.").unwrap_or(field);
+                (name, from.clone(), to.clone(), by.as_str())
+            }
         }
         EventKind::ImeiChanged { from, to } => ("imei", from.to_string(), to.to_string(), ""),
         _ => return None,

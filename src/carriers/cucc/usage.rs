@@ -13,24 +13,10 @@ use super::codes::Jasper;
 use super::devices::{attr, comm_plan, find_plan, msisdn, plan_label, rate_plan_name};
 use super::{ok_json, owned, page_of, ApiError, ApiResult, PathParam, Query, Shared};
 use crate::clock::{cycle_of, cycle_start, fmt_local};
-use crate::domain::card::Usage;
-use crate::domain::{Card, Reason};
+use crate::domain::Reason;
 
 /// The only zone the simulated network has.
 pub const ZONE: &str = "China";
-
-/// A card's usage in a cycle (current counters or the monthly history).
-pub fn usage_in(card: &Card, cycle: i32) -> Usage {
-    if cycle == card.cycle {
-        card.usage
-    } else {
-        card.months
-            .iter()
-            .find(|(c, _)| *c == cycle)
-            .map(|(_, u)| *u)
-            .unwrap_or_default()
-    }
-}
 
 /// The cycle named by `cycleStartDate` (`2016-11-10Z`, `2016-11-10+00:00`,
 /// or a plain date), or the current one.
@@ -102,7 +88,7 @@ pub async fn usage_in_zone(
             return Err(ApiError::param(format!("Invalid isActiveRatePlan: {a}")));
         }
     }
-    let u = usage_in(&card, cycle);
+    let u = card.usage_in(cycle);
     let wanted_plan = q
         .get("ratePlan")
         .is_none_or(|rp| rp.is_empty() || rp == plan);
@@ -148,7 +134,7 @@ pub async fn usages(State(st): State<Shared>, caller: Caller, RawQuery(q): RawQu
         .iter()
         .filter(|c| c.plan == plan.id)
         .map(|c| {
-            let u = usage_in(c, cycle);
+            let u = c.usage_in(cycle);
             let mut row = json!({"iccid": c.iccid});
             let m = row.as_object_mut().expect("object");
             if usage_type.is_none_or(|t| t == "DATA") {

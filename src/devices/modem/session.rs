@@ -928,11 +928,7 @@ impl Modem {
         s.read = true;
         let id = s.msg_id;
         if let Some(iccid) = self.iccid.clone() {
-            let _ = self.world.with_card(&iccid, |c, _, _| {
-                if let Some(m) = c.inbox.iter_mut().find(|m| m.id == id) {
-                    m.read = true;
-                }
-            });
+            let _ = self.world.mark_read(&iccid, id);
         }
     }
 

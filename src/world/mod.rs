@@ -13,12 +13,17 @@ use parking_lot::RwLock;
 
 use crate::clock::Clock;
 use crate::domain::card::Message;
-use crate::domain::lifecycle::{self, DomainError};
+use crate::domain::lifecycle::DomainError;
 use crate::domain::{Account, Card, CardState, Event, EventKind, Plan, Pool, Reason};
 use crate::engine::Engine;
 use crate::fixture::{self, Fixture};
 use crate::journal::{Journal, DEFAULT_JOURNAL_CAP};
-use crate::store::{CardRef, Store, CARD_EVENT_CAP};
+use crate::store::{CardRef, Store};
+
+mod ops;
+
+pub use crate::domain::card::attribute_key;
+pub use ops::{CardEdit, Flag, Meter, PoolError, SpeedLimit};
 
 /// Why an operation on a card did not happen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -153,100 +158,109 @@ impl World {
         self.accounts().into_iter().find(|a| pred(a))
     }
 
-    /// Runs `f` on a card under its lock, with its plan and the simulated
-    /// now; journals whatever events it produced.
-    pub fn with_card<R>(
+    /// Runs `f` on a card under its lock with the named operations of
+    /// [`CardEdit`] (never a `&mut Card`), journals the events it produced,
+    /// then re-indexes a moved IMEI and stops the members of a pool it ran
+    /// dry. `by` names the actor in `edited` events. Changes made before a
+    /// refusal inside `f` stay; see [`World::edit_all_or_nothing`].
+    pub fn edit<R>(
         &self,
         iccid: &str,
-        f: impl FnOnce(&mut Card, &Plan, Timestamp) -> R,
+        by: &str,
+        f: impl FnOnce(&mut CardEdit<'_>) -> R,
     ) -> Result<R, OpError> {
-        let _g = self.gate.read();
-        let now = self.now();
-        let mut card = self.store.cards.get_mut(iccid).ok_or(OpError::NotFound)?;
-        let plan = self
-            .store
-            .plans
-            .get(&card.plan)
-            .map(|p| p.clone())
-            .ok_or_else(|| OpError::NoPlan(card.plan.to_string()))?;
-        let before = card.events.len();
-        let out = f(&mut card, &plan, now);
-        let new = take_new_events(&mut card, before);
-        drop(card);
-        self.journal.append(new);
-        Ok(out)
+        self.locked(iccid, by, false, |e| Ok::<R, OpError>(f(e)))
     }
 
-    /// Like `with_card` for operations that follow the domain rules.
-    pub fn op(
+    /// Like [`World::edit`] for the operator (admin plane): `f` works on a
+    /// copy that replaces the card only when `f` succeeds, and settings of
+    /// a cancelled card may change.
+    pub fn edit_all_or_nothing<T, E: From<OpError>>(
         &self,
         iccid: &str,
-        f: impl FnOnce(&mut Card, &Plan, Timestamp) -> Result<(), DomainError>,
-    ) -> Result<(), OpError> {
-        self.with_card(iccid, f)?.map_err(OpError::Rule)
+        by: &str,
+        f: impl FnOnce(&mut CardEdit<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.locked(iccid, by, true, f)
     }
 
-    pub fn manual_stop(&self, iccid: &str) -> Result<(), OpError> {
-        self.op(iccid, |c, _, now| lifecycle::manual_stop(c, now))
-    }
-
-    pub fn manual_resume(&self, iccid: &str) -> Result<(), OpError> {
-        self.op(iccid, |c, _, now| lifecycle::manual_resume(c, now))
-    }
-
-    pub fn activate(&self, iccid: &str) -> Result<(), OpError> {
-        self.op(iccid, lifecycle::activate)
-    }
-
-    pub fn top_up(&self, iccid: &str, fen: i64) -> Result<(), OpError> {
-        self.op(iccid, |c, _, now| {
-            crate::domain::billing::top_up(c, fen, now)
-        })
-    }
-
-    pub fn renew(&self, iccid: &str, months: u32) -> Result<(), OpError> {
-        self.op(iccid, |c, p, now| lifecycle::renew(c, p, months, now))
-    }
-
-    pub fn cut_data(&self, iccid: &str) -> Result<(), OpError> {
-        self.op(iccid, |c, _, now| lifecycle::cut_data(c, now))
-    }
-
-    pub fn restore_data(&self, iccid: &str) -> Result<(), OpError> {
-        self.op(iccid, |c, _, now| lifecycle::restore_data(c, now))
-    }
-
-    /// Records data usage now (pool-aware), returning the bytes used.
-    pub fn use_data(&self, iccid: &str, bytes: u64) -> Result<u64, OpError> {
-        let (used, exhausted_pool) = {
+    fn locked<T, E: From<OpError>>(
+        &self,
+        iccid: &str,
+        by: &str,
+        operator: bool,
+        f: impl FnOnce(&mut CardEdit<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let (out, exhausted_pool, imei_moved) = {
             let _g = self.gate.read();
             let now = self.now();
-            let mut card = self.store.cards.get_mut(iccid).ok_or(OpError::NotFound)?;
+            let mut slot = self.store.cards.get_mut(iccid).ok_or(OpError::NotFound)?;
             let plan = self
-                .plan(&card.plan)
-                .ok_or_else(|| OpError::NoPlan(card.plan.to_string()))?;
+                .plan(&slot.plan)
+                .ok_or_else(|| OpError::NoPlan(slot.plan.to_string()))?;
+            let mut copy = operator.then(|| (**slot).clone());
+            let card: &mut Card = match copy.as_mut() {
+                Some(c) => c,
+                None => &mut slot,
+            };
             let before = card.events.len();
-            let (used, exhausted) = self.record_data_locked(&mut card, &plan, bytes, now);
-            let new = take_new_events(&mut card, before);
-            drop(card);
+            let mut edit = CardEdit {
+                card,
+                plan,
+                now,
+                by,
+                store: &self.store,
+                operator,
+                exhausted_pool: None,
+                imei_moved: None,
+            };
+            let out = f(&mut edit);
+            let (exhausted_pool, imei_moved) = (edit.exhausted_pool, edit.imei_moved);
+            if out.is_err() && operator {
+                return out;
+            }
+            if let Some(c) = copy {
+                **slot = c;
+            }
+            let new = crate::journal::take_new_events(&mut slot, before);
+            drop(slot);
             self.journal.append(new);
-            (used, exhausted)
+            (out, exhausted_pool, imei_moved)
         };
+        if let Some((old, new)) = imei_moved {
+            self.store.reindex_imei(iccid, &old, &new);
+        }
         if let Some(pool) = exhausted_pool {
             self.stop_pool_members(&pool);
         }
-        Ok(used)
+        out
     }
 
-    /// Records data on a locked card, against its pool when it has one.
-    pub(crate) fn record_data_locked(
-        &self,
-        card: &mut Card,
-        plan: &Plan,
-        bytes: u64,
-        now: Timestamp,
-    ) -> (u64, Option<CompactString>) {
-        crate::engine::record_data(&self.store, card, plan, bytes, now)
+    /// Adds a card (operator), journaled as created.
+    pub fn insert_card(&self, card: Card, by: &str) -> Result<(), String> {
+        let iccid = card.iccid.clone();
+        self.store.insert_card(card)?;
+        self.edit(&iccid, by, |e| e.created())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Removes a card (operator), journaled as deleted; the removed card.
+    pub fn remove_card(&self, iccid: &str, by: &str) -> Option<Card> {
+        let card = self.store.remove_card(iccid)?;
+        self.journal.append(vec![Event {
+            seq: 0,
+            time: self.now(),
+            iccid: card.iccid.clone(),
+            account: card.account.clone(),
+            kind: EventKind::Edited {
+                field: "card".into(),
+                from: "present".into(),
+                to: "deleted".into(),
+                forced: false,
+                by: by.into(),
+            },
+        }]);
+        Some(card)
     }
 
     /// A pool ran dry: its auto-stop members stop for over-quota (the
@@ -286,42 +300,15 @@ impl World {
         let id = self
             .next_message_id
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let msg = self.with_card(iccid, |c, _, now| {
-            if c.state == CardState::Cancelled {
-                return Err(DomainError::Cancelled);
-            }
-            let m = Message {
+        let msg = self.edit(iccid, "", |e| {
+            e.file_message(Message {
                 id,
                 direction: direction.into(),
                 peer: peer.into(),
                 text: text.to_string(),
-                time: now,
+                time: e.now(),
                 read: false,
-            };
-            let (kind, list) = if direction == "mt" {
-                (
-                    EventKind::SmsReceived {
-                        from: peer.into(),
-                        text: text.to_string(),
-                    },
-                    &mut c.inbox,
-                )
-            } else {
-                (
-                    EventKind::SmsSent {
-                        to: peer.into(),
-                        text: text.to_string(),
-                    },
-                    &mut c.outbox,
-                )
-            };
-            list.push(m.clone());
-            if list.len() > MESSAGE_CAP {
-                list.remove(0);
-            }
-            crate::domain::usage::record_sms(c, 1, now);
-            lifecycle::push_event(c, now, kind);
-            Ok(m)
+            })
         })??;
         let _ = self.messages.send(MessageNotice {
             iccid: CompactString::from(iccid),
@@ -419,22 +406,6 @@ impl World {
 
 /// Messages a card keeps per box.
 pub const MESSAGE_CAP: usize = 500;
-
-/// Moves a card's new events out for the journal and trims its history.
-pub(crate) fn take_new_events(card: &mut Card, before: usize) -> Vec<Event> {
-    let mut new = Vec::new();
-    copy_new_events(card, before, &mut new);
-    new
-}
-
-/// Appends a card's events since `before` to `out` and trims its history.
-pub(crate) fn copy_new_events(card: &mut Card, before: usize, out: &mut Vec<Event>) {
-    out.extend_from_slice(&card.events[before.min(card.events.len())..]);
-    if card.events.len() > CARD_EVENT_CAP {
-        let excess = card.events.len() - CARD_EVENT_CAP;
-        card.events.drain(..excess);
-    }
-}
 
 /// Filters for card listings.
 #[derive(Clone, Debug, Default)]
