@@ -1,28 +1,21 @@
-//! Admin handlers for the simulator itself rather than its entities:
-//! faults, the request journal, reset to a snapshot, named snapshots,
-//! snapshot files, JSON export/import, Prometheus metrics, the OpenAPI
-//! document and the offline Swagger UI.
+//! Admin handlers for the carrier-API mechanisms: fault rules
+//! (`/_sim/faults`), rate limits (`/_sim/ratelimits`) and the request
+//! journal (`/_sim/requests`). The mechanisms themselves are in
+//! [`super::faults`], [`super::ratelimits`] and [`super::requests`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
 use super::faults::FaultSpec;
 use super::requests::RequestFilter;
-use super::snapshot::{self, WorldSnapshot};
 use super::{bad, find, json_body, not_found, ApiError, ApiResult, ControlState};
-use crate::clock::rfc3339;
 use crate::domain::Carrier;
-
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-}
 
 // ---- faults ----
 
@@ -195,230 +188,4 @@ pub async fn requests_config(State(s): State<ControlState>, body: Bytes) -> ApiR
 
 // ---- reset and snapshots ----
 
-/// `{}` → back to the fixture; `{"snapshot": "name"}` → to a named snapshot.
-pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
-    let m = json_body(&body)?;
-    let plane = s.plane.clone();
-    match m.get("snapshot") {
-        None | Some(Value::Null) => {
-            let world = s.world.clone();
-            tokio::task::spawn_blocking(move || {
-                world.reset();
-                plane.requests.clear();
-                plane.faults.clear();
-                plane.ratelimits.reset();
-            })
-            .await
-            .map_err(internal)?;
-        }
-        Some(Value::String(name)) => {
-            let snap = plane
-                .snapshots
-                .lock()
-                .get(name)
-                .cloned()
-                .ok_or_else(|| not_found(format!("snapshot {name} not found")))?;
-            let world = s.world.clone();
-            tokio::task::spawn_blocking(move || snapshot::restore(&world, &plane.requests, &snap))
-                .await
-                .map_err(internal)?
-                .map_err(bad)?;
-        }
-        Some(_) => return Err(bad("'snapshot' must be a snapshot name")),
-    }
-    Ok(Json(
-        json!({"status": "reset", "now": rfc3339(s.world.now()), "cards": s.world.store.card_count()}),
-    ))
-}
-
-fn take(s: &ControlState) -> impl std::future::Future<Output = Result<WorldSnapshot, ApiError>> {
-    let world = s.world.clone();
-    let plane = s.plane.clone();
-    async move {
-        tokio::task::spawn_blocking(move || snapshot::take(&world, &plane.requests))
-            .await
-            .map_err(internal)
-    }
-}
-
-fn summary(name: &str, snap: &WorldSnapshot) -> Value {
-    json!({"name": name, "now": rfc3339(snap.now), "cards": snap.cards.len(), "events": snap.journal.len()})
-}
-
-pub async fn snapshots_list(State(s): State<ControlState>) -> Json<Value> {
-    let items: Vec<Value> = s
-        .plane
-        .snapshots
-        .lock()
-        .iter()
-        .map(|(k, v)| summary(k, v))
-        .collect();
-    Json(json!({"items": items}))
-}
-
-fn snapshot_name(m: &serde_json::Map<String, Value>) -> Result<String, ApiError> {
-    let name = m
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("missing 'name'"))?;
-    if name.is_empty()
-        || name.len() > 100
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        return Err(bad(format!(
-            "snapshot name '{name}' must be 1-100 characters of A-Z a-z 0-9 - _ ."
-        )));
-    }
-    Ok(name.to_string())
-}
-
-/// `{"name": "before-test"}`: keeps a snapshot in memory.
-pub async fn snapshot_create(
-    State(s): State<ControlState>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let m = json_body(&body)?;
-    let name = snapshot_name(&m)?;
-    let snap = take(&s).await?;
-    let v = summary(&name, &snap);
-    s.plane.snapshots.lock().insert(name, Arc::new(snap));
-    Ok((StatusCode::CREATED, Json(v)).into_response())
-}
-
-pub async fn snapshot_delete(State(s): State<ControlState>, Path(name): Path<String>) -> ApiResult {
-    match s.plane.snapshots.lock().remove(&name) {
-        Some(_) => Ok(Json(json!({"deleted": name}))),
-        None => Err(not_found(format!("snapshot {name} not found"))),
-    }
-}
-
-pub async fn snapshot_restore(
-    State(s): State<ControlState>,
-    Path(name): Path<String>,
-) -> ApiResult {
-    let body = Bytes::from(json!({"snapshot": name}).to_string());
-    reset(State(s), body).await
-}
-
-fn file_path(m: &serde_json::Map<String, Value>) -> Result<std::path::PathBuf, ApiError> {
-    let p = m
-        .get("path")
-        .and_then(Value::as_str)
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| bad("missing 'path' (a file path on the simulator's machine)"))?;
-    Ok(std::path::PathBuf::from(p))
-}
-
-/// `{"path": "/tmp/world.json"}`: saves atomically.
-pub async fn snapshot_save(State(s): State<ControlState>, body: Bytes) -> ApiResult {
-    let m = json_body(&body)?;
-    let path = file_path(&m)?;
-    let snap = take(&s).await?;
-    let p = path.clone();
-    let bytes = tokio::task::spawn_blocking(move || snapshot::save_file(&snap, &p))
-        .await
-        .map_err(internal)?
-        .map_err(|e| bad(format!("{}: {e}", path.display())))?;
-    Ok(Json(
-        json!({"saved": path.display().to_string(), "bytes": bytes}),
-    ))
-}
-
-/// `{"path": "/tmp/world.json"}`: loads a saved snapshot.
-pub async fn snapshot_load(State(s): State<ControlState>, body: Bytes) -> ApiResult {
-    let m = json_body(&body)?;
-    let path = file_path(&m)?;
-    let world = s.world.clone();
-    let plane = s.plane.clone();
-    let p = path.clone();
-    tokio::task::spawn_blocking(move || {
-        let snap = snapshot::load_file(&p)?;
-        snapshot::restore(&world, &plane.requests, &snap)
-    })
-    .await
-    .map_err(internal)?
-    .map_err(bad)?;
-    Ok(Json(
-        json!({"loaded": path.display().to_string(), "now": rfc3339(s.world.now()), "cards": s.world.store.card_count()}),
-    ))
-}
-
-pub async fn export(State(s): State<ControlState>) -> Result<Json<WorldSnapshot>, ApiError> {
-    Ok(Json(take(&s).await?))
-}
-
-pub async fn import(State(s): State<ControlState>, body: Bytes) -> ApiResult {
-    let world = s.world.clone();
-    let plane = s.plane.clone();
-    tokio::task::spawn_blocking(move || {
-        let snap = snapshot::parse(&body)?;
-        snapshot::restore(&world, &plane.requests, &snap)
-    })
-    .await
-    .map_err(internal)?
-    .map_err(bad)?;
-    Ok(Json(
-        json!({"imported": true, "now": rfc3339(s.world.now()), "cards": s.world.store.card_count()}),
-    ))
-}
-
 // ---- metrics and documentation ----
-
-pub async fn metrics(State(s): State<ControlState>) -> Response {
-    let text = s.plane.metrics.render(&s.world, s.plane.webhooks.as_ref());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
-}
-
-pub async fn openapi_json() -> Response {
-    let doc = super::openapi::document();
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        doc.to_json().unwrap_or_else(|_| "{}".into()),
-    )
-        .into_response()
-}
-
-const SWAGGER_JS: &[u8] = include_bytes!("swagger/swagger-ui-bundle.js");
-const SWAGGER_CSS: &[u8] = include_bytes!("swagger/swagger-ui.css");
-const SWAGGER_ICON: &[u8] = include_bytes!("swagger/favicon-32x32.png");
-
-const SWAGGER_HTML: &str = r##"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>carrier-sim admin API</title>
-<link rel="stylesheet" href="/_sim/docs/swagger-ui.css"><link rel="icon" href="/_sim/docs/favicon-32x32.png"></head>
-<body><div id="swagger-ui"></div><script src="/_sim/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({url: "/_sim/openapi.json", dom_id: "#swagger-ui"});</script></body></html>"##;
-
-pub async fn docs_index() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        SWAGGER_HTML,
-    )
-        .into_response()
-}
-
-pub async fn docs_asset(Path(file): Path<String>) -> Response {
-    let (ctype, bytes) = match file.as_str() {
-        "swagger-ui-bundle.js" => ("application/javascript", SWAGGER_JS),
-        "swagger-ui.css" => ("text/css", SWAGGER_CSS),
-        "favicon-32x32.png" => ("image/png", SWAGGER_ICON),
-        "index.html" => return docs_index().await,
-        _ => return ApiError(StatusCode::NOT_FOUND, format!("no asset {file}")).into_response(),
-    };
-    (
-        [
-            (header::CONTENT_TYPE, ctype),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        bytes,
-    )
-        .into_response()
-}

@@ -1,0 +1,157 @@
+//! `/_sim/cards`: list cards with filters and paging, read one card by
+//! ICCID, MSISDN or IMSI, and run actions on it (stop, resume, activate,
+//! top up, renew, cut or restore data, use data) through the world's
+//! operations, so the card rules apply as they do for every carrier.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::{bad, json_body, not_found, paging, views, ApiError, ApiResult, ControlState};
+use crate::domain::{CardState, Carrier, Reason};
+use crate::store::CardRef;
+use crate::world::{CardFilter, World};
+
+/// Builds a card filter from query parameters, rejecting unknown values.
+pub fn card_filter(q: &HashMap<String, String>) -> Result<CardFilter, ApiError> {
+    Ok(CardFilter {
+        carrier: q
+            .get("carrier")
+            .map(|c| {
+                Carrier::parse(c)
+                    .ok_or_else(|| bad(format!("unknown carrier '{c}' (cmcc, cucc, ctcc)")))
+            })
+            .transpose()?,
+        account: q.get("account").cloned(),
+        state: q
+            .get("state")
+            .map(|s| CardState::parse(s).ok_or_else(|| bad(format!("unknown state '{s}'"))))
+            .transpose()?,
+        reason: q
+            .get("reason")
+            .map(|s| Reason::parse(s).ok_or_else(|| bad(format!("unknown reason '{s}'"))))
+            .transpose()?,
+        tag: q.get("tag").cloned(),
+        plan: q.get("plan").cloned(),
+        pool: q.get("pool").cloned(),
+        search: q.get("q").cloned(),
+    })
+}
+
+pub async fn cards(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let filter = card_filter(&q)?;
+    let (page, size) = paging(&q)?;
+    let (items, total) = s.world.list_cards(&filter, page, size);
+    let items: Vec<Value> = items.iter().map(views::card_summary).collect();
+    Ok(Json(
+        json!({"items": items, "total": total, "page": page, "page_size": size}),
+    ))
+}
+
+/// Finds a card by ICCID, MSISDN or IMSI.
+pub fn find(world: &World, id: &str) -> Result<compact_str::CompactString, ApiError> {
+    world
+        .resolve(CardRef::Any(id))
+        .ok_or_else(|| not_found(format!("card {id} not found")))
+}
+
+pub async fn card_one(State(s): State<ControlState>, Path(id): Path<String>) -> ApiResult {
+    let iccid = find(&s.world, &id)?;
+    let card = s
+        .world
+        .card(&iccid)
+        .ok_or_else(|| not_found(format!("card {id} not found")))?;
+    Ok(Json(views::card_detail(&card)))
+}
+
+const ACTIONS: &str = "stop, resume, activate, top_up, renew, cut_data, restore_data, use_data";
+
+/// Checks an action body without running it.
+pub fn check_action(m: &serde_json::Map<String, Value>) -> Result<(), ApiError> {
+    let action = m
+        .get("action")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(format!("missing 'action' ({ACTIONS})")))?;
+    match action {
+        "stop" | "resume" | "activate" | "cut_data" | "restore_data" => Ok(()),
+        "top_up" => {
+            let fen = m
+                .get("amount_fen")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad("top_up needs an integer 'amount_fen'"))?;
+            if fen <= 0 {
+                return Err(bad("amount_fen must be positive"));
+            }
+            Ok(())
+        }
+        "renew" => {
+            let months = m.get("months").and_then(Value::as_u64).unwrap_or(0);
+            if months == 0 || months > 120 {
+                return Err(bad("renew needs 'months' between 1 and 120"));
+            }
+            Ok(())
+        }
+        "use_data" => action_bytes(m).map(|_| ()),
+        other => Err(bad(format!("unknown action '{other}' ({ACTIONS})"))),
+    }
+}
+
+fn action_bytes(m: &serde_json::Map<String, Value>) -> Result<u64, ApiError> {
+    match m.get("bytes") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => crate::domain::money::parse_bytes(s),
+        _ => None,
+    }
+    .ok_or_else(|| bad("use_data needs 'bytes' (an integer or \"500MB\")"))
+}
+
+/// Runs a checked action on a card.
+pub fn run_action(
+    world: &World,
+    iccid: &str,
+    m: &serde_json::Map<String, Value>,
+) -> Result<(), ApiError> {
+    check_action(m)?;
+    let w = world;
+    match m.get("action").and_then(Value::as_str).unwrap_or("") {
+        "stop" => w.manual_stop(iccid)?,
+        "resume" => w.manual_resume(iccid)?,
+        "activate" => w.activate(iccid)?,
+        "cut_data" => w.cut_data(iccid)?,
+        "restore_data" => w.restore_data(iccid)?,
+        "top_up" => w.top_up(
+            iccid,
+            m.get("amount_fen").and_then(Value::as_i64).unwrap_or(0),
+        )?,
+        "renew" => w.renew(
+            iccid,
+            m.get("months").and_then(Value::as_u64).unwrap_or(1) as u32,
+        )?,
+        _ => {
+            w.use_data(iccid, action_bytes(m)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// `{"action": "stop"|"resume"|"activate"|"top_up"|"renew"|"cut_data"|"restore_data"|"use_data", ...}`
+pub async fn card_action(
+    State(s): State<ControlState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let m = json_body(&body)?;
+    let iccid = find(&s.world, &id)?;
+    run_action(&s.world, &iccid, &m)?;
+    let card = s
+        .world
+        .card(&iccid)
+        .ok_or_else(|| not_found("card vanished"))?;
+    Ok(Json(views::card_detail(&card)))
+}
