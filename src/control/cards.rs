@@ -1,16 +1,22 @@
 //! `/_sim/cards`: list cards with filters and paging, read one card by
-//! ICCID, MSISDN or IMSI, and run actions on it (stop, resume, activate,
-//! top up, renew, cut or restore data, use data) through the world's
-//! operations, so the card rules apply as they do for every carrier.
+//! ICCID, MSISDN or IMSI, create one (fixture format) or delete it, and run
+//! actions on it (stop, resume, activate, top up, renew, cut or restore
+//! data, use data) through the world's operations, so the card rules apply
+//! as they do for every carrier. Patches are in [`super::card_patch`], bulk
+//! edits in [`super::cards_bulk`].
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{bad, json_body, not_found, paging, views, ApiError, ApiResult, ControlState};
+use super::specs::build_from_specs;
+use super::{
+    bad, conflict, created, json_body, not_found, paging, views, ApiError, ApiResult, ControlState,
+};
 use crate::domain::{CardState, Carrier, Reason};
 use crate::store::CardRef;
 use crate::world::{CardFilter, World};
@@ -154,4 +160,39 @@ pub async fn card_action(
         .card(&iccid)
         .ok_or_else(|| not_found("card vanished"))?;
     Ok(Json(views::card_detail(&card)))
+}
+
+pub async fn card_create(State(s): State<ControlState>, body: Bytes) -> Result<Response, ApiError> {
+    let m = json_body(&body)?;
+    let iccid = m
+        .get("iccid")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("missing 'iccid'"))?
+        .to_string();
+    let built = build_from_specs(&s.world, json!({"cards": [Value::Object(m)]}))?;
+    let card = built
+        .cards
+        .into_iter()
+        .find(|c| c.iccid == iccid)
+        .ok_or_else(|| bad("card not built"))?;
+    s.world.insert_card(card, "admin").map_err(conflict)?;
+    let card = s
+        .world
+        .card(&iccid)
+        .ok_or_else(|| not_found("card vanished"))?;
+    Ok(created(views::card_detail(&card)))
+}
+
+pub async fn card_delete(State(s): State<ControlState>, Path(id): Path<String>) -> ApiResult {
+    let iccid = find(&s.world, &id)?;
+    let deleted = delete_card(&s.world, &iccid)?;
+    Ok(Json(json!({"deleted": deleted})))
+}
+
+/// Removes a card from the world and journals it.
+pub fn delete_card(world: &World, iccid: &str) -> Result<String, ApiError> {
+    let card = world
+        .remove_card(iccid, "admin")
+        .ok_or_else(|| not_found(format!("card {iccid} not found")))?;
+    Ok(card.iccid.to_string())
 }

@@ -104,8 +104,8 @@ impl CardsHandle<'_> {
         let m = patch
             .as_object()
             .ok_or_else(|| "the patch must be a JSON object".to_string())?;
-        let p = super::edits::parse_patch(self.world, m).map_err(|e| e.1)?;
-        super::edits::apply_patch(self.world, &iccid, &p).map_err(|e| e.1)?;
+        let p = super::card_patch::parse_patch(self.world, m).map_err(|e| e.1)?;
+        super::card_patch::apply_patch(self.world, &iccid, &p).map_err(|e| e.1)?;
         self.world
             .card(&iccid)
             .ok_or_else(|| "card vanished".into())

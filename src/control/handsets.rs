@@ -25,7 +25,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{bad, json_body, not_found, ApiError, ApiResult};
+use super::{bad, conflict, json_body, not_found, ApiError, ApiResult};
 use crate::clock::rfc3339;
 use crate::domain::card::Message;
 use crate::sms::ivr::{self, CallError};
@@ -35,10 +35,6 @@ use crate::store::CardRef;
 use crate::world::World;
 
 type W = Arc<World>;
-
-fn conflict(msg: impl Into<String>) -> ApiError {
-    ApiError(StatusCode::CONFLICT, msg.into())
-}
 
 /// Resolves `{id}` (ICCID, MSISDN with or without 86, or IMSI).
 fn resolve(world: &World, id: &str) -> Result<String, ApiError> {

@@ -2,21 +2,23 @@
 //! [`openapi::OPS`], which builds both the router and `/_sim/openapi.json`.
 //! Handlers live in one file per resource: [`status`] (health, readiness,
 //! reset, metrics), [`clock`], [`accounts`], [`plans`], [`pools`],
-//! [`cards`] (list, read, actions), [`edits`] (create, patch, delete, bulk),
-//! [`events`], [`traces`], [`ops`] (faults, rate limits, request journal),
-//! [`snapshots`], [`handsets`], [`modems`] and [`docs`]. The mechanisms they
-//! drive sit beside them: [`faults`], [`ratelimits`], [`requests`],
-//! [`snapshot`], [`metrics`], [`auth`]. Every client-caused error is a 4xx
+//! [`cards`] (list, read, create, delete, actions) with [`card_patch`] and
+//! [`cards_bulk`], [`events`], [`traces`], [`ops`] (faults, rate limits,
+//! request journal), [`snapshots`], [`handsets`], [`modems`] and [`docs`].
+//! The mechanisms they drive sit beside them: [`faults`], [`ratelimits`],
+//! [`requests`], [`snapshot`], [`metrics`], [`auth`]; [`specs`] builds
+//! admin-made entities through the fixture's format and rules. Every client-caused error is a 4xx
 //! `{"error": "..."}` naming the problem and changing nothing. Documented
 //! in `docs/admin-api.md`.
 
 pub mod accounts;
 pub mod auth;
+pub mod card_patch;
 pub mod cards;
+pub mod cards_bulk;
 pub mod cli;
 pub mod clock;
 pub mod docs;
-pub mod edits;
 pub mod events;
 pub mod faults;
 pub mod handles;
@@ -31,6 +33,7 @@ pub mod ratelimits;
 pub mod requests;
 pub mod snapshot;
 pub mod snapshots;
+pub mod specs;
 pub mod status;
 pub mod traces;
 pub mod views;
@@ -108,6 +111,16 @@ pub fn bad(msg: impl Into<String>) -> ApiError {
 
 pub fn not_found(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, msg.into())
+}
+
+/// 409: refused by a rule or a dependency.
+pub fn conflict(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::CONFLICT, msg.into())
+}
+
+/// 201 with the new entity.
+pub fn created(v: Value) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
 }
 
 impl From<OpError> for ApiError {
