@@ -8,22 +8,20 @@
 
 use std::time::Duration;
 
-use carrier_sim::{Settings, Simulator};
+use carrier_sim::Simulator;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::common::admin::Admin;
-
-const DATA_TEXT: &str =
-    "截至11月24日10时，您本月套餐内通用流量共1.00GB，已用356.20MB，剩余667.80MB。【中国联通】";
-const HELP_TEXT: &str = "您发送的指令无法识别。查询流量请发送CXLL、1071、2082或CXTCYL，查询话费余额请发送CXHF、101或CXYE至10010。【中国联通】";
+use crate::common::devices::{
+    device_ports, CUCC_HELP_REPLY as HELP_TEXT, CUCC_NORMAL_DATA_REPLY as DATA_TEXT,
+};
 
 async fn sim() -> Simulator {
-    let settings = Settings {
-        modem_bind: Some("127.0.0.1:0".parse().unwrap()),
-        ..Settings::default()
-    };
-    Simulator::builder().settings(settings).start().await
+    Simulator::builder()
+        .settings(device_ports(true, false))
+        .start()
+        .await
 }
 
 /// A terminal on the modem's TCP port.

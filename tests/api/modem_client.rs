@@ -6,14 +6,14 @@
 //! temp dir; the test fails if Python, pip or the client fails.
 
 use crate::common;
+use crate::common::admin::Admin;
+use crate::common::devices::{
+    default_fleet_iccid, CUCC_HELP_REPLY as HELP_TEXT, CUCC_NORMAL_DATA_REPLY as DATA_TEXT,
+};
 
 use std::path::{Path, PathBuf};
 
 use carrier_sim::{Settings, Simulator};
-
-const DATA_TEXT: &str =
-    "截至11月24日10时，您本月套餐内通用流量共1.00GB，已用356.20MB，剩余667.80MB。【中国联通】";
-const HELP_TEXT: &str = "您发送的指令无法识别。查询流量请发送CXLL、1071、2082或CXTCYL，查询话费余额请发送CXHF、101或CXYE至10010。【中国联通】";
 
 /// A venv with python-gsmmodem-new==0.13.0, created once per target dir.
 fn venv() -> PathBuf {
@@ -22,17 +22,6 @@ fn venv() -> PathBuf {
         "gsmmodem-venv",
         "python-gsmmodem-new==0.13.0",
     )
-}
-
-/// The CUCC `normal` card of the default fleet.
-fn normal_cucc_iccid() -> String {
-    let fx = carrier_sim::fixture::default_fixture();
-    fx.cards
-        .iter()
-        .find(|c| c.account == "cucc-demo" && c.tags.iter().any(|t| t == "normal"))
-        .expect("default fleet has a CUCC normal card")
-        .iccid
-        .clone()
 }
 
 async fn run_client(python: &Path, port: &str, text: &str, expected: &str) {
@@ -56,18 +45,13 @@ async fn run_client(python: &Path, port: &str, text: &str, expected: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_gsmmodem_reads_the_reply_over_a_pty() {
     let python = tokio::task::spawn_blocking(venv).await.unwrap();
-    let iccid = normal_cucc_iccid();
+    let iccid = default_fleet_iccid("cucc-demo", "normal");
     let settings = Settings {
         modem_pty: vec![iccid.clone()],
         ..Settings::default()
     };
     let sim = Simulator::builder().settings(settings).start().await;
-    let modems: serde_json::Value = reqwest::get(format!("{}/_sim/modems", sim.uri()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let modems = Admin::new(&sim).get("/_sim/modems").await;
     assert_eq!(modems["modems"][0]["iccid"], iccid.as_str());
     let port = modems["modems"][0]["path"].as_str().unwrap().to_string();
     assert!(port.starts_with("/dev/"), "{port}");

@@ -11,10 +11,12 @@ use bytes::BytesMut;
 use carrier_sim::devices::smpp::pdu::{
     self, Address, CancelSm, DataSm, Dest, Pdu, QuerySm, ReplaceSm, Sm, SubmitMulti, Tlv,
 };
-use carrier_sim::{Settings, Simulator};
+use carrier_sim::Simulator;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::common::devices::device_ports;
 
 // Command ids and statuses as SMPP 3.4 numbers them (written out here, not
 // taken from the crate, so the test checks the wire values).
@@ -61,10 +63,7 @@ async fn sim_with(extra: &str) -> Simulator {
     );
     Simulator::builder()
         .fixture_str(&fx)
-        .settings(Settings {
-            smpp_bind: Some("127.0.0.1:0".parse().unwrap()),
-            ..Default::default()
-        })
+        .settings(device_ports(false, true))
         .start()
         .await
 }
@@ -950,11 +949,7 @@ async fn modem_until(sock: &mut TcpStream, needle: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn at_modem_sees_smpp_messages_and_its_sms_reach_the_esme() {
     let sim = Simulator::builder()
-        .settings(Settings {
-            smpp_bind: Some("127.0.0.1:0".parse().unwrap()),
-            modem_bind: Some("127.0.0.1:0".parse().unwrap()),
-            ..Default::default()
-        })
+        .settings(device_ports(true, true))
         .start()
         .await;
     let modem_addr = carrier_sim::sms::state(sim.world())

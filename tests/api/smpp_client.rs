@@ -9,7 +9,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use carrier_sim::{Settings, Simulator};
+use carrier_sim::Simulator;
 
 /// A venv with smpplib==2.2.4, created once per target dir.
 fn venv() -> PathBuf {
@@ -24,10 +24,7 @@ fn venv() -> PathBuf {
 async fn smpplib_transceiver_submits_long_ucs2_gets_receipts_and_mo() {
     let python = tokio::task::spawn_blocking(venv).await.unwrap();
     let sim = Simulator::builder()
-        .settings(Settings {
-            smpp_bind: Some("127.0.0.1:0".parse().unwrap()),
-            ..Settings::default()
-        })
+        .settings(common::devices::device_ports(false, true))
         .start()
         .await;
     let addr = carrier_sim::devices::smpp::bound_addr(sim.world()).unwrap();

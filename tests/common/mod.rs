@@ -5,6 +5,8 @@
 //! - a signed client per dialect: [`cmcc`] (v5 token), [`cucc`] (Basic auth
 //!   and the CMP gateway's SM3 envelope), [`ctcc`] (DES `passWord`/`sign`
 //!   and the 5G `Sign` header);
+//! - [`devices`]: settings that open the modem and SMPP ports, a default
+//!   fleet card by tag before the start, the CUCC service-number replies;
 //! - below: a small rule-test fixture and a [`World`] built from it, for the
 //!   tests that drive the world without HTTP, and the Python venv the
 //!   real-client tests share.
@@ -14,6 +16,7 @@ pub mod admin;
 pub mod cmcc;
 pub mod ctcc;
 pub mod cucc;
+pub mod devices;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
