@@ -147,65 +147,11 @@ fn query(pairs: &[(&str, Option<String>)]) -> String {
 }
 
 /// The request a command makes: method, path, body.
-pub fn request_of(cmd: &AdminCmd) -> Result<(&'static str, String, Option<Value>), String> {
+pub fn request_of(cmd: &AdminCmd) -> Result<AdminRequest, String> {
     use AdminCmd::*;
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     Ok(match cmd {
-        Clock(ClockCmd::Show) => ("GET", "/_sim/clock".into(), None),
-        Clock(ClockCmd::Advance { duration }) => (
-            "POST",
-            "/_sim/clock".into(),
-            Some(json!({"advance": duration})),
-        ),
-        Clock(ClockCmd::Set { time }) => ("POST", "/_sim/clock".into(), Some(json!({"set": time}))),
-        Clock(ClockCmd::Freeze) => ("POST", "/_sim/clock".into(), Some(json!({"freeze": true}))),
-        Clock(ClockCmd::Speed { speed }) => {
-            ("POST", "/_sim/clock".into(), Some(json!({"speed": speed})))
-        }
-        Card(CardCmd::Show { id }) => ("GET", format!("/_sim/cards/{}", enc(id)), None),
-        Card(CardCmd::List {
-            carrier,
-            tag,
-            state,
-            account,
-            page_size,
-        }) => (
-            "GET",
-            format!(
-                "/_sim/cards{}",
-                query(&[
-                    ("carrier", carrier.clone()),
-                    ("tag", tag.clone()),
-                    ("state", state.clone()),
-                    ("account", account.clone()),
-                    ("page_size", Some(page_size.to_string())),
-                ])
-            ),
-            None,
-        ),
-        Card(CardCmd::Patch { id, json }) => (
-            "PATCH",
-            format!("/_sim/cards/{}", enc(id)),
-            Some(parse_json(json)?),
-        ),
-        Card(CardCmd::Action { id, action, params }) => {
-            let mut body = json!({"action": action});
-            for p in params {
-                let (k, v) = p
-                    .split_once('=')
-                    .ok_or_else(|| format!("parameter '{p}' is not key=value"))?;
-                let v = v
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .unwrap_or_else(|_| Value::from(v));
-                body[k] = v;
-            }
-            (
-                "POST",
-                format!("/_sim/cards/{}/actions", enc(id)),
-                Some(body),
-            )
-        }
+        Clock(c) => clock_request(c),
+        Card(c) => card_request(c)?,
         Reset { snapshot } => (
             "POST",
             "/_sim/reset".into(),
@@ -214,33 +160,8 @@ pub fn request_of(cmd: &AdminCmd) -> Result<(&'static str, String, Option<Value>
                 None => json!({}),
             }),
         ),
-        Snapshot(SnapshotCmd::Take { name }) => (
-            "POST",
-            "/_sim/snapshots".into(),
-            Some(json!({"name": name})),
-        ),
-        Snapshot(SnapshotCmd::Restore { name }) => (
-            "POST",
-            format!("/_sim/snapshots/{}/restore", enc(name)),
-            None,
-        ),
-        Snapshot(SnapshotCmd::List) => ("GET", "/_sim/snapshots".into(), None),
-        Snapshot(SnapshotCmd::Save { path }) => (
-            "POST",
-            "/_sim/snapshot/save".into(),
-            Some(json!({"path": path})),
-        ),
-        Snapshot(SnapshotCmd::Load { path }) => (
-            "POST",
-            "/_sim/snapshot/load".into(),
-            Some(json!({"path": path})),
-        ),
-        Fault(FaultCmd::Add { json }) => ("POST", "/_sim/faults".into(), Some(parse_json(json)?)),
-        Fault(FaultCmd::List) => ("GET", "/_sim/faults".into(), None),
-        Fault(FaultCmd::Clear { id: None }) => ("DELETE", "/_sim/faults".into(), None),
-        Fault(FaultCmd::Clear { id: Some(id) }) => {
-            ("DELETE", format!("/_sim/faults/{}", enc(id)), None)
-        }
+        Snapshot(c) => snapshot_request(c),
+        Fault(c) => fault_request(c)?,
         Requests {
             carrier,
             card,
@@ -258,6 +179,110 @@ pub fn request_of(cmd: &AdminCmd) -> Result<(&'static str, String, Option<Value>
             None,
         ),
         Credentials => ("GET", "/_sim/credentials".into(), None),
+    })
+}
+
+/// An admin call: method, path with query, JSON body.
+pub type AdminRequest = (&'static str, String, Option<Value>);
+
+/// A path segment, percent-encoded.
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn clock_request(cmd: &ClockCmd) -> AdminRequest {
+    let change = |body: Value| ("POST", "/_sim/clock".into(), Some(body));
+    match cmd {
+        ClockCmd::Show => ("GET", "/_sim/clock".into(), None),
+        ClockCmd::Advance { duration } => change(json!({"advance": duration})),
+        ClockCmd::Set { time } => change(json!({"set": time})),
+        ClockCmd::Freeze => change(json!({"freeze": true})),
+        ClockCmd::Speed { speed } => change(json!({"speed": speed})),
+    }
+}
+
+fn card_request(cmd: &CardCmd) -> Result<AdminRequest, String> {
+    Ok(match cmd {
+        CardCmd::Show { id } => ("GET", format!("/_sim/cards/{}", enc(id)), None),
+        CardCmd::List {
+            carrier,
+            tag,
+            state,
+            account,
+            page_size,
+        } => (
+            "GET",
+            format!(
+                "/_sim/cards{}",
+                query(&[
+                    ("carrier", carrier.clone()),
+                    ("tag", tag.clone()),
+                    ("state", state.clone()),
+                    ("account", account.clone()),
+                    ("page_size", Some(page_size.to_string())),
+                ])
+            ),
+            None,
+        ),
+        CardCmd::Patch { id, json } => (
+            "PATCH",
+            format!("/_sim/cards/{}", enc(id)),
+            Some(parse_json(json)?),
+        ),
+        CardCmd::Action { id, action, params } => {
+            let mut body = json!({"action": action});
+            for p in params {
+                let (k, v) = p
+                    .split_once('=')
+                    .ok_or_else(|| format!("parameter '{p}' is not key=value"))?;
+                // Numbers go as numbers (amount_fen=1000), the rest as text.
+                let v = v
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::from(v));
+                body[k] = v;
+            }
+            (
+                "POST",
+                format!("/_sim/cards/{}/actions", enc(id)),
+                Some(body),
+            )
+        }
+    })
+}
+
+fn snapshot_request(cmd: &SnapshotCmd) -> AdminRequest {
+    match cmd {
+        SnapshotCmd::Take { name } => (
+            "POST",
+            "/_sim/snapshots".into(),
+            Some(json!({"name": name})),
+        ),
+        SnapshotCmd::Restore { name } => (
+            "POST",
+            format!("/_sim/snapshots/{}/restore", enc(name)),
+            None,
+        ),
+        SnapshotCmd::List => ("GET", "/_sim/snapshots".into(), None),
+        SnapshotCmd::Save { path } => (
+            "POST",
+            "/_sim/snapshot/save".into(),
+            Some(json!({"path": path})),
+        ),
+        SnapshotCmd::Load { path } => (
+            "POST",
+            "/_sim/snapshot/load".into(),
+            Some(json!({"path": path})),
+        ),
+    }
+}
+
+fn fault_request(cmd: &FaultCmd) -> Result<AdminRequest, String> {
+    Ok(match cmd {
+        FaultCmd::Add { json } => ("POST", "/_sim/faults".into(), Some(parse_json(json)?)),
+        FaultCmd::List => ("GET", "/_sim/faults".into(), None),
+        FaultCmd::Clear { id: None } => ("DELETE", "/_sim/faults".into(), None),
+        FaultCmd::Clear { id: Some(id) } => ("DELETE", format!("/_sim/faults/{}", enc(id)), None),
     })
 }
 

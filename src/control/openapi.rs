@@ -7,11 +7,14 @@
 
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::path::{
+    HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
+};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{
-    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder,
+    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, Response,
+    ResponseBuilder,
 };
 
 use super::{
@@ -181,83 +184,7 @@ fn reason(code: u16) -> &'static str {
 pub fn document() -> OpenApi {
     let mut paths = Paths::new();
     for op in OPS {
-        let mut b = OperationBuilder::new()
-            .summary(Some(op.summary))
-            .tag(op.tag)
-            .operation_id(Some(format!(
-                "{}_{}",
-                op.method,
-                op.path
-                    .trim_start_matches("/_sim/")
-                    .replace(['/', '{', '}', '.'], "_")
-            )));
-        for (name, example) in op.params {
-            b = b.parameter(
-                ParameterBuilder::new()
-                    .name(*name)
-                    .parameter_in(ParameterIn::Path)
-                    .required(Required::True)
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                    .example(Some(serde_json::Value::String(example.to_string()))),
-            );
-        }
-        for (name, desc) in op.query {
-            b = b.parameter(
-                ParameterBuilder::new()
-                    .name(*name)
-                    .parameter_in(ParameterIn::Query)
-                    .required(Required::False)
-                    .description(Some(*desc))
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
-            );
-        }
-        if let Some(body) = op.body {
-            let example = serde_json::from_str(body).expect("example bodies are JSON");
-            b = b.request_body(Some(
-                RequestBodyBuilder::new()
-                    .content(
-                        JSON,
-                        ContentBuilder::new()
-                            .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
-                            .example(Some(example))
-                            .build(),
-                    )
-                    .build(),
-            ));
-        }
-        let ok_schema = if op.produces == JSON {
-            Type::Object
-        } else {
-            Type::String
-        };
-        b = b.response(
-            op.ok.to_string(),
-            ResponseBuilder::new()
-                .description(reason(op.ok))
-                .content(
-                    op.produces,
-                    ContentBuilder::new()
-                        .schema(Some(ObjectBuilder::new().schema_type(ok_schema)))
-                        .build(),
-                )
-                .build(),
-        );
-        for code in op.errors {
-            let error_schema = ObjectBuilder::new()
-                .property("error", ObjectBuilder::new().schema_type(Type::String))
-                .required("error");
-            b = b.response(
-                code.to_string(),
-                ResponseBuilder::new()
-                    .description(reason(*code))
-                    .content(
-                        JSON,
-                        ContentBuilder::new().schema(Some(error_schema)).build(),
-                    )
-                    .build(),
-            );
-        }
-        paths.add_path_operation(op.path, vec![method(op.method)], b.build());
+        paths.add_path_operation(op.path, vec![method(op.method)], operation(op));
     }
     OpenApiBuilder::new()
         .info(
@@ -270,6 +197,88 @@ pub fn document() -> OpenApi {
                 .build(),
         )
         .paths(paths)
+        .build()
+}
+
+/// One operation: id, summary, tag, parameters, example body, responses.
+fn operation(op: &Op) -> Operation {
+    let mut b = OperationBuilder::new()
+        .summary(Some(op.summary))
+        .tag(op.tag)
+        .operation_id(Some(format!(
+            "{}_{}",
+            op.method,
+            op.path
+                .trim_start_matches("/_sim/")
+                .replace(['/', '{', '}', '.'], "_")
+        )));
+    for (name, example) in op.params {
+        b = b.parameter(
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .example(Some(serde_json::Value::String(example.to_string()))),
+        );
+    }
+    for (name, desc) in op.query {
+        b = b.parameter(
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(*desc))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+        );
+    }
+    if let Some(body) = op.body {
+        let example = serde_json::from_str(body).expect("example bodies are JSON");
+        b = b.request_body(Some(
+            RequestBodyBuilder::new()
+                .content(
+                    JSON,
+                    ContentBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                        .example(Some(example))
+                        .build(),
+                )
+                .build(),
+        ));
+    }
+    b = b.response(op.ok.to_string(), success(op));
+    for code in op.errors {
+        b = b.response(code.to_string(), error(*code));
+    }
+    b.build()
+}
+
+/// The success answer, in the operation's content type.
+fn success(op: &Op) -> Response {
+    let schema = if op.produces == JSON {
+        Type::Object
+    } else {
+        Type::String
+    };
+    ResponseBuilder::new()
+        .description(reason(op.ok))
+        .content(
+            op.produces,
+            ContentBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(schema)))
+                .build(),
+        )
+        .build()
+}
+
+/// An error answer: `{"error": "..."}`.
+fn error(code: u16) -> Response {
+    let schema = ObjectBuilder::new()
+        .property("error", ObjectBuilder::new().schema_type(Type::String))
+        .required("error");
+    ResponseBuilder::new()
+        .description(reason(code))
+        .content(JSON, ContentBuilder::new().schema(Some(schema)).build())
         .build()
 }
 
