@@ -3,7 +3,7 @@
 //! webhooks and the live event stream deliver what the journal records.
 
 use crate::common::admin::Admin;
-use crate::common::{card, iccid, RULES_BASE};
+use crate::common::{card, iccid, world};
 use carrier_sim::clock::{parse_time, rfc3339};
 use carrier_sim::domain::{EventKind, LedgerKind};
 use carrier_sim::engine::webhooks::{sign, SIGNATURE_HEADER};
@@ -14,9 +14,9 @@ use serde_json::{json, Value};
 
 const MB: u64 = 1024 * 1024;
 
+/// The rule-test world (`common::world`) with cards and traces.
 fn world_with(cards: &str, traces: &str) -> std::sync::Arc<World> {
-    let fx = carrier_sim::fixture::load(&format!("{RULES_BASE}{cards}{traces}")).unwrap();
-    World::new(fx)
+    world(&format!("{cards}{traces}"))
 }
 
 /// 1 MB per hour for card 1.

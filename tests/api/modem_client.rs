@@ -60,13 +60,9 @@ async fn python_gsmmodem_reads_the_reply_over_a_pty() {
     // The port can be opened again; a long reply comes in two parts.
     run_client(&python, &port, "HELLO", HELP_TEXT).await;
 
-    let inbox: serde_json::Value =
-        reqwest::get(format!("{}/_sim/handsets/{iccid}/inbox", sim.uri()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let inbox = Admin::new(&sim)
+        .get(&format!("/_sim/handsets/{iccid}/inbox"))
+        .await;
     assert_eq!(inbox["messages"][0]["text"], DATA_TEXT);
     assert_eq!(inbox["messages"][1]["text"], HELP_TEXT);
 }

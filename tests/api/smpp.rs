@@ -16,6 +16,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::common::admin::Admin;
 use crate::common::devices::device_ports;
 
 // Command ids and statuses as SMPP 3.4 numbers them (written out here, not
@@ -360,12 +361,9 @@ async fn submit_sm_reaches_the_card_with_receipts_and_query() {
         .iter()
         .any(|r| r.path == "/smpp/submit_sm" && r.status == RINVDSTADR as u16));
     assert!(journal.iter().any(|r| r.path == "/smpp/deliver_sm"));
-    let metrics = reqwest::get(format!("{}/_sim/metrics", sim.uri()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, metrics) = Admin::new(&sim)
+        .raw(reqwest::Method::GET, "/_sim/metrics", None)
+        .await;
     assert!(metrics.contains("/smpp/submit_sm"));
 }
 
@@ -984,12 +982,7 @@ async fn at_modem_sees_smpp_messages_and_its_sms_reach_the_esme() {
 #[tokio::test(flavor = "multi_thread")]
 async fn smpp_credentials_are_listed_with_the_accounts() {
     let sim = sim().await;
-    let accounts: serde_json::Value = reqwest::get(format!("{}/_sim/accounts", sim.uri()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let accounts = Admin::new(&sim).get("/_sim/accounts").await;
     let text = accounts.to_string();
     for id in ["cmccesme", "cuccesme", "ctccesme"] {
         assert!(text.contains(id), "{id} listed");
