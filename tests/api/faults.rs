@@ -11,6 +11,8 @@ use carrier_sim::Simulator;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
+use crate::common::admin::Admin;
+
 /// One representative path per carrier (CMCC v5, CUCC REST, CUCC CMP,
 /// CTCC m2m_ec, CTCC 5G CMP).
 const PATHS: [(&str, &str); 5] = [
@@ -32,26 +34,12 @@ fn client() -> Client {
     Client::builder().pool_max_idle_per_host(0).build().unwrap()
 }
 
-async fn fault(sim: &Simulator, body: Value) -> String {
-    let r = client()
-        .post(format!("{}/_sim/faults", sim.uri()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+async fn fault(sim: &Simulator, rule: Value) -> String {
+    Admin::new(sim).add_fault(rule).await
 }
 
 async fn clear(sim: &Simulator) {
-    client()
-        .delete(format!("{}/_sim/faults", sim.uri()))
-        .send()
-        .await
-        .unwrap();
+    Admin::new(sim).clear_faults().await
 }
 
 async fn get(sim: &Simulator, path: &str) -> reqwest::Result<reqwest::Response> {

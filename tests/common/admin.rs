@@ -125,4 +125,17 @@ impl Admin {
         let (s, v) = self.call(Method::POST, &path, Some(action)).await;
         assert!(s.is_success(), "{path}: {v}");
     }
+
+    /// `POST /_sim/faults`, expected to answer 201: the new rule's id.
+    pub async fn add_fault(&self, rule: Value) -> String {
+        let (s, v) = self.call(Method::POST, "/_sim/faults", Some(rule)).await;
+        assert_eq!(s, StatusCode::CREATED, "POST /_sim/faults: {v}");
+        v["id"].as_str().expect("fault id").to_string()
+    }
+
+    /// `DELETE /_sim/faults`: no fault rule is left.
+    pub async fn clear_faults(&self) {
+        let (s, v) = self.call(Method::DELETE, "/_sim/faults", None).await;
+        assert!(s.is_success(), "DELETE /_sim/faults: {v}");
+    }
 }
