@@ -162,8 +162,11 @@ impl Store {
                         }
                     }
                 }
-                if s.len() == 20 && self.cards.contains_key(&s[..19]) {
-                    return Some(CompactString::from(&s[..19]));
+                // `get` rather than slicing: a multibyte character may straddle byte 19.
+                if let Some(prefix) = s.get(..19).filter(|_| s.len() == 20) {
+                    if self.cards.contains_key(prefix) {
+                        return Some(CompactString::from(prefix));
+                    }
                 }
                 None
             }

@@ -16,6 +16,7 @@ mod ctcc_client;
 mod cucc;
 mod engine;
 mod faults;
+mod hostile;
 mod modem;
 mod modem_client;
 mod properties;

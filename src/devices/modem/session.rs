@@ -291,7 +291,10 @@ impl Modem {
             if line.is_empty() {
                 return;
             }
-            if line.len() < 2 || !line[..2].eq_ignore_ascii_case("AT") {
+            if !line
+                .get(..2)
+                .is_some_and(|at| at.eq_ignore_ascii_case("AT"))
+            {
                 Err(Fail::Error)
             } else {
                 self.run(&line[2..], &mut info)
@@ -324,10 +327,10 @@ impl Modem {
                     if rest.len() < 2 {
                         return Err(Fail::Error);
                     }
-                    if rest[1..2].eq_ignore_ascii_case("F") {
+                    if rest.get(1..2).is_some_and(|f| f.eq_ignore_ascii_case("F")) {
                         self.reset();
                     }
-                    rest = &rest[n.min(rest.len())..];
+                    rest = rest.get(n.min(rest.len())..).ok_or(Fail::Error)?;
                 }
                 'S' => {
                     // S-registers: accept and ignore (ATS0=0, ATS7?).
