@@ -10,8 +10,11 @@
 //! reach their own carrier's service numbers; a card stopped only for data
 //! (over quota, data cut) keeps SMS and voice.
 
+pub mod format;
+pub mod forms;
 pub mod ivr;
 pub mod numbers;
+pub mod profile;
 pub mod replies;
 pub mod ussd;
 
@@ -100,15 +103,21 @@ pub fn check_send(card: &Card, to: &str) -> Result<(), SendError> {
 }
 
 /// The text a service number answers a command with, if `to` is the card's
-/// carrier's SMS service number. Fixture command tables
-/// (`[dialects.sms.<carrier>.commands] CXLL = "data"`) extend the built-in one.
+/// carrier's SMS service number and the card's profile lets it answer.
+/// Fixture command tables (`[dialects.sms.<carrier>.commands] CXLL = "data"`)
+/// extend the built-in one; the reply form is the default real form of the
+/// command word unless the fixture selects another (`profile.rs`), and a
+/// fixture template (`[dialects.sms.<carrier>.templates]`) replaces the
+/// simulator's own texts.
 pub fn answer(world: &World, card: &Card, to: &str, text: &str) -> Option<String> {
     if numbers::normalise_number(to) != numbers::sms_number(card.carrier) {
         return None;
     }
     let cmd = numbers::normalise_command(text);
-    let custom = replies::carrier_settings(world, card.carrier)
-        .and_then(|v| v.get("commands").cloned())
+    let settings = replies::carrier_settings(world, card.carrier);
+    let custom = settings
+        .as_ref()
+        .and_then(|v| v.get("commands"))
         .and_then(|c| {
             c.as_object().and_then(|m| {
                 m.iter()
@@ -116,11 +125,32 @@ pub fn answer(world: &World, card: &Card, to: &str, text: &str) -> Option<String
                     .and_then(|(_, v)| v.as_str().and_then(numbers::Query::parse))
             })
         });
-    let name = custom
-        .or_else(|| numbers::lookup(card.carrier, &cmd))
-        .map(|q| q.template())
-        .unwrap_or("help");
-    replies::reply(world, &card.iccid, name)
+    let query = custom.or_else(|| numbers::lookup(card.carrier, &cmd));
+    let family = query.map(|q| q.template()).unwrap_or("help");
+    let form = match profile::behaviour(world, card) {
+        profile::Behaviour::None => return None,
+        profile::Behaviour::Menu => profile::form_for(world, card, "", "help"),
+        profile::Behaviour::AppLink => profile::form_for(world, card, "", "app_link"),
+        _ if query.is_none() => profile::form_for(world, card, "", "help"),
+        _ => profile::form_for(world, card, &cmd, family),
+    };
+    // A fixture template for the query (`data`, `balance`...) replaces the
+    // form, as before real forms existed.
+    let key = match form.family {
+        "usage_list" | "package_balance" => family,
+        f => f,
+    };
+    let overridden = settings
+        .as_ref()
+        .and_then(|v| v.get("templates"))
+        .is_some_and(|t| t.get(key).is_some());
+    match form.render {
+        _ if overridden => replies::reply(world, &card.iccid, key),
+        forms::Render::Text(render) => {
+            profile::figures(world, &card.iccid).map(|(_, f)| render(&f))
+        }
+        forms::Render::Template(name) => replies::reply(world, &card.iccid, name),
+    }
 }
 
 /// A card sends an SMS: it is recorded (usage, journal, the message feed
@@ -190,4 +220,25 @@ pub fn state(world: &Arc<World>) -> Arc<SmsState> {
     let s = Arc::new(SmsState::default());
     reg.push((weak, s.clone()));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_fleet_answers_with_the_real_form() {
+        let fx = crate::fixture::default_fixture();
+        let iccid = fx
+            .cards
+            .iter()
+            .find(|c| c.account == "cucc-demo")
+            .unwrap()
+            .iccid
+            .clone();
+        let world = World::new(fx);
+        let card = world.card(&iccid).unwrap();
+        let text = answer(&world, &card, "10010", "CXLL").unwrap();
+        assert!(text.starts_with("尊敬的用户：截止"), "{text}");
+    }
 }

@@ -68,7 +68,11 @@ pub fn commands(carrier: Carrier) -> &'static [(&'static str, Query)] {
     match carrier {
         Carrier::Cmcc => &[
             ("CXLL", Query::Data),
+            ("CXGLL", Query::Data),
+            ("CXSJLL", Query::Data),
+            ("LLCX", Query::Data),
             ("CXYE", Query::Balance),
+            ("YECX", Query::Balance),
             ("YE", Query::Balance),
             ("CXTC", Query::Package),
         ],
@@ -77,6 +81,11 @@ pub fn commands(carrier: Carrier) -> &'static [(&'static str, Query)] {
             ("1071", Query::Data),
             ("2082", Query::Data),
             ("CXTCYL", Query::Data),
+            ("LLCX", Query::Data),
+            // The 2020 menu reply's codes: 00 data, 01 balance, 02 charges.
+            ("00", Query::Data),
+            ("01", Query::Balance),
+            ("02", Query::Balance),
             ("CXHF", Query::Balance),
             ("101", Query::Balance),
             ("CXYE", Query::Balance),

@@ -50,7 +50,13 @@ async fn python_gsmmodem_reads_the_reply_over_a_pty() {
         modem_pty: vec![iccid.clone()],
         ..Settings::default()
     };
-    let sim = Simulator::builder().settings(settings).start().await;
+    // The simulator's own texts (the `simulated` forms of docs/sms.md): the
+    // unknown command's reply is the two-part one this test was built on.
+    let sim = Simulator::builder()
+        .fixture_str(&crate::common::devices::fleet_with_simulated_texts())
+        .settings(settings)
+        .start()
+        .await;
     let modems = Admin::new(&sim).get("/_sim/modems").await;
     assert_eq!(modems["modems"][0]["iccid"], iccid.as_str());
     let port = modems["modems"][0]["path"].as_str().unwrap().to_string();

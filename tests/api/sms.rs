@@ -125,7 +125,9 @@ data = "2GB"
             );
         }
     }
-    s + extra
+    // These tests pin the simulator's own texts and state notices (the
+    // `simulated` forms); the real carrier forms are tested in src/sms/forms.
+    s + "\n[dialects.sms]\nforms = \"simulated\"\n" + extra
 }
 
 async fn sim() -> Simulator {
@@ -509,9 +511,11 @@ async fn the_default_fleet_answers_like_the_issue_example() {
     // The fixture's figures: 1 GB plan, 373502771 bytes used, 50.00 yuan.
     assert_eq!(card["usage"]["data_bytes"], 373502771);
     let id = card["iccid"].as_str().unwrap();
+    // The 2017 CXLL paragraph of China Unicom (id 37486858678), the
+    // default real form; the card's number ends in 0001.
     assert_eq!(
         ask(&sim, id, "10010", "CXLL").await,
-        ["截至11月24日10时，您本月套餐内通用流量共1.00GB，已用356.20MB，剩余667.80MB。【中国联通】"]
+        ["尊敬的用户：截止2026年11月24日10时，您手机尾数0001的号码本月产生的总流量（不含国际及港澳台)356.2MB。主要流量包使用情况如下：“【主套餐国内流量】”1024MB，已用356.2MB，剩余667.8MB；“上月主套餐结转流量”,已用0MB，剩余0MB；套餐外收费流量（不含国际及港澳台）0MB。实际以出帐为准。安装【手机营业厅】客户端，流量包详情随时查，使用便捷、展示清晰，点击下载 http://u.10010.cn/dxyyt 。【玩4G就上 m.10010.com】"]
     );
 }
 
@@ -674,4 +678,140 @@ async fn voice_menus_of_10086_and_10000() {
     )
     .await;
     assert_eq!(s, 409);
+}
+
+// ------------------------------------------------------------ real forms
+//
+// The carriers' own reply forms (docs/sms.md "Reply forms"), with the live
+// figures of the `normal` cards: a 1 GB plan, 373502771 bytes used
+// (356.20 MB; 667.80 MB left), balance 50.00 yuan. Texts from the public
+// samples quoted in src/sms/forms.rs.
+
+/// Resets the suite-wide `simulated` choice for every carrier.
+const REAL_FORMS: &str =
+    "\n[dialects.sms.cmcc]\nforms = {}\n[dialects.sms.cucc]\nforms = {}\n[dialects.sms.ctcc]\nforms = {}\n";
+
+async fn sim_with(extra: &str) -> Simulator {
+    Simulator::builder().fixture_str(&fixture(extra)).start().await
+}
+
+#[tokio::test]
+async fn default_real_forms_carry_the_live_figures() {
+    let sim = sim_with(REAL_FORMS).await;
+    let cu = msisdn(Carrier::Cucc, "normal");
+    let last4 = &cu[cu.len() - 4..];
+    // China Unicom CXLL: the 2017 paragraph (Java #.## numbers).
+    assert_eq!(
+        ask_one(&sim, Carrier::Cucc, "normal", "10010", "CXLL").await,
+        format!("尊敬的用户：截止2026年11月24日10时，您手机尾数{last4}的号码本月产生的总流量（不含国际及港澳台)356.2MB。主要流量包使用情况如下：“【主套餐国内流量】”1024MB，已用356.2MB，剩余667.8MB；“上月主套餐结转流量”,已用0MB，剩余0MB；套餐外收费流量（不含国际及港澳台）0MB。实际以出帐为准。安装【手机营业厅】客户端，流量包详情随时查，使用便捷、展示清晰，点击下载 http://u.10010.cn/dxyyt 。【玩4G就上 m.10010.com】")
+    );
+    // 1071: the 2020 list, one item per line, 2-decimal MB.
+    let list = ask_one(&sim, Carrier::Cucc, "normal", "10010", "1071").await;
+    assert!(
+        list.starts_with("尊敬的用户，截止到2026年11月24日\n 本月已使用流量（不含免费流量） 356.20MB\n 本月产生的总流量（含免费流量） 356.20MB\n 套餐内已使用流量 356.20MB\n 套餐内剩余流量 667.80MB\n 本数据仅供参考"),
+        "{list}"
+    );
+    // An unknown word: the 2020 menu.
+    assert!(ask_one(&sim, Carrier::Cucc, "normal", "10010", "HELLO")
+        .await
+        .starts_with("尊敬的用户，您可以直接回复指令进行业务查询或办理：\n 00：手机上网流量查询"));
+    // China Mobile CXLL: the 2021 Beijing form, "0MB" for nothing.
+    assert_eq!(
+        ask_one(&sim, Carrier::Cmcc, "normal", "10086", "CXLL").await,
+        "【流量查询】尊敬的客户您好，截至到2026年11月24日10时00分，您本月各类型流量剩余情况：\n1.国内通用流量剩余667.80MB（含上月结转国内通用流量0MB），专属流量（限指定APP或地点使用）剩余0MB；\n2.流量总量情况：已使用移动数据流量356.20MB，流量剩余667.80MB，感谢您使用流量查询服务。查询结果仅供参考，实际收费请以账单为准。使用“北京移动”客户端，随时查账单、查话费。下载地址：http://hfx.net/i/W63Wz 。【中国移动】"
+    );
+    // China Telecom 108: itemised, integer M.
+    assert_eq!(
+        ask_one(&sim, Carrier::Ctcc, "normal", "10001", "108").await,
+        format!("尊敬的手机号码为{}的用户，您使用的套餐是[ctcc-1g]ctcc物联网1GB月包，当月套餐内包含：1.国内流量，总计：1024M，已使用：356M，剩余：668M；详情请咨询10000。", msisdn(Carrier::Ctcc, "normal"))
+    );
+    // 102: Zhejiang 2025, balance and this month's charges.
+    let balance = ask_one(&sim, Carrier::Ctcc, "normal", "10001", "102").await;
+    assert!(
+        balance.starts_with("尊敬的用户：截至11月24日10时0分，您的账户使用情况如下：\n本月消费：")
+            && balance.contains("元\n可用余额：50.00元\n仅供参考"),
+        "{balance}"
+    );
+}
+
+#[tokio::test]
+async fn forms_are_selected_per_account_card_year_and_province() {
+    let extra = format!(
+        "{REAL_FORMS}
+[dialects.sms.accounts.cmcc-acc]
+forms = {{ CXLL = {{ year = 2017, province = \"anhui\" }}, balance = \"cmcc-balance-shandong\" }}
+[dialects.sms.cards.\"{}\"]
+forms = {{ data = \"cmcc-data-2014\" }}
+[dialects.sms.cards.\"{}\"]
+behaviour = \"none\"
+[dialects.sms.cards.\"{}\"]
+behaviour = \"menu\"
+[dialects.sms.cards.\"{}\"]
+behaviour = \"app_link\"
+[dialects.sms.accounts.ctcc-acc]
+behaviour = \"enterprise\"
+",
+        iccid(Carrier::Cmcc, "near"),
+        iccid(Carrier::Cucc, "near"),
+        iccid(Carrier::Cucc, "manual"),
+        iccid(Carrier::Cucc, "overage"),
+    );
+    let sim = sim_with(&extra).await;
+    // Per account, by year and province: Anhui 2017, compound units.
+    let anhui = ask_one(&sim, Carrier::Cmcc, "normal", "10086", "CXLL").await;
+    assert!(
+        anhui.contains("您好！截至11月24日10时00分，您本月已使用移动数据流量356.20M，套餐内流量剩余667.80M，其中国内流量剩余667.80M(含国内\n结转流量0.00M)。\n回复序号办理:"),
+        "{anhui}"
+    );
+    assert_eq!(
+        ask_one(&sim, Carrier::Cmcc, "normal", "10086", "YE").await,
+        "【话费余额信息】尊敬的客户，您好！截至11月24日10时，您的话费余额50元，本月累计消费0元。【中国移动】"
+            .replace("本月累计消费0元", &format!("本月累计消费{}元", spent_this_month(&sim, Carrier::Cmcc).await))
+    );
+    // Per card (wins over the account): the 2014 form; 1000 MB of 1 GB used.
+    assert_eq!(
+        ask_one(&sim, Carrier::Cmcc, "near", "10086", "cxll").await,
+        "您好！截至到2026年11月24日10时00分，您已使用数据流量1000.0MB，套餐内剩余流量24.0MB，感谢您使用流量查询服务。中国移动"
+    );
+    // No reply at all; the SMS is still sent and counted.
+    assert!(ask(&sim, &iccid(Carrier::Cucc, "near"), "10010", "1071")
+        .await
+        .is_empty());
+    // Every query answered with the menu.
+    assert!(ask_one(&sim, Carrier::Cucc, "manual", "10010", "1071")
+        .await
+        .starts_with("尊敬的用户，您可以直接回复指令进行业务查询或办理："));
+    // A reply that only gives an app link (no figures in it).
+    let link = ask_one(&sim, Carrier::Cucc, "overage", "10010", "CXLL").await;
+    assert!(link.contains("http://u.10010.cn/khddx") && !link.contains("MB"), "{link}");
+    // Telecom enterprise account: the masked company greeting.
+    assert_eq!(
+        ask_one(&sim, Carrier::Ctcc, "normal", "10001", "108").await,
+        "尊敬的c*c* *c*o*n*客户：您当前已使用流量总量356.20MB；详细套餐流量使用情况可回复“702”查询。"
+    );
+    assert_eq!(
+        ask_one(&sim, Carrier::Ctcc, "normal", "10001", "102").await,
+        "尊敬的c*c* *c*o*n*客户：截止至10月31日，您的手机账户本月可用余额为50.00元，预存费用余额为50.00，赠送费用余额为0.00。感谢您的使用！"
+    );
+}
+
+/// What the `normal` card of a carrier was charged this cycle, as Mobile's
+/// Shandong template prints it (yuan, Java `#.##`).
+async fn spent_this_month(sim: &Simulator, c: Carrier) -> String {
+    let (_, card) = get(sim, &format!("/_sim/cards/{}", iccid(c, "normal"))).await;
+    let fen: i64 = card["ledger"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter(|e| {
+                    e["time"].as_str().unwrap_or("") >= "2026-11-01"
+                        && e["amount_fen"].as_i64().unwrap_or(0) < 0
+                        && e["kind"] != "opening"
+                })
+                .map(|e| -e["amount_fen"].as_i64().unwrap())
+                .sum()
+        })
+        .unwrap_or(0);
+    let s = format!("{}.{:02}", fen / 100, fen % 100);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
