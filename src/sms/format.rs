@@ -25,12 +25,7 @@ fn digits(v: u128, decimals: u32) -> String {
         return v.to_string();
     }
     let f = 10u128.pow(decimals);
-    format!(
-        "{}.{:0width$}",
-        v / f,
-        v % f,
-        width = decimals as usize
-    )
+    format!("{}.{:0width$}", v / f, v % f, width = decimals as usize)
 }
 
 /// Drops trailing zeros and a bare decimal point (Java `#.##`).

@@ -751,51 +751,420 @@ macro_rules! form {
 /// match of a year/province selection is the most recent).
 pub static FORMS: &[Form] = &[
     // China Mobile, data
-    form!("cmcc-data-2025-remaining", Cmcc, "data", 2025, "", Masked, "pixel-text mock list (id 61224376308)", Render::Text(cmcc_data_2025_remaining)),
-    form!("cmcc-data-2025-reminder", Cmcc, "data", 2025, "", Shape, "ProphetMikuP/sms-feishu-forwarder quota.sh (MT5700M)", Render::Text(cmcc_data_2025_reminder)),
-    form!("cmcc-data-2021-beijing", Cmcc, "data", 2021, "beijing", Real, "dwsoft Analysis_YD.java (id 21125523104)", Render::Text(cmcc_data_2021_beijing)),
-    form!("cmcc-data-2021-common", Cmcc, "data", 2021, "", Real, MM, Render::Text(cmcc_data_2021_common)),
-    form!("cmcc-data-2019", Cmcc, "data", 2019, "", Masked, "Java demo (id 28183655577)", Render::Text(cmcc_data_2019)),
-    form!("cmcc-data-2017-shanghai", Cmcc, "data", 2017, "shanghai", Real, "id 35999766213", Render::Text(cmcc_data_2017_shanghai)),
-    form!("cmcc-data-2017-anhui", Cmcc, "data", 2017, "anhui", Real, "id 35999766213", Render::Text(cmcc_data_2017_anhui)),
-    form!("cmcc-data-2017-zhejiang", Cmcc, "data", 2017, "zhejiang", Real, "id 3755354233", Render::Text(cmcc_data_2017_zhejiang)),
-    form!("cmcc-data-2015-beijing", Cmcc, "data", 2015, "beijing", Real, "id 25265466039", Render::Text(cmcc_data_2015_beijing)),
-    form!("cmcc-data-2014", Cmcc, "data", 2014, "", Real, "spam-classifier test data (id 32558172292)", Render::Text(cmcc_data_2014)),
-    form!("cmcc-data-sim", Cmcc, "data", 0, "", Synthetic, "carrier-sim", Render::Template("data")),
+    form!(
+        "cmcc-data-2025-remaining",
+        Cmcc,
+        "data",
+        2025,
+        "",
+        Masked,
+        "pixel-text mock list (id 61224376308)",
+        Render::Text(cmcc_data_2025_remaining)
+    ),
+    form!(
+        "cmcc-data-2025-reminder",
+        Cmcc,
+        "data",
+        2025,
+        "",
+        Shape,
+        "ProphetMikuP/sms-feishu-forwarder quota.sh (MT5700M)",
+        Render::Text(cmcc_data_2025_reminder)
+    ),
+    form!(
+        "cmcc-data-2021-beijing",
+        Cmcc,
+        "data",
+        2021,
+        "beijing",
+        Real,
+        "dwsoft Analysis_YD.java (id 21125523104)",
+        Render::Text(cmcc_data_2021_beijing)
+    ),
+    form!(
+        "cmcc-data-2021-common",
+        Cmcc,
+        "data",
+        2021,
+        "",
+        Real,
+        MM,
+        Render::Text(cmcc_data_2021_common)
+    ),
+    form!(
+        "cmcc-data-2019",
+        Cmcc,
+        "data",
+        2019,
+        "",
+        Masked,
+        "Java demo (id 28183655577)",
+        Render::Text(cmcc_data_2019)
+    ),
+    form!(
+        "cmcc-data-2017-shanghai",
+        Cmcc,
+        "data",
+        2017,
+        "shanghai",
+        Real,
+        "id 35999766213",
+        Render::Text(cmcc_data_2017_shanghai)
+    ),
+    form!(
+        "cmcc-data-2017-anhui",
+        Cmcc,
+        "data",
+        2017,
+        "anhui",
+        Real,
+        "id 35999766213",
+        Render::Text(cmcc_data_2017_anhui)
+    ),
+    form!(
+        "cmcc-data-2017-zhejiang",
+        Cmcc,
+        "data",
+        2017,
+        "zhejiang",
+        Real,
+        "id 3755354233",
+        Render::Text(cmcc_data_2017_zhejiang)
+    ),
+    form!(
+        "cmcc-data-2015-beijing",
+        Cmcc,
+        "data",
+        2015,
+        "beijing",
+        Real,
+        "id 25265466039",
+        Render::Text(cmcc_data_2015_beijing)
+    ),
+    form!(
+        "cmcc-data-2014",
+        Cmcc,
+        "data",
+        2014,
+        "",
+        Real,
+        "spam-classifier test data (id 32558172292)",
+        Render::Text(cmcc_data_2014)
+    ),
+    form!(
+        "cmcc-data-sim",
+        Cmcc,
+        "data",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("data")
+    ),
     // China Mobile, balance
-    form!("cmcc-balance-2018", Cmcc, "balance", 2018, "", Real, "id 40332281110 (menu and advert shortened by the source)", Render::Text(cmcc_balance_2018)),
-    form!("cmcc-balance-shandong", Cmcc, "balance", 2017, "shandong", Shape, "Shandong Mobile 10086 templates (id 35963378267)", Render::Text(cmcc_balance_shandong)),
-    form!("cmcc-balance-sim", Cmcc, "balance", 0, "", Synthetic, "carrier-sim", Render::Template("balance")),
+    form!(
+        "cmcc-balance-2018",
+        Cmcc,
+        "balance",
+        2018,
+        "",
+        Real,
+        "id 40332281110 (menu and advert shortened by the source)",
+        Render::Text(cmcc_balance_2018)
+    ),
+    form!(
+        "cmcc-balance-shandong",
+        Cmcc,
+        "balance",
+        2017,
+        "shandong",
+        Shape,
+        "Shandong Mobile 10086 templates (id 35963378267)",
+        Render::Text(cmcc_balance_shandong)
+    ),
+    form!(
+        "cmcc-balance-sim",
+        Cmcc,
+        "balance",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("balance")
+    ),
     // China Mobile, package
-    form!("cmcc-package-shandong", Cmcc, "package", 2017, "shandong", Shape, "Shandong Mobile 10086 templates (id 36410753156)", Render::Text(cmcc_package_shandong)),
-    form!("cmcc-package-sim", Cmcc, "package", 0, "", Synthetic, "carrier-sim", Render::Template("package")),
-    form!("cmcc-help-sim", Cmcc, "help", 0, "", Synthetic, "carrier-sim", Render::Template("help")),
-    form!("cmcc-app-link", Cmcc, "app_link", 2025, "", Shape, "link of id 69083413525; 4G-Bridge treats link-only replies as no data", Render::Text(cmcc_app_link)),
+    form!(
+        "cmcc-package-shandong",
+        Cmcc,
+        "package",
+        2017,
+        "shandong",
+        Shape,
+        "Shandong Mobile 10086 templates (id 36410753156)",
+        Render::Text(cmcc_package_shandong)
+    ),
+    form!(
+        "cmcc-package-sim",
+        Cmcc,
+        "package",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("package")
+    ),
+    form!(
+        "cmcc-help-sim",
+        Cmcc,
+        "help",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("help")
+    ),
+    form!(
+        "cmcc-app-link",
+        Cmcc,
+        "app_link",
+        2025,
+        "",
+        Shape,
+        "link of id 69083413525; 4G-Bridge treats link-only replies as no data",
+        Render::Text(cmcc_app_link)
+    ),
     // China Unicom
-    form!("cucc-data-2017", Cucc, "data", 2017, "", Real, "id 37486858678", Render::Text(cucc_data_2017)),
-    form!("cucc-data-sim", Cucc, "data", 0, "", Synthetic, "carrier-sim", Render::Template("data")),
-    form!("cucc-list-2021", Cucc, "usage_list", 2021, "", Real, MM, Render::Text(cucc_usage_2021)),
-    form!("cucc-list-2020", Cucc, "usage_list", 2020, "", Real, "id 24084909630; carry-over lines from dwsoft Analysis_LT.java", Render::Text(cucc_list_2020)),
-    form!("cucc-list-2017", Cucc, "usage_list", 2017, "", Real, "id 35999766213", Render::Text(cucc_list_2017)),
-    form!("cucc-package-2014", Cucc, "package_balance", 2014, "", Real, "id 25265466039 (3G era)", Render::Text(cucc_package_3g_2014)),
-    form!("cucc-balance-sim", Cucc, "balance", 0, "", Synthetic, "carrier-sim", Render::Template("balance")),
-    form!("cucc-package-sim", Cucc, "package", 0, "", Synthetic, "carrier-sim", Render::Template("package")),
-    form!("cucc-help-2020", Cucc, "help", 2020, "", Masked, "id 7815197116 (advert shortened by the source)", Render::Text(cucc_menu_2020)),
-    form!("cucc-help-sim", Cucc, "help", 0, "", Synthetic, "carrier-sim", Render::Template("help")),
-    form!("cucc-app-link", Cucc, "app_link", 2021, "", Shape, "closing lines of the 2021 reply (ModemManager fork)", Render::Text(cucc_app_link)),
+    form!(
+        "cucc-data-2017",
+        Cucc,
+        "data",
+        2017,
+        "",
+        Real,
+        "id 37486858678",
+        Render::Text(cucc_data_2017)
+    ),
+    form!(
+        "cucc-data-sim",
+        Cucc,
+        "data",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("data")
+    ),
+    form!(
+        "cucc-list-2021",
+        Cucc,
+        "usage_list",
+        2021,
+        "",
+        Real,
+        MM,
+        Render::Text(cucc_usage_2021)
+    ),
+    form!(
+        "cucc-list-2020",
+        Cucc,
+        "usage_list",
+        2020,
+        "",
+        Real,
+        "id 24084909630; carry-over lines from dwsoft Analysis_LT.java",
+        Render::Text(cucc_list_2020)
+    ),
+    form!(
+        "cucc-list-2017",
+        Cucc,
+        "usage_list",
+        2017,
+        "",
+        Real,
+        "id 35999766213",
+        Render::Text(cucc_list_2017)
+    ),
+    form!(
+        "cucc-package-2014",
+        Cucc,
+        "package_balance",
+        2014,
+        "",
+        Real,
+        "id 25265466039 (3G era)",
+        Render::Text(cucc_package_3g_2014)
+    ),
+    form!(
+        "cucc-balance-sim",
+        Cucc,
+        "balance",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("balance")
+    ),
+    form!(
+        "cucc-package-sim",
+        Cucc,
+        "package",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("package")
+    ),
+    form!(
+        "cucc-help-2020",
+        Cucc,
+        "help",
+        2020,
+        "",
+        Masked,
+        "id 7815197116 (advert shortened by the source)",
+        Render::Text(cucc_menu_2020)
+    ),
+    form!(
+        "cucc-help-sim",
+        Cucc,
+        "help",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("help")
+    ),
+    form!(
+        "cucc-app-link",
+        Cucc,
+        "app_link",
+        2021,
+        "",
+        Shape,
+        "closing lines of the 2021 reply (ModemManager fork)",
+        Render::Text(cucc_app_link)
+    ),
     // China Telecom
-    form!("ctcc-data-2021-enterprise", Ctcc, "data", 2021, "", Real, MM, Render::Text(ctcc_data_2021_enterprise)),
-    form!("ctcc-data-2020", Ctcc, "data", 2020, "", Real, "dwsoft Analysis_DX.java (id 21369486855)", Render::Text(ctcc_data_2020)),
-    form!("ctcc-data-itemised", Ctcc, "data", 2020, "", Shape, "pameda/4G-Bridge carrier_query.py, tests/test_carrier_budget.py", Render::Text(ctcc_data_itemised)),
-    form!("ctcc-data-2016", Ctcc, "data", 2016, "", Shape, "HITGIF/CarbonylData strings.xml, WatchingService.java", Render::Text(ctcc_data_2016)),
-    form!("ctcc-data-sim", Ctcc, "data", 0, "", Synthetic, "carrier-sim", Render::Template("data")),
-    form!("ctcc-balance-2025-zhejiang", Ctcc, "balance", 2025, "zhejiang", Real, "openLuat/LuatOS demo readmes (ids 35525673601, 35525412774, 35638878043)", Render::Text(ctcc_balance_2025_zhejiang)),
-    form!("ctcc-balance-2025-henan", Ctcc, "balance", 2025, "henan", Real, "openLuat/LuatOS module/Air8000/demo/sms/readme.md (id 35234627585)", Render::Text(ctcc_balance_2025_henan)),
-    form!("ctcc-balance-2021-enterprise", Ctcc, "balance", 2021, "", Real, MM, Render::Text(ctcc_balance_2021_enterprise)),
-    form!("ctcc-balance-sim", Ctcc, "balance", 0, "", Synthetic, "carrier-sim", Render::Template("balance")),
-    form!("ctcc-package-sim", Ctcc, "package", 0, "", Synthetic, "carrier-sim", Render::Template("package")),
-    form!("ctcc-help-sim", Ctcc, "help", 0, "", Synthetic, "carrier-sim", Render::Template("help")),
-    form!("ctcc-app-link", Ctcc, "app_link", 2025, "", Shape, "link of the Zhejiang 2025 reply (LuatOS demo readme)", Render::Text(ctcc_app_link)),
+    form!(
+        "ctcc-data-2021-enterprise",
+        Ctcc,
+        "data",
+        2021,
+        "",
+        Real,
+        MM,
+        Render::Text(ctcc_data_2021_enterprise)
+    ),
+    form!(
+        "ctcc-data-2020",
+        Ctcc,
+        "data",
+        2020,
+        "",
+        Real,
+        "dwsoft Analysis_DX.java (id 21369486855)",
+        Render::Text(ctcc_data_2020)
+    ),
+    form!(
+        "ctcc-data-itemised",
+        Ctcc,
+        "data",
+        2020,
+        "",
+        Shape,
+        "pameda/4G-Bridge carrier_query.py, tests/test_carrier_budget.py",
+        Render::Text(ctcc_data_itemised)
+    ),
+    form!(
+        "ctcc-data-2016",
+        Ctcc,
+        "data",
+        2016,
+        "",
+        Shape,
+        "HITGIF/CarbonylData strings.xml, WatchingService.java",
+        Render::Text(ctcc_data_2016)
+    ),
+    form!(
+        "ctcc-data-sim",
+        Ctcc,
+        "data",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("data")
+    ),
+    form!(
+        "ctcc-balance-2025-zhejiang",
+        Ctcc,
+        "balance",
+        2025,
+        "zhejiang",
+        Real,
+        "openLuat/LuatOS demo readmes (ids 35525673601, 35525412774, 35638878043)",
+        Render::Text(ctcc_balance_2025_zhejiang)
+    ),
+    form!(
+        "ctcc-balance-2025-henan",
+        Ctcc,
+        "balance",
+        2025,
+        "henan",
+        Real,
+        "openLuat/LuatOS module/Air8000/demo/sms/readme.md (id 35234627585)",
+        Render::Text(ctcc_balance_2025_henan)
+    ),
+    form!(
+        "ctcc-balance-2021-enterprise",
+        Ctcc,
+        "balance",
+        2021,
+        "",
+        Real,
+        MM,
+        Render::Text(ctcc_balance_2021_enterprise)
+    ),
+    form!(
+        "ctcc-balance-sim",
+        Ctcc,
+        "balance",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("balance")
+    ),
+    form!(
+        "ctcc-package-sim",
+        Ctcc,
+        "package",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("package")
+    ),
+    form!(
+        "ctcc-help-sim",
+        Ctcc,
+        "help",
+        0,
+        "",
+        Synthetic,
+        "carrier-sim",
+        Render::Template("help")
+    ),
+    form!(
+        "ctcc-app-link",
+        Ctcc,
+        "app_link",
+        2025,
+        "",
+        Shape,
+        "link of the Zhejiang 2025 reply (LuatOS demo readme)",
+        Render::Text(ctcc_app_link)
+    ),
 ];
 
 /// The default form of each query word (the most recent real form the

@@ -36,7 +36,11 @@ pub fn setting(world: &World, card: &Card, key: &str) -> Option<Value> {
     };
     scoped("cards", &card.iccid)
         .or_else(|| scoped("accounts", &card.account))
-        .or_else(|| sms.get(card.carrier.as_str()).and_then(|t| t.get(key)).cloned())
+        .or_else(|| {
+            sms.get(card.carrier.as_str())
+                .and_then(|t| t.get(key))
+                .cloned()
+        })
         .or_else(|| sms.get(key).cloned())
 }
 

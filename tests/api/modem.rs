@@ -14,7 +14,8 @@ use tokio::net::TcpStream;
 
 use crate::common::admin::Admin;
 use crate::common::devices::{
-    device_ports, fleet_with_simulated_texts, CUCC_HELP_REPLY as HELP_TEXT, CUCC_NORMAL_DATA_REPLY as DATA_TEXT,
+    device_ports, fleet_with_simulated_texts, CUCC_HELP_REPLY as HELP_TEXT,
+    CUCC_NORMAL_DATA_REPLY as DATA_TEXT,
 };
 
 async fn sim() -> Simulator {

@@ -692,7 +692,10 @@ const REAL_FORMS: &str =
     "\n[dialects.sms.cmcc]\nforms = {}\n[dialects.sms.cucc]\nforms = {}\n[dialects.sms.ctcc]\nforms = {}\n";
 
 async fn sim_with(extra: &str) -> Simulator {
-    Simulator::builder().fixture_str(&fixture(extra)).start().await
+    Simulator::builder()
+        .fixture_str(&fixture(extra))
+        .start()
+        .await
 }
 
 #[tokio::test]
@@ -783,7 +786,10 @@ behaviour = \"enterprise\"
         .starts_with("尊敬的用户，您可以直接回复指令进行业务查询或办理："));
     // A reply that only gives an app link (no figures in it).
     let link = ask_one(&sim, Carrier::Cucc, "overage", "10010", "CXLL").await;
-    assert!(link.contains("http://u.10010.cn/khddx") && !link.contains("MB"), "{link}");
+    assert!(
+        link.contains("http://u.10010.cn/khddx") && !link.contains("MB"),
+        "{link}"
+    );
     // Telecom enterprise account: the masked company greeting.
     assert_eq!(
         ask_one(&sim, Carrier::Ctcc, "normal", "10001", "108").await,

@@ -178,9 +178,9 @@ async function main() {
     const last = history.messages[history.messages.length - 1];
     assert.equal(last.direction, 'mt');
     assert.equal(reply, last.text, 'the bubble shows the reply the simulator sent');
-    assert.match(reply, /流量/);
-    assert.match(reply, /停机/, 'the reply says the line is suspended');
-    assert.match(reply, /【中国联通】$/);
+    // China Unicom's real CXLL reply (docs/sms.md: cucc-data-2017) ends in its advert.
+    assert.match(reply, /^尊敬的用户：截止.*总流量/);
+    assert.match(reply, /【玩4G就上 m\.10010\.com】$/);
     log('CXLL from the handset panel shows the 10010 reply: ' + reply);
     // Live: a change made elsewhere (here: a top-up through the admin API) shows up without a reload.
     const outside = await fetch(SIM + '/_sim/cards/' + normal.iccid + '/actions', {

@@ -194,13 +194,31 @@ fn cucc_3g_era_in_kb() {
     };
     let f = Figures {
         items: vec![
-            item("3G赠送流量1G", "3G套餐内流量", ItemUnit::Kb, kb(1_048_576), kb(40079)),
-            item("WCDMA(3G)-66元基本套餐B", "3G语音", ItemUnit::Minutes, 200, 126),
+            item(
+                "3G赠送流量1G",
+                "3G套餐内流量",
+                ItemUnit::Kb,
+                kb(1_048_576),
+                kb(40079),
+            ),
+            item(
+                "WCDMA(3G)-66元基本套餐B",
+                "3G语音",
+                ItemUnit::Minutes,
+                200,
+                126,
+            ),
             item("", "可视电话", ItemUnit::Minutes, 10, 0),
             item("", "3G套餐内流量", ItemUnit::Kb, kb(61440), kb(61440)),
             item("", "M值", ItemUnit::Count("M".into()), 6, 0),
             item("", "T值", ItemUnit::Count("T".into()), 10, 0),
-            item("3G国内流量10元包100M", "3G国内流量", ItemUnit::Kb, kb(102_400), kb(102_400)),
+            item(
+                "3G国内流量10元包100M",
+                "3G国内流量",
+                ItemUnit::Kb,
+                kb(102_400),
+                kb(102_400),
+            ),
         ],
         ..Default::default()
     };
@@ -318,33 +336,64 @@ fn ctcc_2021_enterprise_masked_greeting() {
         ..Default::default()
     };
     assert_eq!(render("ctcc-data-2021-enterprise", &f), CTCC_2021_DATA);
-    assert_eq!(render("ctcc-balance-2021-enterprise", &f), CTCC_2021_BALANCE);
+    assert_eq!(
+        render("ctcc-balance-2021-enterprise", &f),
+        CTCC_2021_BALANCE
+    );
 }
 
 #[test]
 fn ctcc_2025_henan_balance() {
     let tail = " 查询结果仅供参考，实际费用以出账单为准。更多服务请微信关注【河南电信】公众号，或下载欢go客户端( http://a.189.cn/JJTh4u )。";
     for (now, fen, head) in [
-        (at(2025, 9, 22, 10, 12), 6440, "截止到2025年09月22日10时，本机可用余额:64.4元，帐户余额:64.4,欠费:0.0元"),
-        (at(2025, 11, 11, 11, 3), 4540, "截止到2025年11月11日11时，本机可用余额:45.4元，帐户余额:45.4,欠费:0.0元"),
+        (
+            at(2025, 9, 22, 10, 12),
+            6440,
+            "截止到2025年09月22日10时，本机可用余额:64.4元，帐户余额:64.4,欠费:0.0元",
+        ),
+        (
+            at(2025, 11, 11, 11, 3),
+            4540,
+            "截止到2025年11月11日11时，本机可用余额:45.4元，帐户余额:45.4,欠费:0.0元",
+        ),
     ] {
         let f = Figures {
             now,
             balance_fen: fen,
             ..Default::default()
         };
-        assert_eq!(render("ctcc-balance-2025-henan", &f), format!("{head}{tail}"));
+        assert_eq!(
+            render("ctcc-balance-2025-henan", &f),
+            format!("{head}{tail}")
+        );
     }
 }
 
 #[test]
 fn ctcc_2025_zhejiang_balance() {
-    let text = |d: &str, spent: &str, left: &str| format!("尊敬的用户：截至{d}，您的账户使用情况如下：\n本月消费：{spent}元\n可用余额：{left}元\n仅供参考，实际费用以出账账单为准。更多详情点击：http://a.189.cn/IRAYnu 进入“中国电信”APP。也可关注“浙江电信”微信公众号进行快速查询：https://qy.k189.cn/hfcx?source=dt");
+    let text = |d: &str, spent: &str, left: &str| {
+        format!("尊敬的用户：截至{d}，您的账户使用情况如下：\n本月消费：{spent}元\n可用余额：{left}元\n仅供参考，实际费用以出账账单为准。更多详情点击：http://a.189.cn/IRAYnu 进入“中国电信”APP。也可关注“浙江电信”微信公众号进行快速查询：https://qy.k189.cn/hfcx?source=dt")
+    };
     for (now, spent, left, expect) in [
-        (at(2025, 10, 15, 20, 14), 1761, 2883, text("10月15日20时14分", "17.61", "28.83")),
-        (at(2025, 11, 13, 16, 42), 1560, 2184, text("11月13日16时42分", "15.60", "21.84")),
+        (
+            at(2025, 10, 15, 20, 14),
+            1761,
+            2883,
+            text("10月15日20时14分", "17.61", "28.83"),
+        ),
+        (
+            at(2025, 11, 13, 16, 42),
+            1560,
+            2184,
+            text("11月13日16时42分", "15.60", "21.84"),
+        ),
         // The later reply of the same day: minute not zero-padded.
-        (at(2025, 11, 13, 17, 6), 1560, 2184, text("11月13日17时6分", "15.60", "21.84")),
+        (
+            at(2025, 11, 13, 17, 6),
+            1560,
+            2184,
+            text("11月13日17时6分", "15.60", "21.84"),
+        ),
     ] {
         let f = Figures {
             now,
@@ -371,9 +420,18 @@ fn selection_by_year_and_province_and_defaults() {
         Some("ctcc-balance-2025-henan")
     );
     assert!(find(Carrier::Cucc, "data", Some(1999), None).is_none());
-    assert_eq!(default_form(Carrier::Cucc, "1071", "data").id, "cucc-list-2020");
-    assert_eq!(default_form(Carrier::Cmcc, "CXLL", "data").id, "cmcc-data-2021-beijing");
-    assert_eq!(default_form(Carrier::Ctcc, "102", "balance").id, "ctcc-balance-2025-zhejiang");
+    assert_eq!(
+        default_form(Carrier::Cucc, "1071", "data").id,
+        "cucc-list-2020"
+    );
+    assert_eq!(
+        default_form(Carrier::Cmcc, "CXLL", "data").id,
+        "cmcc-data-2021-beijing"
+    );
+    assert_eq!(
+        default_form(Carrier::Ctcc, "102", "balance").id,
+        "ctcc-balance-2025-zhejiang"
+    );
     // Every form has a unique id and a source.
     let mut ids: Vec<_> = FORMS.iter().map(|f| f.id).collect();
     ids.sort_unstable();
