@@ -13,9 +13,10 @@ use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::fleet;
 use super::specs::build_from_specs;
 use super::{
-    bad, conflict, created, json_body, not_found, paging, views, ApiError, ApiResult, ControlState,
+    bad, conflict, created, json_body, not_found, views, ApiError, ApiResult, ControlState,
 };
 use crate::domain::{CardState, Carrier, Reason};
 use crate::store::CardRef;
@@ -43,21 +44,44 @@ pub fn card_filter(q: &HashMap<String, String>) -> Result<CardFilter, ApiError> 
         tag: q.get("tag").cloned(),
         plan: q.get("plan").cloned(),
         pool: q.get("pool").cloned(),
-        search: q.get("q").cloned(),
+        search: q
+            .get("q")
+            .map(|s| fleet::normalize_search(s))
+            .filter(|s| !s.is_empty()),
     })
 }
 
+/// `GET /_sim/cards`: the filters of [`card_filter`] plus `risk`, `sort`
+/// and `order` ([`fleet`]), paged; items carry their allowance and risks.
 pub async fn cards(
     State(s): State<ControlState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
-    let filter = card_filter(&q)?;
-    let (page, size) = paging(&q)?;
-    let (items, total) = s.world.list_cards(&filter, page, size);
-    let items: Vec<Value> = items.iter().map(views::card_summary).collect();
-    Ok(Json(
-        json!({"items": items, "total": total, "page": page, "page_size": size}),
-    ))
+    fleet::list(&s.world, &q)
+}
+
+/// `GET /_sim/cards/export.csv`: the list's selection (no paging) as CSV.
+pub async fn export_csv(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    fleet::export_csv(&s.world, &q)
+}
+
+/// `GET /_sim/cards/totals`: per-carrier totals and cards at risk.
+pub async fn totals(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    fleet::totals(&s.world, &q)
+}
+
+/// `GET /_sim/tags`: the fleet's tags with their card counts.
+pub async fn tags(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    fleet::tags(&s.world, &q)
 }
 
 /// Finds a card by ICCID, MSISDN or IMSI.

@@ -51,8 +51,10 @@ pub async fn clock_post(State(s): State<ControlState>, body: Bytes) -> ApiResult
             .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
             .map_err(|e| bad(format!("set: {e}")))?;
     } else if m.get("freeze").and_then(Value::as_bool) == Some(true) {
-        world.catch_up();
+        // Freeze first, then bring the world up to the frozen reading: the
+        // reply then shows the time every later read will show.
         world.clock.freeze();
+        world.catch_up();
     } else if let Some(speed) = m.get("speed") {
         let speed = speed
             .as_f64()

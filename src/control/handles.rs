@@ -230,6 +230,7 @@ impl SnapshotsHandle<'_> {
     pub fn reset(&self) {
         self.plane.world.reset();
         self.plane.faults.clear();
+        self.plane.fired.clear();
         self.plane.ratelimits.reset();
         self.plane.requests.clear();
     }

@@ -6,7 +6,8 @@
 //! [`cards_bulk`], [`events`], [`traces`], [`ops`] (faults, rate limits,
 //! request journal), [`snapshots`], [`handsets`], [`modems`] and [`docs`].
 //! The mechanisms they drive sit beside them: [`faults`], [`ratelimits`],
-//! [`requests`], [`snapshot`], [`metrics`], [`auth`]; [`specs`] builds
+//! [`requests`], [`inspector`] (live journal, fired faults), [`fleet`]
+//! (sorting, risk, totals, CSV over the fleet), [`snapshot`], [`metrics`], [`auth`]; [`specs`] builds
 //! admin-made entities through the fixture's format and rules. Every client-caused error is a 4xx
 //! `{"error": "..."}` naming the problem and changing nothing. Documented
 //! in `docs/admin-api.md`.
@@ -21,8 +22,10 @@ pub mod clock;
 pub mod docs;
 pub mod events;
 pub mod faults;
+pub mod fleet;
 pub mod handles;
 pub mod handsets;
+pub mod inspector;
 pub mod metrics;
 pub mod modems;
 pub mod openapi;
@@ -71,6 +74,8 @@ pub struct Plane {
     pub faults: faults::Faults,
     pub ratelimits: ratelimits::RateLimits,
     pub requests: requests::RequestLog,
+    /// Fault rules that fired, kept after the rules retire.
+    pub fired: inspector::FiredLog,
     pub metrics: metrics::Metrics,
     pub snapshots:
         parking_lot::Mutex<std::collections::BTreeMap<String, Arc<snapshot::WorldSnapshot>>>,
@@ -89,6 +94,7 @@ impl Plane {
             faults: faults::Faults::new(seed),
             ratelimits: ratelimits::RateLimits::default(),
             requests: requests::RequestLog::default(),
+            fired: inspector::FiredLog::default(),
             metrics: metrics::Metrics::new(),
             snapshots: Default::default(),
             webhooks,

@@ -1,7 +1,8 @@
 //! Admin handlers for the carrier-API mechanisms: fault rules
-//! (`/_sim/faults`), rate limits (`/_sim/ratelimits`) and the request
-//! journal (`/_sim/requests`). The mechanisms themselves are in
-//! [`super::faults`], [`super::ratelimits`] and [`super::requests`].
+//! (`/_sim/faults`, and the history of those that fired), rate limits
+//! (`/_sim/ratelimits`) and the request journal (`/_sim/requests`, and its
+//! live stream). The mechanisms themselves are in [`super::faults`],
+//! [`super::ratelimits`], [`super::requests`] and [`super::inspector`].
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::faults::FaultSpec;
+use super::inspector;
 use super::requests::RequestFilter;
 use super::{bad, find, json_body, not_found, ApiError, ApiResult, ControlState};
 use crate::domain::Carrier;
@@ -145,6 +147,27 @@ pub async fn requests_list(
 
 pub async fn requests_clear(State(s): State<ControlState>) -> Json<Value> {
     s.plane.requests.clear();
+    Json(json!({"cleared": true}))
+}
+
+/// `GET /_sim/requests/stream`: journaled requests as they happen (SSE).
+pub async fn requests_stream(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    Ok(inspector::requests_stream(s.plane.clone(), &q)?.into_response())
+}
+
+/// `GET /_sim/faults/fired`: every recorded firing, newest first.
+pub async fn fired_list(State(s): State<ControlState>) -> Json<Value> {
+    let mut items = s.plane.fired.list();
+    items.reverse();
+    Json(json!({"items": items, "cap": inspector::FIRED_CAP}))
+}
+
+/// `DELETE /_sim/faults/fired`: forgets the history.
+pub async fn fired_clear(State(s): State<ControlState>) -> Json<Value> {
+    s.plane.fired.clear();
     Json(json!({"cleared": true}))
 }
 

@@ -51,7 +51,7 @@ pub fn is_secret(name: &str) -> bool {
 }
 
 /// One carrier-API exchange.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RequestRecord {
     pub seq: u64,
     /// Wall-clock time the request arrived.
@@ -72,6 +72,32 @@ pub struct RequestRecord {
     /// Fault rules that fired.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<String>,
+    /// Request headers, secrets masked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_headers: Vec<(String, String)>,
+    /// Response headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<(String, String)>,
+    /// The fired rules as they were when they fired (for the fired-fault
+    /// history; not part of the journal's JSON).
+    #[serde(skip)]
+    pub fired_rules: Vec<serde_json::Value>,
+}
+
+/// Headers as name/value pairs, secret values (authorization, tokens,
+/// signatures, keys) masked.
+pub fn header_pairs(h: &HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(k, v)| {
+            let name = k.as_str().to_string();
+            let value = if is_secret(&name) || name.eq_ignore_ascii_case("cookie") {
+                "***".to_string()
+            } else {
+                String::from_utf8_lossy(v.as_bytes()).into_owned()
+            };
+            (name, value)
+        })
+        .collect()
 }
 
 /// Filters for a journal query.
@@ -112,6 +138,8 @@ impl RequestFilter {
 /// The capped ring buffer of exchanges.
 pub struct RequestLog {
     inner: Mutex<LogInner>,
+    /// The newest seq, for live followers (`/_sim/requests/stream`).
+    newest: tokio::sync::watch::Sender<u64>,
     /// Off: exchanges are neither kept nor cloned (faults still apply).
     enabled: std::sync::atomic::AtomicBool,
 }
@@ -136,6 +164,7 @@ impl RequestLog {
                 cap: cap.max(1),
                 next_seq: 1,
             }),
+            newest: tokio::sync::watch::Sender::new(0),
             enabled: std::sync::atomic::AtomicBool::new(true),
         }
     }
@@ -149,17 +178,29 @@ impl RequestLog {
         self.enabled.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
-    pub fn push(&self, mut r: RequestRecord) {
+    /// Journals a record; returns its seq (`None` when recording is off).
+    pub fn push(&self, mut r: RequestRecord) -> Option<u64> {
         if !self.enabled() {
-            return;
+            return None;
         }
-        let mut g = self.inner.lock();
-        r.seq = g.next_seq;
-        g.next_seq += 1;
-        while g.items.len() >= g.cap {
-            g.items.pop_front();
-        }
-        g.items.push_back(r);
+        let seq = {
+            let mut g = self.inner.lock();
+            r.seq = g.next_seq;
+            g.next_seq += 1;
+            while g.items.len() >= g.cap {
+                g.items.pop_front();
+            }
+            let seq = r.seq;
+            g.items.push_back(r);
+            seq
+        };
+        self.newest.send_replace(seq);
+        Some(seq)
+    }
+
+    /// Follows the newest seq (changes on every journaled request).
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.newest.subscribe()
     }
 
     /// Matching records, oldest first.
@@ -400,6 +441,9 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
         account: accounts.first().cloned(),
         cards,
         faults: decision.fired.clone(),
+        request_headers: header_pairs(&parts.headers),
+        response_headers: Vec::new(),
+        fired_rules: plane.fired.rules_of(&plane.faults, &decision.fired),
     };
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
@@ -423,6 +467,7 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
             let resp = next.run(req).await;
             if !plane.requests.enabled() {
                 // Not recording: stream the answer through untouched.
+                plane.fired.record(&record, None, resp.status().as_u16());
                 plane.metrics.observe_request(
                     Some(carrier),
                     &record.path,
@@ -488,6 +533,7 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
         Some(FaultKind::Latency { .. }) => unreachable!("latency is never terminal"),
     };
     let (head, body) = response.into_parts();
+    record.response_headers = header_pairs(&head.headers);
     let bytes = match to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(_) => Bytes::new(),
@@ -511,7 +557,13 @@ fn finish(plane: &Plane, mut r: RequestRecord, status: u16, body: String, starte
     plane
         .metrics
         .observe_request(r.carrier, &endpoint, status, started.elapsed());
-    plane.requests.push(r);
+    let rules = std::mem::take(&mut r.fired_rules);
+    let fired = (!r.faults.is_empty()).then(|| r.clone());
+    let seq = plane.requests.push(r);
+    if let Some(mut r) = fired {
+        r.fired_rules = rules;
+        plane.fired.record(&r, seq, status);
+    }
 }
 
 fn plain(status: StatusCode, ctype: &'static str, body: Bytes) -> Response {
@@ -589,7 +641,7 @@ mod tests {
                 latency_ms: 0.0,
                 account: None,
                 cards: vec![],
-                faults: vec![],
+                ..Default::default()
             });
         }
         assert_eq!(log.len(), 2);

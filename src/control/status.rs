@@ -40,6 +40,7 @@ pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
                 world.reset();
                 plane.requests.clear();
                 plane.faults.clear();
+                plane.fired.clear();
                 plane.ratelimits.reset();
             })
             .await

@@ -28,6 +28,11 @@ static ASSETS: &[Asset] = &[
         body: include_bytes!("assets/index.html"),
     },
     Asset {
+        name: "zh-CN.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/zh-CN.js"),
+    },
+    Asset {
         name: "app.js",
         mime: "text/javascript; charset=utf-8",
         body: include_bytes!("assets/app.js"),
@@ -108,6 +113,7 @@ mod tests {
     fn index_links_only_embedded_same_origin_assets() {
         let html = std::str::from_utf8(ASSETS[0].body).unwrap();
         for needed in [
+            "/_sim/ui/zh-CN.js",
             "/_sim/ui/app.js",
             "/_sim/ui/app.css",
             "/_sim/ui/favicon.svg",

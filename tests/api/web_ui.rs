@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::process::Stdio;
+use std::str::FromStr;
 
 use carrier_sim::Simulator;
 
@@ -183,8 +184,15 @@ async fn the_dashboard_works_in_headless_chromium() {
     let sim = Simulator::start().await;
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
     let stdout = run_script(&web, &sim, &[]).await;
-    assert!(stdout.contains("ok 1 - fleet lists"), "{stdout}");
+    assert!(
+        stdout.contains("ok 1 - overview is the landing page"),
+        "{stdout}"
+    );
     for shot in [
+        "phone-fleet.png",
+        "phone-card.png",
+        "card-dark.png",
+        "card-near-quota.png",
         "fleet.png",
         "card.png",
         "card-after-rollover.png",
@@ -194,4 +202,244 @@ async fn the_dashboard_works_in_headless_chromium() {
     ] {
         assert!(shots.join(shot).exists(), "{shot} saved");
     }
+}
+
+async fn json(url: &str) -> serde_json::Value {
+    let r = get(url).await;
+    assert_eq!(r.status(), 200, "{url}");
+    r.json().await.unwrap()
+}
+
+/// The fleet views the dashboard's fleet and overview pages use: search
+/// that ignores spaces and `+86`, sorting, the at-risk filter, tags,
+/// per-carrier totals and the CSV export. Expectations come from the
+/// default fixture's cards (fixtures/default.toml) and the definitions in
+/// docs/admin-api.md, checked against the plain card list.
+#[tokio::test]
+async fn fleet_views_search_sort_risk_tags_totals_and_csv() {
+    let sim = Simulator::start().await;
+    let base = format!("{}/_sim", sim.uri());
+    let all = json(&format!("{base}/cards?page_size=1000")).await;
+    let cards = all["items"].as_array().unwrap().clone();
+    let total = all["total"].as_u64().unwrap();
+    assert_eq!(cards.len() as u64, total);
+
+    // A phone number as people type it: spaces and the country code.
+    let m = "1460000000001";
+    let typed = format!("+86 {} {} {}", &m[..3], &m[3..7], &m[7..]);
+    let query = typed.replace('+', "%2B").replace(' ', "%20");
+    let found = json(&format!("{base}/cards?q={query}")).await;
+    assert!(
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["iccid"] == "89860600000000000013" && c["msisdn"] == "1460000000001"),
+        "{found}"
+    );
+
+    // Sorting by usage, largest first, agrees with sorting the list here.
+    let mut by_usage: Vec<u64> = cards
+        .iter()
+        .map(|c| c["usage"]["data_bytes"].as_u64().unwrap())
+        .collect();
+    by_usage.sort_unstable_by(|a, b| b.cmp(a));
+    let top = json(&format!("{base}/cards?sort=usage&order=desc&page_size=10")).await;
+    let shown: Vec<u64> = top["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["usage"]["data_bytes"].as_u64().unwrap())
+        .collect();
+    assert_eq!(shown, by_usage[..10]);
+    assert_eq!(top["total"].as_u64(), Some(total));
+    let cheap = json(&format!("{base}/cards?sort=balance&page_size=1")).await;
+    let min_balance = cards
+        .iter()
+        .map(|c| c["balance_fen"].as_i64().unwrap())
+        .min()
+        .unwrap();
+    assert_eq!(cheap["items"][0]["balance_fen"].as_i64(), Some(min_balance));
+    let r = get(&format!("{base}/cards?sort=size")).await;
+    assert_eq!(r.status(), 400);
+
+    // At risk: the fixture's near-quota cards (95 % of 1 GB) are near quota;
+    // low balance is at most ¥10.00 (the balance_low mark), cancelled cards
+    // never count.
+    let near = json(&format!("{base}/cards?risk=near_quota&page_size=1000")).await;
+    let near_ids: Vec<&str> = near["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["iccid"].as_str().unwrap())
+        .collect();
+    let tagged = json(&format!("{base}/cards?tag=near-quota")).await;
+    for c in tagged["items"].as_array().unwrap() {
+        assert!(near_ids.contains(&c["iccid"].as_str().unwrap()), "{c}");
+    }
+    for c in near["items"].as_array().unwrap() {
+        let used = c["usage"]["data_bytes"].as_u64().unwrap() as f64;
+        let allowance = c["allowance_bytes"].as_u64().unwrap() as f64;
+        assert!(used >= 0.9 * allowance && allowance > 0.0, "{c}");
+        assert!(c["risks"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("near_quota")));
+    }
+    let low_expected = cards
+        .iter()
+        .filter(|c| c["state"] != "cancelled" && c["balance_fen"].as_i64().unwrap() <= 1000)
+        .count() as u64;
+    let low = json(&format!("{base}/cards?risk=low_balance&page_size=1")).await;
+    assert_eq!(low["total"].as_u64(), Some(low_expected));
+    // A card set to expire in ten days becomes "expiring".
+    let clock = json(&format!("{base}/clock")).await;
+    let now = jiff::Timestamp::from_str(clock["now"].as_str().unwrap()).unwrap();
+    let soon = now + jiff::SignedDuration::from_hours(240);
+    let patched = reqwest::Client::new()
+        .patch(format!("{base}/cards/89860600000000000013"))
+        .json(&serde_json::json!({"expires": soon.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let expiring = json(&format!("{base}/cards?risk=expiring&page_size=1000")).await;
+    assert!(expiring["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["iccid"] == "89860600000000000013"));
+
+    // Tags: every tag with the number of cards the tag filter finds.
+    let tags = json(&format!("{base}/tags")).await;
+    let tags = tags["items"].as_array().unwrap();
+    assert!(!tags.is_empty());
+    for t in tags.iter().take(5) {
+        let n = json(&format!(
+            "{base}/cards?tag={}&page_size=1",
+            t["tag"].as_str().unwrap()
+        ))
+        .await;
+        assert_eq!(n["total"], t["cards"], "{t}");
+    }
+
+    // Totals: per carrier and overall, summed from the list.
+    let totals = json(&format!("{base}/cards/totals")).await;
+    assert_eq!(totals["all"]["cards"].as_u64(), Some(total));
+    let data: u64 = cards
+        .iter()
+        .map(|c| c["usage"]["data_bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(totals["all"]["data_bytes"].as_u64(), Some(data));
+    for carrier in ["cmcc", "cucc", "ctcc"] {
+        let n = cards.iter().filter(|c| c["carrier"] == carrier).count() as u64;
+        assert_eq!(totals["carriers"][carrier]["cards"].as_u64(), Some(n));
+    }
+    assert_eq!(
+        totals["all"]["risks"]["low_balance"].as_u64(),
+        Some(low_expected)
+    );
+
+    // CSV: a header row, then one row per card of the selection.
+    let r = get(&format!(
+        "{base}/cards/export.csv?carrier=cucc&sort=usage&order=desc"
+    ))
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(content_type(&r), "text/csv; charset=utf-8");
+    let text = r.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let head = rows.headers().unwrap().clone();
+    assert_eq!(&head[0], "iccid");
+    assert_eq!(&head[9], "data_bytes");
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let cucc = cards.iter().filter(|c| c["carrier"] == "cucc").count();
+    assert_eq!(rows.len(), cucc);
+    assert!(rows.iter().all(|r| &r[3] == "cucc"));
+    let used: Vec<u64> = rows.iter().map(|r| r[9].parse().unwrap()).collect();
+    assert!(used.windows(2).all(|w| w[0] >= w[1]), "sorted by usage");
+}
+
+/// The inspector's server side: request and response headers in the
+/// journal (secrets masked), the fired-fault history that outlives a
+/// `count: 1` rule, and the live SSE stream of journaled requests. The
+/// CTCC "too frequent" body and its HTTP 200 follow
+/// shared spec ctcc.md (m2m_ec errors are plain text `code：message`).
+#[tokio::test]
+async fn journal_headers_fired_faults_and_the_live_request_stream() {
+    let sim = Simulator::start().await;
+    let base = sim.uri();
+    let http = reqwest::Client::new();
+    // Follow the stream before anything happens.
+    let mut stream = http
+        .get(format!("{base}/_sim/requests/stream?carrier=ctcc"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(content_type(&stream).starts_with("text/event-stream"));
+
+    let r = http
+        .post(format!("{base}/_sim/faults"))
+        .json(&serde_json::json!({"carrier": "ctcc", "kind": "carrier_error", "error": "too_frequent", "count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let ctcc =
+        format!("{base}/m2m_ec/query.do?method=queryTraffic&user_id=u&access_number=1410000000001");
+    let first = http
+        .get(&ctcc)
+        .header("x-request-id", "inspector-1")
+        .header("authorization", "Bearer not-for-the-journal")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200, "CTCC answers its errors with HTTP 200");
+    assert!(first.text().await.unwrap().starts_with("101004："));
+    // A second request retires the spent rule.
+    http.get(&ctcc).send().await.unwrap();
+    let rules = json(&format!("{base}/_sim/faults")).await;
+    assert_eq!(rules["items"].as_array().unwrap().len(), 0);
+    let fired = json(&format!("{base}/_sim/faults/fired")).await;
+    let fired = fired["items"].as_array().unwrap();
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0]["rule_id"], "fault-1");
+    assert_eq!(fired[0]["rule"]["kind"], "carrier_error");
+    assert_eq!(fired[0]["rule"]["count"], 1);
+    assert_eq!(fired[0]["status"], 200);
+    assert_eq!(fired[0]["path"], "/m2m_ec/query.do");
+
+    let journal = json(&format!("{base}/_sim/requests?carrier=ctcc")).await;
+    let rec = &journal["items"][0];
+    assert_eq!(rec["seq"], fired[0]["request_seq"]);
+    let headers = rec["request_headers"].as_array().unwrap();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|h| h[0] == name)
+            .map(|h| h[1].as_str().unwrap().to_string())
+    };
+    assert_eq!(header("x-request-id").as_deref(), Some("inspector-1"));
+    assert_eq!(header("authorization").as_deref(), Some("***"));
+    assert!(rec["response_headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h[0] == "content-type"));
+
+    // The stream sent both CTCC requests as `request` events.
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while seen.matches("event: request").count() < 2 {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("two request events within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("\"path\":\"/m2m_ec/query.do\""), "{seen}");
+    assert!(seen.contains("inspector-1"), "{seen}");
 }

@@ -418,6 +418,7 @@ impl Session {
             account: self.account.as_ref().map(|a| a.id.to_string()),
             cards: Vec::new(),
             faults: Vec::new(),
+            ..Default::default()
         });
     }
 
