@@ -5,6 +5,7 @@
 pub mod cmcc;
 pub mod ctcc;
 pub mod cucc;
+pub mod dialect;
 
 use axum::Router;
 

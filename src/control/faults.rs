@@ -2,13 +2,13 @@
 //! (path substring), method (HTTP method or the CTCC `method` parameter),
 //! account or card (matched on the request's parameters), fired with a
 //! probability drawn from a seeded RNG and limited by a count or a time
-//! window. A fired rule adds latency, answers the carrier's own error body
-//! for the situation (token expired, too frequent, rate limit, system busy),
+//! window. A fired rule adds latency, answers the carrier's own error for a
+//! [`NeutralError`] (auth, not found, not yours, too frequent, busy, ...),
 //! an HTTP 5xx, resets the connection, truncates the body or times out.
 //!
 //! Faults apply before routing, so they work on every carrier path whether
-//! or not a dialect serves it. Code tables for the carrier error bodies are
-//! in [`carrier_error`].
+//! or not a handler serves it. The error bodies come from the path's
+//! dialect ([`crate::carriers::dialect`]): this file holds no carrier codes.
 
 use std::time::{Duration, Instant};
 
@@ -17,24 +17,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+pub use crate::carriers::dialect::NeutralError;
 use crate::domain::Carrier;
-
-/// Which carrier serves a path: `/v5` `/v2` → CMCC; `/rws` `/api` → CUCC
-/// (Jasper REST and the CMP gateway); `/m2m_ec` `/5gcmp` `/openapi`
-/// `/api/v1` → CTCC (m2m_ec and the 5G CMP). `None` for the admin plane
-/// and anything else.
-pub fn carrier_of_path(path: &str) -> Option<Carrier> {
-    let first = |p: &str| path == p || path.starts_with(&format!("{p}/"));
-    if first("/api/v1") || first("/m2m_ec") || first("/5gcmp") || first("/openapi") {
-        Some(Carrier::Ctcc)
-    } else if first("/v5") || first("/v2") {
-        Some(Carrier::Cmcc)
-    } else if first("/rws") || first("/api") {
-        Some(Carrier::Cucc)
-    } else {
-        None
-    }
-}
 
 /// What a fired fault does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,9 +31,12 @@ pub enum FaultKind {
         #[serde(default)]
         jitter_ms: u64,
     },
-    /// The carrier's own error body: `token_expired`, `too_frequent`,
-    /// `rate_limit` or `system_busy`.
-    CarrierError { error: CarrierErrorKind },
+    /// The carrier's own answer to a neutral error (`auth`, `not_found`,
+    /// `not_yours`, `too_frequent`, `busy`, `timeout`, `internal`,
+    /// `bad_request`; the older names `token_expired`, `rate_limit` and
+    /// `system_busy` still parse), rendered by the path's dialect exactly
+    /// as the real condition answers.
+    CarrierError { error: NeutralError },
     /// A bare HTTP status (5xx by default) with an optional body.
     Http {
         #[serde(default = "five_hundred")]
@@ -74,80 +61,6 @@ fn five_hundred() -> u16 {
 
 fn thirty_seconds() -> u64 {
     30_000
-}
-
-/// The carrier-error situations a fault can produce.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CarrierErrorKind {
-    TokenExpired,
-    TooFrequent,
-    RateLimit,
-    SystemBusy,
-}
-
-/// A carrier error: HTTP status, content type and body.
-pub struct CarrierError {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: String,
-}
-
-const JSON: &str = "application/json;charset=UTF-8";
-const TEXT: &str = "text/plain;charset=UTF-8";
-
-/// The code table: each carrier's answer for each situation on `path`.
-/// CMCC answers HTTP 200 with `{"status","message","result":[]}`; CUCC
-/// answers non-2xx with `{"errorMessage","errorCode"}`; CTCC m2m_ec answers
-/// a plain-text `code：message` (full-width colon), the 5G CMP a JSON
-/// `{"code","msg"}`.
-pub fn carrier_error(carrier: Carrier, path: &str, kind: CarrierErrorKind) -> CarrierError {
-    use CarrierErrorKind::*;
-    let json = |status: u16, v: serde_json::Value| CarrierError {
-        status,
-        content_type: JSON,
-        body: v.to_string(),
-    };
-    match carrier {
-        Carrier::Cmcc => {
-            let (code, msg) = match kind {
-                TokenExpired => ("12021", "TOKEN不存在或已过期，请重新获取"),
-                TooFrequent | RateLimit => ("19010", "请求过于频繁，请稍后再试"),
-                SystemBusy => ("19010", "系统繁忙，请稍后再试"),
-            };
-            json(
-                200,
-                serde_json::json!({"status": code, "message": msg, "result": []}),
-            )
-        }
-        Carrier::Cucc => {
-            let (status, code, msg) = match kind {
-                TokenExpired => (401, "10000001", "Invalid credentials"),
-                TooFrequent | RateLimit => (429, "40000029", "Rate limit exceeded"),
-                SystemBusy => (500, "10000028", "System busy, please try again later"),
-            };
-            json(
-                status,
-                serde_json::json!({"errorMessage": msg, "errorCode": code}),
-            )
-        }
-        Carrier::Ctcc => {
-            let (code, msg) = match kind {
-                TokenExpired => ("-1", "用户名或者密码错误，无权限"),
-                TooFrequent | RateLimit => ("101004", "请求过于频繁，请稍后再试"),
-                SystemBusy => ("9000", "系统繁忙，请稍后再试"),
-            };
-            if path.starts_with("/m2m_ec") {
-                CarrierError {
-                    status: 200,
-                    content_type: TEXT,
-                    body: format!("{code}：{msg}"),
-                }
-            } else {
-                json(200, serde_json::json!({"code": code, "msg": msg}))
-            }
-        }
-    }
 }
 
 /// A fault rule as posted to `/_sim/faults`.
@@ -405,27 +318,6 @@ mod tests {
     }
 
     #[test]
-    fn paths_map_to_carriers() {
-        assert_eq!(carrier_of_path("/v5/ec/get/token"), Some(Carrier::Cmcc));
-        assert_eq!(carrier_of_path("/v2/foo"), Some(Carrier::Cmcc));
-        assert_eq!(carrier_of_path("/rws/api/v1/devices"), Some(Carrier::Cucc));
-        assert_eq!(
-            carrier_of_path("/api/wsGetTerminalDetails"),
-            Some(Carrier::Cucc)
-        );
-        assert_eq!(
-            carrier_of_path("/api/v1/prod/batchQrySimInfo"),
-            Some(Carrier::Ctcc)
-        );
-        assert_eq!(carrier_of_path("/m2m_ec/query.do"), Some(Carrier::Ctcc));
-        assert_eq!(carrier_of_path("/5gcmp/x"), Some(Carrier::Ctcc));
-        assert_eq!(carrier_of_path("/openapi/x"), Some(Carrier::Ctcc));
-        assert_eq!(carrier_of_path("/_sim/health"), None);
-        assert_eq!(carrier_of_path("/v50"), None);
-        assert_eq!(carrier_of_path("/apix"), None);
-    }
-
-    #[test]
     fn count_limits_firing() {
         let f = Faults::new(1);
         f.add(spec(r#"{"kind":"reset","count":2}"#), None).unwrap();
@@ -494,20 +386,5 @@ mod tests {
         assert!(spec(r#"{"kind":"reset","duration":"-5s"}"#)
             .check()
             .is_err());
-    }
-
-    #[test]
-    fn error_bodies_follow_each_carrier() {
-        let e = carrier_error(Carrier::Cmcc, "/v5/ec/x", CarrierErrorKind::TokenExpired);
-        assert!(e.body.contains("\"12021\""));
-        let e = carrier_error(
-            Carrier::Ctcc,
-            "/m2m_ec/query.do",
-            CarrierErrorKind::TooFrequent,
-        );
-        assert!(e.body.starts_with("101004："));
-        let e = carrier_error(Carrier::Cucc, "/rws/api/v1/x", CarrierErrorKind::RateLimit);
-        assert_eq!(e.status, 429);
-        assert!(e.body.contains("errorCode"));
     }
 }

@@ -41,8 +41,8 @@ pub mod status;
 pub mod traces;
 pub mod views;
 
+pub use crate::carriers::dialect::carrier_of_path;
 pub use cards::{card_filter, check_action, find, run_action};
-pub use faults::carrier_of_path;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;

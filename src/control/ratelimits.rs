@@ -1,7 +1,7 @@
 //! Per-account rate limits as the carriers apply them, enforced by the
 //! carrier middleware on wall-clock time (a transport concern, not the
 //! simulated clock). A request over the limit gets the carrier's own
-//! "too frequent" error (see [`super::faults::carrier_error`]).
+//! "too frequent" error (see [`crate::carriers::dialect`]).
 //!
 //! On by default where the specs state a limit: CTCC m2m_ec `queryPakage`,
 //! `queryTraffic` and `queryTrafficByDate` at 500 per minute per account.

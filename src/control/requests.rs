@@ -1,5 +1,6 @@
 //! The request journal and the carrier-API middleware. Every request to a
-//! carrier path (see [`carrier_of_path`]) passes through [`layer`]: its
+//! carrier path (one a dialect owns, see [`dialect_of`]) passes through
+//! [`layer`]: its
 //! parameters are read (query, form or JSON body, Basic-auth user), the
 //! account and cards it names are matched, faults are decided and applied,
 //! and request and response are recorded — secrets masked — in a capped
@@ -17,8 +18,9 @@ use axum::response::Response;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use super::faults::{carrier_error, carrier_of_path, Decision, FaultKind, RequestFacts};
+use super::faults::{Decision, FaultKind, RequestFacts};
 use super::Plane;
+use crate::carriers::dialect::{dialect_of, gateway_timeout, Dialect, ErrorContext, NeutralError};
 use crate::domain::Carrier;
 use crate::store::CardRef;
 
@@ -399,9 +401,10 @@ fn match_cards(plane: &Plane, params: &[(String, String)]) -> Vec<String> {
 /// and subject to faults; everything else passes untouched.
 pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    let Some(carrier) = carrier_of_path(&path) else {
+    let Some(dialect) = dialect_of(&path) else {
         return next.run(req).await;
     };
+    let carrier = dialect.carrier();
     let started = Instant::now();
     let wall = jiff::Timestamp::now();
     let sim_now = plane.world.now();
@@ -457,7 +460,7 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
         {
             record.faults.push(format!("ratelimit:{limit}"));
             action = Some(FaultKind::CarrierError {
-                error: super::faults::CarrierErrorKind::TooFrequent,
+                error: NeutralError::TooFrequent,
             });
         }
     }
@@ -470,7 +473,7 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
                 plane.fired.record(&record, None, resp.status().as_u16());
                 plane.metrics.observe_request(
                     Some(carrier),
-                    &record.path,
+                    &dialect.label(&record.path, &record.params),
                     resp.status().as_u16(),
                     started.elapsed(),
                 );
@@ -479,7 +482,14 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
             resp
         }
         Some(FaultKind::Reset) => {
-            finish(&plane, record, 0, "(connection reset)".into(), started);
+            finish(
+                &plane,
+                dialect,
+                record,
+                0,
+                "(connection reset)".into(),
+                started,
+            );
             // Ends this connection's task without a response: the peer sees
             // the connection closed before any answer. `resume_unwind` skips
             // the panic hook, so nothing is printed.
@@ -487,25 +497,21 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
         }
         Some(FaultKind::Timeout { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            plain(
-                StatusCode::GATEWAY_TIMEOUT,
-                "text/plain",
-                Bytes::from_static(b"Gateway Timeout"),
-            )
+            gateway_timeout()
         }
         Some(FaultKind::Http { status, body }) => plain(
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             "text/html;charset=UTF-8",
             Bytes::from(body.unwrap_or_else(|| default_http_body(status))),
         ),
-        Some(FaultKind::CarrierError { error }) => {
-            let e = carrier_error(carrier, &path, error);
-            plain(
-                StatusCode::from_u16(e.status).unwrap_or(StatusCode::OK),
-                e.content_type,
-                Bytes::from(e.body),
-            )
-        }
+        Some(FaultKind::CarrierError { error }) => dialect.error(
+            error,
+            &ErrorContext {
+                path: &path,
+                params: &params,
+                now: sim_now,
+            },
+        ),
         Some(FaultKind::Truncate) => {
             let req = Request::from_parts(parts, Body::from(body));
             let resp = next.run(req).await;
@@ -513,7 +519,7 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
             let full = to_bytes(body, usize::MAX).await.unwrap_or_default();
             let half = full.slice(..full.len() / 2);
             let kept = String::from_utf8_lossy(&half[..half.len().min(KEEP_BODY)]).into_owned();
-            finish(&plane, record, head.status.as_u16(), kept, started);
+            finish(&plane, dialect, record, head.status.as_u16(), kept, started);
             head.headers
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1)));
             // The first half goes out (the pause lets it be flushed), then
@@ -539,21 +545,24 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
         Err(_) => Bytes::new(),
     };
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(KEEP_BODY)]).into_owned();
-    finish(&plane, record, head.status.as_u16(), text, started);
+    finish(&plane, dialect, record, head.status.as_u16(), text, started);
     Response::from_parts(head, Body::from(bytes))
 }
 
 /// Completes a record (status, body, latency), counts it in the metrics
 /// and journals it.
-fn finish(plane: &Plane, mut r: RequestRecord, status: u16, body: String, started: Instant) {
+fn finish(
+    plane: &Plane,
+    dialect: &dyn Dialect,
+    mut r: RequestRecord,
+    status: u16,
+    body: String,
+    started: Instant,
+) {
     r.status = status;
     r.body = body;
     r.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    // CTCC m2m_ec multiplexes its API on one path by a `method` parameter.
-    let endpoint = match r.params.iter().find(|(k, _)| k == "method") {
-        Some((_, m)) if m.len() <= 64 => format!("{}?method={m}", r.path),
-        _ => r.path.clone(),
-    };
+    let endpoint = dialect.label(&r.path, &r.params);
     plane
         .metrics
         .observe_request(r.carrier, &endpoint, status, started.elapsed());

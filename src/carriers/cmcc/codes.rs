@@ -23,11 +23,13 @@ pub enum Code {
     StopReasonNotSelf,
     PlanExpired,
     QuotaReached,
+    TooFrequent,
+    Busy,
     Other,
 }
 
 /// `(code, status, message)`: the single table of OneLink codes.
-const TABLE: [(Code, &str, &str); 14] = [
+const TABLE: [(Code, &str, &str); 16] = [
     (Code::Ok, "0", "正确"),
     (Code::BadParam, "11000", "请求参数错误"),
     (
@@ -61,6 +63,10 @@ const TABLE: [(Code, &str, &str); 14] = [
     ),
     (Code::PlanExpired, "12099", "卡片主套餐超出有效期，无法复机"),
     (Code::QuotaReached, "12100", "卡片所属套餐的用量已达量"),
+    // The spec names no throttling or overload code; these two are the
+    // simulator's choice inside OneLink's catch-all 19010 (docs/cmcc.md).
+    (Code::TooFrequent, "19010", "请求过于频繁，请稍后再试"),
+    (Code::Busy, "19010", "系统繁忙，请稍后再试"),
     (Code::Other, "19010", "其他错误"),
 ];
 

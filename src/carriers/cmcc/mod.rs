@@ -9,6 +9,7 @@ pub mod auth;
 pub mod card;
 pub mod change;
 pub mod codes;
+pub mod dialect;
 pub mod location;
 pub mod offerings;
 pub mod params;

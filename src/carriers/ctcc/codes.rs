@@ -18,10 +18,14 @@ pub enum Code {
     Busy,
     RateLimited,
     UnknownMethod,
+    SystemBusy,
+    Internal,
 }
 
-/// `(code, wire code, text)`: the one table of legacy error texts.
-const TABLE: [(Code, &str, &str); 9] = [
+/// `(code, wire code, text)`: the one table of legacy error texts. `9000`
+/// is the platform-error code the spec saw in `RspCode`; its two texts are
+/// the simulator's choice.
+const TABLE: [(Code, &str, &str); 11] = [
     (Code::BadPassword, "-1", "用户名或者密码错误，无权限。"),
     (Code::BadParam, "-2", "必传参数缺失或参数错误。"),
     (Code::BadSign, "-3", "sign参数值错误。"),
@@ -31,6 +35,8 @@ const TABLE: [(Code, &str, &str); 9] = [
     (Code::Busy, "-7", "该号码已有业务正在处理，请稍后下发"),
     (Code::RateLimited, "101004", "请求过于频繁，请稍后再试"),
     (Code::UnknownMethod, "-2", "method参数错误，不存在该接口。"),
+    (Code::SystemBusy, "9000", "系统繁忙，请稍后再试"),
+    (Code::Internal, "9000", "系统内部错误，请稍后再试"),
 ];
 
 impl Code {

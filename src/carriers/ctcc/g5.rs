@@ -107,8 +107,19 @@ pub const ROUTES: &[(&str, Ident, Handler)] = &[
     ),
 ];
 
+/// The identifier parameters of a 5G call, in the order they are looked for.
+pub const ID_PARAMS: [&str; 4] = ["access_number", "iccid", "imsi", "accessNumber"];
+
+/// An `AppKey` no account holds.
+pub fn bad_app_key() -> Fail {
+    Fail {
+        code: Code::BadPassword,
+        text: Some("AppKey不存在或无权限。".into()),
+    }
+}
+
 /// The 5G error body: `{"code": ..., "msg": ...}`.
-fn error(f: &Fail) -> Response {
+pub fn error(f: &Fail) -> Response {
     super::render(Out::Json(json!({
         "code": f.code.code(),
         "msg": f.text.as_deref().unwrap_or(f.code.text()),
@@ -162,10 +173,7 @@ fn run(
             (a.carrier == Carrier::Ctcc && c.app_key.as_deref() == Some(app_key))
                 .then(|| (a.id.clone(), c.secret.clone().unwrap_or_default()))
         })
-        .ok_or(Fail {
-            code: Code::BadPassword,
-            text: Some("AppKey不存在或无权限。".into()),
-        })?;
+        .ok_or_else(bad_app_key)?;
     if let Some(max) = ct.settings().g5_max_skew {
         if !timestamp_ok(ts, ct.world.now(), max) {
             return Err(Fail {
@@ -195,7 +203,7 @@ fn run(
     }
     let (iccid, number) = match ident {
         Ident::Card => {
-            let (kind, v) = ["access_number", "iccid", "imsi", "accessNumber"]
+            let (kind, v) = ID_PARAMS
                 .iter()
                 .find_map(|k| p.get(k).filter(|v| !v.is_empty()).map(|v| (*k, v)))
                 .ok_or_else(|| Fail::bad("必传参数access_number缺失。"))?;

@@ -9,6 +9,7 @@
 pub mod changes;
 pub mod codes;
 pub mod des;
+pub mod dialect;
 pub mod g5;
 pub mod list;
 pub mod location;
@@ -142,6 +143,19 @@ impl Fail {
 
     fn text(&self) -> &str {
         self.text.as_deref().unwrap_or(self.code.text())
+    }
+
+    /// An unknown card named by the identifier parameter `kind`
+    /// (`access_number`, `iccid`, `imsi`, ...).
+    pub fn not_found(kind: &str) -> Fail {
+        if kind == "iccid" {
+            Fail::new(Code::NotFound)
+        } else {
+            Fail {
+                code: Code::NotFound,
+                text: Some(format!("{kind}号码错误或不存在。")),
+            }
+        }
     }
 
     /// The legacy plain-text body.
@@ -321,7 +335,7 @@ pub const METHODS: &[Method] = &[
 ];
 
 /// The identifier parameters, in the order they are looked for.
-const ID_PARAMS: [&str; 3] = ["access_number", "iccid", "imsi"];
+pub const ID_PARAMS: [&str; 3] = ["access_number", "iccid", "imsi"];
 
 impl Ctcc {
     /// The dialect state with settings from `[dialects.ctcc]`.
@@ -402,16 +416,7 @@ impl Ctcc {
             "imsi" => CardRef::Imsi(value),
             _ => CardRef::Msisdn(value),
         };
-        let not_found = || {
-            if kind == "iccid" {
-                Fail::new(Code::NotFound)
-            } else {
-                Fail {
-                    code: Code::NotFound,
-                    text: Some(format!("{kind}号码错误或不存在。")),
-                }
-            }
-        };
+        let not_found = || Fail::not_found(kind);
         let iccid = self.world.resolve(r).ok_or_else(not_found)?;
         let (carrier, mine) = self
             .world

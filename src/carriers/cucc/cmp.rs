@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use jiff::Timestamp;
 use serde_json::{json, Map, Value};
 use sm3::{Digest, Sm3};
 
@@ -72,14 +73,7 @@ async fn open(world: &World, body: Body) -> Result<Call, Response> {
     let bytes = axum::body::to_bytes(body, super::BODY_LIMIT)
         .await
         .map_err(|_| envelope(StatusCode::PAYLOAD_TOO_LARGE, "1001", "请求体过大", None))?;
-    let bad = || {
-        envelope(
-            StatusCode::BAD_REQUEST,
-            code::BAD_REQUEST.0,
-            code::BAD_REQUEST.1,
-            None,
-        )
-    };
+    let bad = || gateway_fail(code::BAD_REQUEST);
     let Ok(Value::Object(env)) = serde_json::from_slice::<Value>(&bytes) else {
         return Err(bad());
     };
@@ -120,12 +114,12 @@ async fn open(world: &World, body: Body) -> Result<Call, Response> {
 }
 
 /// `data` of a ws-family answer: the common fields plus `extra`.
-fn ws_data(world: &World, call: &Call, result: (&str, &str), extra: Value) -> Value {
+fn ws_data(trans_id: &str, now: Timestamp, result: (&str, &str), extra: Value) -> Value {
     let mut d = json!({
-        "messageId": call.trans_id,
+        "messageId": trans_id,
         "resultCode": result.0,
         "resultDesc": result.1,
-        "timestamp": fmt_local(world.now(), "%Y-%m-%d %H:%M:%S"),
+        "timestamp": fmt_local(now, "%Y-%m-%d %H:%M:%S"),
         "version": "1.0",
     });
     if let (Some(m), Value::Object(x)) = (d.as_object_mut(), extra) {
@@ -134,13 +128,48 @@ fn ws_data(world: &World, call: &Call, result: (&str, &str), extra: Value) -> Va
     d
 }
 
-fn ws_ok(world: &World, call: &Call, result: (&str, &str), extra: Value) -> Response {
+/// A ws-family answer to a call with `trans_id` at simulated time `now`.
+fn ws_reply(trans_id: &str, now: Timestamp, result: (&str, &str), extra: Value) -> Response {
     envelope(
         StatusCode::OK,
         code::OK_WS,
         "成功",
-        Some(ws_data(world, call, result, extra)),
+        Some(ws_data(trans_id, now, result, extra)),
     )
+}
+
+fn ws_ok(world: &World, call: &Call, result: (&str, &str), extra: Value) -> Response {
+    ws_reply(&call.trans_id, world.now(), result, extra)
+}
+
+/// The gateway's answer for a card that is unknown or not the caller's
+/// (the gateway does not tell the two apart): on `path`, for a call with
+/// `trans_id` naming `iccid`, at simulated time `now`.
+/// `wsGetTerminalDetails` names the ICCID in `resultDesc`.
+pub fn no_card(path: &str, trans_id: &str, iccid: &str, now: Timestamp) -> Response {
+    match path {
+        REALNAME => envelope(
+            StatusCode::OK,
+            code::OK_REALNAME,
+            "success",
+            Some(json!({"rspcode": code::RSP_NO_CARD, "rspdesc": code::RESULT_NO_CARD.1})),
+        ),
+        DETAILS => {
+            let desc = format!("{}：{iccid}", code::RESULT_NO_CARD.1);
+            ws_reply(trans_id, now, (code::RESULT_NO_CARD.0, &desc), json!({}))
+        }
+        _ => ws_reply(trans_id, now, code::RESULT_NO_CARD, json!({})),
+    }
+}
+
+/// A gateway failure: HTTP 200 (400 for an unreadable envelope) with
+/// `{"status","message"}`.
+pub fn gateway_fail(failure: (&str, &str)) -> Response {
+    if failure == code::BAD_REQUEST {
+        envelope(StatusCode::BAD_REQUEST, failure.0, failure.1, None)
+    } else {
+        fail(failure)
+    }
 }
 
 /// A CUCC card of the account by ICCID (20 digits, or 19 without the
@@ -182,14 +211,14 @@ pub async fn real_name_status(State(st): State<Shared>, body: Body) -> Response 
     };
     let iccid = call.data.get("iccid").and_then(Value::as_str).unwrap_or("");
     let card = find_card(&st.world, &call.account, iccid).and_then(|id| st.world.card(&id));
-    let data = match card {
-        Some(c) => json!({
-            "rspcode": code::RSP_OK,
-            "rspdesc": if c.real_name { "已实名" } else { "未实名" },
-            "realNameStatus": real_name_code(&c),
-        }),
-        None => json!({"rspcode": code::RSP_NO_CARD, "rspdesc": code::RESULT_NO_CARD.1}),
+    let Some(c) = card else {
+        return no_card(REALNAME, &call.trans_id, iccid, st.world.now());
     };
+    let data = json!({
+        "rspcode": code::RSP_OK,
+        "rspdesc": if c.real_name { "已实名" } else { "未实名" },
+        "realNameStatus": real_name_code(&c),
+    });
     envelope(StatusCode::OK, code::OK_REALNAME, "success", Some(data))
 }
 
@@ -288,10 +317,7 @@ pub async fn terminal_details(State(st): State<Shared>, body: Body) -> Response 
     for i in iccids {
         match find_card(w, &call.account, i).and_then(|id| w.card(&id)) {
             Some(c) => terminals.push(terminal(w, &call.account, &c)),
-            None => {
-                let desc = format!("{}：{i}", code::RESULT_NO_CARD.1);
-                return ws_ok(w, &call, (code::RESULT_NO_CARD.0, &desc), json!({}));
-            }
+            None => return no_card(DETAILS, &call.trans_id, i, w.now()),
         }
     }
     ws_ok(w, &call, code::RESULT_OK, json!({ "terminals": terminals }))
@@ -312,7 +338,7 @@ pub async fn edit_terminal(State(st): State<Shared>, body: Body) -> Response {
     let s = |k: &str| call.data.get(k).and_then(Value::as_str).unwrap_or("");
     let iccid = s("iccid");
     let Some(id) = find_card(w, &call.account, iccid) else {
-        return ws_ok(w, &call, code::RESULT_NO_CARD, json!({}));
+        return no_card(EDIT, &call.trans_id, iccid, w.now());
     };
     if s("changeType") != "3" {
         return ws_ok(w, &call, code::RESULT_BAD_CHANGE_TYPE, json!({}));

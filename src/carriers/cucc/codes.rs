@@ -27,6 +27,8 @@ pub enum ErrorKind {
     BusinessRule,
     /// The caller's rate limit is exhausted.
     RateLimited,
+    /// The platform is overloaded (chosen code).
+    Busy,
     /// Request body over the limit.
     BodyTooLarge,
     /// HTTP method not served on this path.
@@ -73,6 +75,12 @@ pub const ERRORS: &[(ErrorKind, u16, &str, &str)] = &[
         429,
         "10000029",
         "Rate limit exceeded",
+    ),
+    (
+        ErrorKind::Busy,
+        500,
+        "10000028",
+        "System busy, please try again later",
     ),
     (
         ErrorKind::BodyTooLarge,

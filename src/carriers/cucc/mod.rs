@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cmp;
 pub mod codes;
 pub mod devices;
+pub mod dialect;
 pub mod push;
 pub mod ratelimit;
 pub mod sessions;
@@ -245,10 +246,16 @@ pub fn check_iccid(iccid: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The 404 of an ICCID that is unknown or another account's: Jasper does
+/// not tell the two apart.
+pub fn device_not_found(iccid: &str) -> ApiError {
+    ApiError::with(ErrorKind::NotFound, format!("Device not found: {iccid}"))
+}
+
 /// The ICCID of a CUCC card of the caller's account (else 404).
 pub fn owned(world: &World, caller: &Caller, iccid: &str) -> Result<CompactString, ApiError> {
     check_iccid(iccid)?;
-    let not_found = || ApiError::with(ErrorKind::NotFound, format!("Device not found: {iccid}"));
+    let not_found = || device_not_found(iccid);
     let id = world.resolve(CardRef::Iccid(iccid)).ok_or_else(not_found)?;
     let mine = world
         .read_card(&id, |c| {

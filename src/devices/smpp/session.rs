@@ -22,7 +22,7 @@ use super::pdu::{
     self, Bind, CancelSm, DataSm, Dest, Pdu, Put, QuerySm, ReplaceSm, Sm, SubmitMulti,
 };
 use super::smsc::{Limits, Outgoing, Smsc, Submission};
-use crate::control::faults::{CarrierErrorKind, FaultKind, RequestFacts};
+use crate::control::faults::{FaultKind, NeutralError, RequestFacts};
 use crate::control::requests::RequestRecord;
 use crate::domain::Account;
 use crate::server::AppContext;
@@ -382,12 +382,13 @@ impl Session {
             }
             Some(FaultKind::Http { .. }) => FaultAction::Drop,
             Some(FaultKind::CarrierError { error }) => FaultAction::Status(match error {
-                CarrierErrorKind::TooFrequent | CarrierErrorKind::RateLimit => {
-                    status::ESME_RTHROTTLED
-                }
-                CarrierErrorKind::TokenExpired | CarrierErrorKind::SystemBusy => {
-                    status::ESME_RSYSERR
-                }
+                NeutralError::TooFrequent => status::ESME_RTHROTTLED,
+                NeutralError::Auth
+                | NeutralError::Busy
+                | NeutralError::Timeout
+                | NeutralError::Internal => status::ESME_RSYSERR,
+                NeutralError::NotFound | NeutralError::NotYours => status::ESME_RINVDSTADR,
+                NeutralError::BadRequest => status::ESME_RSUBMITFAIL,
             }),
         }
     }

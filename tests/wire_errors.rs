@@ -1,0 +1,403 @@
+//! An injected fault and the real condition answer the same bytes. For
+//! every carrier and each of its dialects (CMCC v5 and v2, CUCC REST and the
+//! CMP gateway, CTCC m2m_ec and the 5G CMP), a request that really meets a
+//! condition (rejected credentials, an unknown card, another account's card,
+//! an exhausted rate limit) is sent once as it is, then once more with a
+//! `carrier_error` fault of the matching neutral kind in force: status,
+//! content type, `WWW-Authenticate` and body must be identical, and the
+//! fault must have fired.
+//!
+//! Sources for the real conditions: CMCC `12021`/`12004`/`12010`/`12009`
+//! (spec cmcc.md error table, mehunk/china-carrier-iot-sdk packages/cmcc);
+//! CUCC 401/404/429 (spec cucc.md; mehunk packages/cucc retries on 429);
+//! CUCC CMP `1003` and `1011` (spec cucc.md §8); CTCC `-1`, `-4`,
+//! `该号码和用户没有绑定` and `101004` (spec ctcc.md §6).
+
+use carrier_sim::carriers::ctcc::des::TripleKey;
+use carrier_sim::carriers::ctcc::sign::{g5_sign, joined};
+use carrier_sim::Simulator;
+use reqwest::{Client, RequestBuilder};
+use serde_json::{json, Value};
+
+/// Everything a client can see of an answer.
+#[derive(Debug, PartialEq)]
+struct Answer {
+    status: u16,
+    content_type: Option<String>,
+    www_authenticate: Option<String>,
+    body: String,
+}
+
+async fn answer(req: RequestBuilder) -> Answer {
+    let r = req.send().await.expect("answered");
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    Answer {
+        status: r.status().as_u16(),
+        content_type: header("content-type"),
+        www_authenticate: header("www-authenticate"),
+        body: r.text().await.unwrap(),
+    }
+}
+
+/// The same request answered for real, then under an injected fault of
+/// `kind` on `carrier`: both answers must be the same, and the fault must
+/// have fired.
+async fn same_as_fault(
+    sim: &Simulator,
+    carrier: &str,
+    kind: &str,
+    req: impl Fn() -> RequestBuilder,
+) -> Answer {
+    let real = answer(req()).await;
+    let http = Client::new();
+    let r = http
+        .post(format!("{}/_sim/faults", sim.uri()))
+        .json(&json!({"carrier": carrier, "kind": "carrier_error", "error": kind, "count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let injected = answer(req()).await;
+    let rules: Value = http
+        .get(format!("{}/_sim/faults", sim.uri()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rules["items"][0]["fired"], 1,
+        "the {kind} fault did not fire"
+    );
+    http.delete(format!("{}/_sim/faults", sim.uri()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(real, injected, "{carrier} {kind}");
+    real
+}
+
+/// Sets a one-request-per-minute limit on `carrier` paths under `endpoint`.
+async fn tiny_limit(sim: &Simulator, carrier: &str, endpoint: &str) {
+    let r = Client::new()
+        .put(format!("{}/_sim/ratelimits", sim.uri()))
+        .json(&json!({"items": [{"id": "tiny", "carrier": carrier, "endpoint": endpoint, "limit": 1, "per": "1m"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// Back to the default limits (with fresh counters).
+async fn reset_limits(sim: &Simulator) {
+    let r = Client::new()
+        .put(format!("{}/_sim/ratelimits", sim.uri()))
+        .json(&json!({"items": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+const CMCC_APPID: &str = "100001";
+const CMCC_PASSWORD: &str = "cmcc-demo-pass";
+const CMCC_OTHERS_MSISDN: &str = "1440000000018";
+const CMCC_OWN_MSISDN: &str = "1440000000001";
+
+fn cmcc_transid() -> String {
+    format!("{CMCC_APPID}2026112410000000000001")
+}
+
+async fn cmcc_token(sim: &Simulator) -> String {
+    let v: Value = Client::new()
+        .get(format!("{}/v5/ec/get/token", sim.uri()))
+        .query(&[
+            ("appid", CMCC_APPID),
+            ("password", CMCC_PASSWORD),
+            ("transid", &cmcc_transid()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["result"][0]["token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn cmcc_v5_and_v2_faults_match_real_conditions() {
+    let sim = Simulator::start().await;
+    let http = Client::new();
+    let token = cmcc_token(&sim).await;
+    let v5 = |token: &str, msisdn: &str| {
+        let url = format!("{}/v5/ec/query/sim-status", sim.uri());
+        let q = [
+            ("token", token.to_string()),
+            ("transid", cmcc_transid()),
+            ("msisdn", msisdn.to_string()),
+        ];
+        let http = http.clone();
+        move || http.get(&url).query(&q)
+    };
+    let a = same_as_fault(&sim, "cmcc", "auth", v5("expired", CMCC_OWN_MSISDN)).await;
+    assert!(a.body.contains("\"12021\""), "{a:?}");
+    let a = same_as_fault(&sim, "cmcc", "not_found", v5(&token, "1440999999999")).await;
+    assert!(a.body.contains("\"12010\""), "{a:?}");
+    let a = same_as_fault(&sim, "cmcc", "not_yours", v5(&token, CMCC_OTHERS_MSISDN)).await;
+    assert!(a.body.contains("\"12009\""), "{a:?}");
+    // The rate limit: the first call passes, the second meets the limit.
+    tiny_limit(&sim, "cmcc", "/v5/ec/query/sim-status").await;
+    let ok = answer(v5(&token, CMCC_OWN_MSISDN)()).await;
+    assert!(ok.body.contains("\"status\":\"0\""), "{ok:?}");
+    let a = same_as_fault(&sim, "cmcc", "too_frequent", v5(&token, CMCC_OWN_MSISDN)).await;
+    assert!(a.body.contains("\"19010\""), "{a:?}");
+    reset_limits(&sim).await;
+
+    // v2: the token is SHA-256 of appid + password + transid on every call.
+    let v2 = |password: &str, msisdn: &str| {
+        let url = format!("{}/v2/userstatusrealsingle", sim.uri());
+        let t = cmcc_transid();
+        let q = [
+            ("appid", CMCC_APPID.to_string()),
+            ("transid", t.clone()),
+            ("ebid", "0001000000009".to_string()),
+            (
+                "token",
+                carrier_sim::carriers::cmcc::v2::token(CMCC_APPID, password, &t),
+            ),
+            ("msisdn", msisdn.to_string()),
+        ];
+        let http = http.clone();
+        move || http.get(&url).query(&q)
+    };
+    let a = same_as_fault(&sim, "cmcc", "auth", v2("wrong", CMCC_OWN_MSISDN)).await;
+    assert!(a.body.contains("\"12004\""), "{a:?}");
+    let a = same_as_fault(
+        &sim,
+        "cmcc",
+        "not_found",
+        v2(CMCC_PASSWORD, "1440999999999"),
+    )
+    .await;
+    assert!(a.body.contains("\"12010\""), "{a:?}");
+    let a = same_as_fault(
+        &sim,
+        "cmcc",
+        "not_yours",
+        v2(CMCC_PASSWORD, CMCC_OTHERS_MSISDN),
+    )
+    .await;
+    assert!(a.body.contains("\"12009\""), "{a:?}");
+}
+
+const CUCC_USER: &str = "cucc-demo";
+const CUCC_KEY: &str = "2f1c9a1e-6b0e-4c3a-9d55-7a1b2c3d4e5f";
+const CUCC_OWN: &str = "89860600000000000013";
+const CUCC_OTHERS: &str = "89860600000000000187";
+const CUCC_UNKNOWN: &str = "89860699999999999990";
+
+/// A signed CMP gateway envelope around `data`.
+fn cmp_envelope(secret: &str, data: Value) -> Value {
+    let ts = "20261124100000123";
+    let tid = "20261124100000123456789";
+    json!({
+        "app_id": "cucc-app-demo",
+        "timestamp": ts,
+        "trans_id": tid,
+        "token": carrier_sim::carriers::cucc::cmp::token("cucc-app-demo", ts, tid, secret),
+        "data": data,
+    })
+}
+
+#[tokio::test]
+async fn cucc_rest_and_cmp_faults_match_real_conditions() {
+    let sim = Simulator::start().await;
+    let http = Client::new();
+    let rest = |key: &str, iccid: &str| {
+        let url = format!("{}/rws/api/v1/devices/{iccid}", sim.uri());
+        let (http, key) = (http.clone(), key.to_string());
+        move || http.get(&url).basic_auth(CUCC_USER, Some(&key))
+    };
+    let a = same_as_fault(&sim, "cucc", "auth", rest("wrong-key", CUCC_OWN)).await;
+    assert_eq!(a.status, 401);
+    assert!(a.www_authenticate.is_some(), "{a:?}");
+    let a = same_as_fault(&sim, "cucc", "not_found", rest(CUCC_KEY, CUCC_UNKNOWN)).await;
+    assert_eq!(a.status, 404);
+    assert!(a.body.contains(CUCC_UNKNOWN), "{a:?}");
+    let a = same_as_fault(&sim, "cucc", "not_yours", rest(CUCC_KEY, CUCC_OTHERS)).await;
+    assert_eq!(a.status, 404);
+    tiny_limit(&sim, "cucc", "/rws/api/v1/devices").await;
+    assert_eq!(answer(rest(CUCC_KEY, CUCC_OWN)()).await.status, 200);
+    let a = same_as_fault(&sim, "cucc", "too_frequent", rest(CUCC_KEY, CUCC_OWN)).await;
+    assert_eq!(a.status, 429);
+    // The one code for "too frequent", as docs/cucc.md says.
+    assert!(a.body.contains("\"10000029\""), "{a:?}");
+    reset_limits(&sim).await;
+
+    // The CMP gateway: a bad token is the gateway's 1003; an unknown or
+    // foreign card is the API's own 1011 answer.
+    let cmp = |path: &'static str, secret: &str, data: Value| {
+        let url = format!("{}{path}", sim.uri());
+        let body = cmp_envelope(secret, data);
+        let http = http.clone();
+        move || http.post(&url).json(&body)
+    };
+    const REALNAME: &str = "/api/realNameStatusQuery/V1/1Main/vV1.1";
+    const DETAILS: &str = "/api/wsGetTerminalDetails/V1/1Main/vV1.1";
+    let own = json!({"iccid": CUCC_OWN});
+    let a = same_as_fault(&sim, "cucc", "auth", cmp(REALNAME, "wrong", own)).await;
+    assert!(a.body.contains("\"1003\""), "{a:?}");
+    for (kind, iccid) in [("not_found", CUCC_UNKNOWN), ("not_yours", CUCC_OTHERS)] {
+        let data = json!({"iccid": iccid});
+        let a = same_as_fault(&sim, "cucc", kind, cmp(REALNAME, "cucc-app-secret", data)).await;
+        assert!(a.body.contains("\"1011\""), "{a:?}");
+        let data = json!({"openId": "cucc-openid-demo", "version": "1.0", "iccids": [iccid]});
+        let a = same_as_fault(&sim, "cucc", kind, cmp(DETAILS, "cucc-app-secret", data)).await;
+        assert!(
+            a.body.contains("\"1011\"") && a.body.contains(iccid),
+            "{a:?}"
+        );
+    }
+    let a = same_as_fault(&sim, "cucc", "bad_request", || {
+        http.post(format!("{}{REALNAME}", sim.uri()))
+            .body("not json")
+    })
+    .await;
+    assert_eq!(a.status, 400);
+}
+
+const CTCC_USER: &str = "testuser";
+const CTCC_PASS: &str = "test1234";
+const CTCC_KEY: &str = "abcdefghi";
+const CTCC_OWN: &str = "14910000000";
+const CTCC_OTHERS: &str = "14910000017";
+
+#[tokio::test]
+async fn ctcc_legacy_and_5g_faults_match_real_conditions() {
+    let sim = Simulator::start().await;
+    let limited_sim = Simulator::builder()
+        .fixture_str(&ctcc_fixture_with_limit(1))
+        .start()
+        .await;
+    let http = Client::new();
+    let key = TripleKey::from_key(CTCC_KEY);
+    let legacy_on = |sim: &Simulator, password: &str, id_kind: &str, number: &str| {
+        let sign = key.enc(&joined(&[CTCC_USER, CTCC_PASS, "queryTraffic", number]));
+        let q = vec![
+            ("method".to_string(), "queryTraffic".to_string()),
+            ("user_id".to_string(), CTCC_USER.to_string()),
+            ("passWord".to_string(), key.enc(password)),
+            ("sign".to_string(), sign),
+            (id_kind.to_string(), number.to_string()),
+        ];
+        let url = format!("{}/m2m_ec/query.do", sim.uri());
+        let http = http.clone();
+        move || http.get(&url).query(&q)
+    };
+    let legacy =
+        |password: &str, id_kind: &str, number: &str| legacy_on(&sim, password, id_kind, number);
+    let a = same_as_fault(
+        &sim,
+        "ctcc",
+        "auth",
+        legacy("wrongpw", "access_number", CTCC_OWN),
+    )
+    .await;
+    // One text for -1 (spec ctcc.md §6 recommends this default).
+    assert_eq!(a.body, "-1：用户名或者密码错误，无权限。");
+    let a = same_as_fault(
+        &sim,
+        "ctcc",
+        "not_found",
+        legacy(CTCC_PASS, "access_number", "14999999999"),
+    )
+    .await;
+    assert_eq!(a.body, "-4：access_number号码错误或不存在。");
+    let a = same_as_fault(
+        &sim,
+        "ctcc",
+        "not_found",
+        legacy(CTCC_PASS, "iccid", "8986119999999999999"),
+    )
+    .await;
+    assert_eq!(a.body, "-4：iccid号码错误或不存在。");
+    let a = same_as_fault(
+        &sim,
+        "ctcc",
+        "not_yours",
+        legacy(CTCC_PASS, "access_number", CTCC_OTHERS),
+    )
+    .await;
+    assert_eq!(a.body, "-1：该号码和用户没有绑定");
+    // The dialect's own limit (1 query a minute in that fixture): the
+    // second query of the minute meets it.
+    let own = legacy_on(&limited_sim, CTCC_PASS, "access_number", CTCC_OWN);
+    assert!(answer(own()).await.body.starts_with("<?xml"));
+    let a = same_as_fault(&limited_sim, "ctcc", "too_frequent", &own).await;
+    assert_eq!(a.body, "101004：请求过于频繁，请稍后再试");
+
+    // 5G CMP: `AppKey` / `Timestamp` / `Sign` headers (spec ctcc.md §7).
+    let g5 = |app_key: &str, secret: &str, number: &str| {
+        let ts = "20261125100000";
+        let query = format!("access_number={number}");
+        let sign = g5_sign(&format!("{query}{secret}{ts}"));
+        let url = format!(
+            "{}/openapi/v1/prodinst/queryCardMainStatus?{query}",
+            sim.uri()
+        );
+        let (http, app_key) = (http.clone(), app_key.to_string());
+        move || {
+            http.get(&url)
+                .header("AppKey", &app_key)
+                .header("Timestamp", ts)
+                .header("Sign", &sign)
+        }
+    };
+    let a = same_as_fault(&sim, "ctcc", "auth", g5("nobody", "x", CTCC_OWN)).await;
+    assert!(a.body.contains("\"-1\""), "{a:?}");
+    let a = same_as_fault(
+        &sim,
+        "ctcc",
+        "not_found",
+        g5("ctcc-5g-demo", "testsecret", "14999999999"),
+    )
+    .await;
+    assert!(a.body.contains("\"-4\""), "{a:?}");
+    let a = same_as_fault(
+        &sim,
+        "ctcc",
+        "not_yours",
+        g5("ctcc-5g-demo", "testsecret", CTCC_OTHERS),
+    )
+    .await;
+    assert!(a.body.contains("该号码和用户没有绑定"), "{a:?}");
+}
+
+/// The default fixture with `[dialects.ctcc] rate_limit_per_minute = n`.
+fn ctcc_fixture_with_limit(n: u32) -> String {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/default.toml"
+    ))
+    .unwrap();
+    let mut fx: toml::Table = toml::from_str(&text).unwrap();
+    let dialects = fx
+        .entry("dialects")
+        .or_insert_with(|| toml::Value::Table(Default::default()));
+    let ctcc = dialects
+        .as_table_mut()
+        .unwrap()
+        .entry("ctcc")
+        .or_insert_with(|| toml::Value::Table(Default::default()));
+    ctcc.as_table_mut().unwrap().insert(
+        "rate_limit_per_minute".into(),
+        toml::Value::Integer(n.into()),
+    );
+    toml::to_string(&fx).unwrap()
+}
