@@ -25,3 +25,4 @@ mod smpp;
 mod smpp_client;
 mod sms;
 mod web_ui;
+mod wire_errors;

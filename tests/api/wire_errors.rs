@@ -13,6 +13,7 @@
 //! CUCC CMP `1003` and `1011` (spec cucc.md §8); CTCC `-1`, `-4`,
 //! `该号码和用户没有绑定` and `101004` (spec ctcc.md §6).
 
+use crate::common::{cmcc, ctcc, cucc};
 use carrier_sim::carriers::ctcc::des::TripleKey;
 use carrier_sim::carriers::ctcc::sign::{g5_sign, joined};
 use carrier_sim::Simulator;
@@ -104,42 +105,19 @@ async fn reset_limits(sim: &Simulator) {
     assert_eq!(r.status(), 200);
 }
 
-const CMCC_APPID: &str = "100001";
-const CMCC_PASSWORD: &str = "cmcc-demo-pass";
 const CMCC_OTHERS_MSISDN: &str = "1440000000018";
 const CMCC_OWN_MSISDN: &str = "1440000000001";
 
-fn cmcc_transid() -> String {
-    format!("{CMCC_APPID}2026112410000000000001")
-}
-
-async fn cmcc_token(sim: &Simulator) -> String {
-    let v: Value = Client::new()
-        .get(format!("{}/v5/ec/get/token", sim.uri()))
-        .query(&[
-            ("appid", CMCC_APPID),
-            ("password", CMCC_PASSWORD),
-            ("transid", &cmcc_transid()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["result"][0]["token"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn cmcc_v5_and_v2_faults_match_real_conditions() {
-    let sim = Simulator::start().await;
-    let http = Client::new();
-    let token = cmcc_token(&sim).await;
+    let cm = cmcc::Cmcc::start().await;
+    let (sim, http) = (&cm.sim, &cm.http);
+    let token = cm.token().await;
     let v5 = |token: &str, msisdn: &str| {
         let url = format!("{}/v5/ec/query/sim-status", sim.uri());
         let q = [
             ("token", token.to_string()),
-            ("transid", cmcc_transid()),
+            ("transid", cmcc::transid()),
             ("msisdn", msisdn.to_string()),
         ];
         let http = http.clone();
@@ -162,14 +140,14 @@ async fn cmcc_v5_and_v2_faults_match_real_conditions() {
     // v2: the token is SHA-256 of appid + password + transid on every call.
     let v2 = |password: &str, msisdn: &str| {
         let url = format!("{}/v2/userstatusrealsingle", sim.uri());
-        let t = cmcc_transid();
+        let t = cmcc::transid();
         let q = [
-            ("appid", CMCC_APPID.to_string()),
+            ("appid", cmcc::APPID.to_string()),
             ("transid", t.clone()),
             ("ebid", "0001000000009".to_string()),
             (
                 "token",
-                carrier_sim::carriers::cmcc::v2::token(CMCC_APPID, password, &t),
+                carrier_sim::carriers::cmcc::v2::token(cmcc::APPID, password, &t),
             ),
             ("msisdn", msisdn.to_string()),
         ];
@@ -182,7 +160,7 @@ async fn cmcc_v5_and_v2_faults_match_real_conditions() {
         &sim,
         "cmcc",
         "not_found",
-        v2(CMCC_PASSWORD, "1440999999999"),
+        v2(cmcc::PASSWORD, "1440999999999"),
     )
     .await;
     assert!(a.body.contains("\"12010\""), "{a:?}");
@@ -190,30 +168,15 @@ async fn cmcc_v5_and_v2_faults_match_real_conditions() {
         &sim,
         "cmcc",
         "not_yours",
-        v2(CMCC_PASSWORD, CMCC_OTHERS_MSISDN),
+        v2(cmcc::PASSWORD, CMCC_OTHERS_MSISDN),
     )
     .await;
     assert!(a.body.contains("\"12009\""), "{a:?}");
 }
 
-const CUCC_USER: &str = "cucc-demo";
-const CUCC_KEY: &str = "2f1c9a1e-6b0e-4c3a-9d55-7a1b2c3d4e5f";
 const CUCC_OWN: &str = "89860600000000000013";
 const CUCC_OTHERS: &str = "89860600000000000187";
 const CUCC_UNKNOWN: &str = "89860699999999999990";
-
-/// A signed CMP gateway envelope around `data`.
-fn cmp_envelope(secret: &str, data: Value) -> Value {
-    let ts = "20261124100000123";
-    let tid = "20261124100000123456789";
-    json!({
-        "app_id": "cucc-app-demo",
-        "timestamp": ts,
-        "trans_id": tid,
-        "token": carrier_sim::carriers::cucc::cmp::token("cucc-app-demo", ts, tid, secret),
-        "data": data,
-    })
-}
 
 #[tokio::test]
 async fn cucc_rest_and_cmp_faults_match_real_conditions() {
@@ -222,19 +185,19 @@ async fn cucc_rest_and_cmp_faults_match_real_conditions() {
     let rest = |key: &str, iccid: &str| {
         let url = format!("{}/rws/api/v1/devices/{iccid}", sim.uri());
         let (http, key) = (http.clone(), key.to_string());
-        move || http.get(&url).basic_auth(CUCC_USER, Some(&key))
+        move || http.get(&url).basic_auth(cucc::USER, Some(&key))
     };
     let a = same_as_fault(&sim, "cucc", "auth", rest("wrong-key", CUCC_OWN)).await;
     assert_eq!(a.status, 401);
     assert!(a.www_authenticate.is_some(), "{a:?}");
-    let a = same_as_fault(&sim, "cucc", "not_found", rest(CUCC_KEY, CUCC_UNKNOWN)).await;
+    let a = same_as_fault(&sim, "cucc", "not_found", rest(cucc::KEY, CUCC_UNKNOWN)).await;
     assert_eq!(a.status, 404);
     assert!(a.body.contains(CUCC_UNKNOWN), "{a:?}");
-    let a = same_as_fault(&sim, "cucc", "not_yours", rest(CUCC_KEY, CUCC_OTHERS)).await;
+    let a = same_as_fault(&sim, "cucc", "not_yours", rest(cucc::KEY, CUCC_OTHERS)).await;
     assert_eq!(a.status, 404);
     tiny_limit(&sim, "cucc", "/rws/api/v1/devices").await;
-    assert_eq!(answer(rest(CUCC_KEY, CUCC_OWN)()).await.status, 200);
-    let a = same_as_fault(&sim, "cucc", "too_frequent", rest(CUCC_KEY, CUCC_OWN)).await;
+    assert_eq!(answer(rest(cucc::KEY, CUCC_OWN)()).await.status, 200);
+    let a = same_as_fault(&sim, "cucc", "too_frequent", rest(cucc::KEY, CUCC_OWN)).await;
     assert_eq!(a.status, 429);
     // The one code for "too frequent", as docs/cucc.md says.
     assert!(a.body.contains("\"10000029\""), "{a:?}");
@@ -244,7 +207,7 @@ async fn cucc_rest_and_cmp_faults_match_real_conditions() {
     // foreign card is the API's own 1011 answer.
     let cmp = |path: &'static str, secret: &str, data: Value| {
         let url = format!("{}{path}", sim.uri());
-        let body = cmp_envelope(secret, data);
+        let body = cucc::envelope(cucc::APP_ID, secret, data);
         let http = http.clone();
         move || http.post(&url).json(&body)
     };
@@ -255,10 +218,10 @@ async fn cucc_rest_and_cmp_faults_match_real_conditions() {
     assert!(a.body.contains("\"1003\""), "{a:?}");
     for (kind, iccid) in [("not_found", CUCC_UNKNOWN), ("not_yours", CUCC_OTHERS)] {
         let data = json!({"iccid": iccid});
-        let a = same_as_fault(&sim, "cucc", kind, cmp(REALNAME, "cucc-app-secret", data)).await;
+        let a = same_as_fault(&sim, "cucc", kind, cmp(REALNAME, cucc::APP_SECRET, data)).await;
         assert!(a.body.contains("\"1011\""), "{a:?}");
-        let data = json!({"openId": "cucc-openid-demo", "version": "1.0", "iccids": [iccid]});
-        let a = same_as_fault(&sim, "cucc", kind, cmp(DETAILS, "cucc-app-secret", data)).await;
+        let data = json!({"openId": cucc::OPEN_ID, "version": "1.0", "iccids": [iccid]});
+        let a = same_as_fault(&sim, "cucc", kind, cmp(DETAILS, cucc::APP_SECRET, data)).await;
         assert!(
             a.body.contains("\"1011\"") && a.body.contains(iccid),
             "{a:?}"
@@ -272,9 +235,6 @@ async fn cucc_rest_and_cmp_faults_match_real_conditions() {
     assert_eq!(a.status, 400);
 }
 
-const CTCC_USER: &str = "testuser";
-const CTCC_PASS: &str = "test1234";
-const CTCC_KEY: &str = "abcdefghi";
 const CTCC_OWN: &str = "14910000000";
 const CTCC_OTHERS: &str = "14910000017";
 
@@ -286,12 +246,12 @@ async fn ctcc_legacy_and_5g_faults_match_real_conditions() {
         .start()
         .await;
     let http = Client::new();
-    let key = TripleKey::from_key(CTCC_KEY);
+    let key = TripleKey::from_key(ctcc::KEY);
     let legacy_on = |sim: &Simulator, password: &str, id_kind: &str, number: &str| {
-        let sign = key.enc(&joined(&[CTCC_USER, CTCC_PASS, "queryTraffic", number]));
+        let sign = key.enc(&joined(&[ctcc::USER, ctcc::PASS, "queryTraffic", number]));
         let q = vec![
             ("method".to_string(), "queryTraffic".to_string()),
-            ("user_id".to_string(), CTCC_USER.to_string()),
+            ("user_id".to_string(), ctcc::USER.to_string()),
             ("passWord".to_string(), key.enc(password)),
             ("sign".to_string(), sign),
             (id_kind.to_string(), number.to_string()),
@@ -315,7 +275,7 @@ async fn ctcc_legacy_and_5g_faults_match_real_conditions() {
         &sim,
         "ctcc",
         "not_found",
-        legacy(CTCC_PASS, "access_number", "14999999999"),
+        legacy(ctcc::PASS, "access_number", "14999999999"),
     )
     .await;
     assert_eq!(a.body, "-4：access_number号码错误或不存在。");
@@ -323,7 +283,7 @@ async fn ctcc_legacy_and_5g_faults_match_real_conditions() {
         &sim,
         "ctcc",
         "not_found",
-        legacy(CTCC_PASS, "iccid", "8986119999999999999"),
+        legacy(ctcc::PASS, "iccid", "8986119999999999999"),
     )
     .await;
     assert_eq!(a.body, "-4：iccid号码错误或不存在。");
@@ -331,13 +291,13 @@ async fn ctcc_legacy_and_5g_faults_match_real_conditions() {
         &sim,
         "ctcc",
         "not_yours",
-        legacy(CTCC_PASS, "access_number", CTCC_OTHERS),
+        legacy(ctcc::PASS, "access_number", CTCC_OTHERS),
     )
     .await;
     assert_eq!(a.body, "-1：该号码和用户没有绑定");
     // The dialect's own limit (1 query a minute in that fixture): the
     // second query of the minute meets it.
-    let own = legacy_on(&limited_sim, CTCC_PASS, "access_number", CTCC_OWN);
+    let own = legacy_on(&limited_sim, ctcc::PASS, "access_number", CTCC_OWN);
     assert!(answer(own()).await.body.starts_with("<?xml"));
     let a = same_as_fault(&limited_sim, "ctcc", "too_frequent", &own).await;
     assert_eq!(a.body, "101004：请求过于频繁，请稍后再试");
@@ -365,7 +325,7 @@ async fn ctcc_legacy_and_5g_faults_match_real_conditions() {
         &sim,
         "ctcc",
         "not_found",
-        g5("ctcc-5g-demo", "testsecret", "14999999999"),
+        g5(ctcc::APP_KEY, ctcc::SECRET, "14999999999"),
     )
     .await;
     assert!(a.body.contains("\"-4\""), "{a:?}");
@@ -373,7 +333,7 @@ async fn ctcc_legacy_and_5g_faults_match_real_conditions() {
         &sim,
         "ctcc",
         "not_yours",
-        g5("ctcc-5g-demo", "testsecret", CTCC_OTHERS),
+        g5(ctcc::APP_KEY, ctcc::SECRET, CTCC_OTHERS),
     )
     .await;
     assert!(a.body.contains("该号码和用户没有绑定"), "{a:?}");
