@@ -123,19 +123,19 @@ async fn cmcc_v5_and_v2_faults_match_real_conditions() {
         let http = http.clone();
         move || http.get(&url).query(&q)
     };
-    let a = same_as_fault(&sim, "cmcc", "auth", v5("expired", CMCC_OWN_MSISDN)).await;
+    let a = same_as_fault(sim, "cmcc", "auth", v5("expired", CMCC_OWN_MSISDN)).await;
     assert!(a.body.contains("\"12021\""), "{a:?}");
-    let a = same_as_fault(&sim, "cmcc", "not_found", v5(&token, "1440999999999")).await;
+    let a = same_as_fault(sim, "cmcc", "not_found", v5(&token, "1440999999999")).await;
     assert!(a.body.contains("\"12010\""), "{a:?}");
-    let a = same_as_fault(&sim, "cmcc", "not_yours", v5(&token, CMCC_OTHERS_MSISDN)).await;
+    let a = same_as_fault(sim, "cmcc", "not_yours", v5(&token, CMCC_OTHERS_MSISDN)).await;
     assert!(a.body.contains("\"12009\""), "{a:?}");
     // The rate limit: the first call passes, the second meets the limit.
-    tiny_limit(&sim, "cmcc", "/v5/ec/query/sim-status").await;
+    tiny_limit(sim, "cmcc", "/v5/ec/query/sim-status").await;
     let ok = answer(v5(&token, CMCC_OWN_MSISDN)()).await;
     assert!(ok.body.contains("\"status\":\"0\""), "{ok:?}");
-    let a = same_as_fault(&sim, "cmcc", "too_frequent", v5(&token, CMCC_OWN_MSISDN)).await;
+    let a = same_as_fault(sim, "cmcc", "too_frequent", v5(&token, CMCC_OWN_MSISDN)).await;
     assert!(a.body.contains("\"19010\""), "{a:?}");
-    reset_limits(&sim).await;
+    reset_limits(sim).await;
 
     // v2: the token is SHA-256 of appid + password + transid on every call.
     let v2 = |password: &str, msisdn: &str| {
@@ -154,10 +154,10 @@ async fn cmcc_v5_and_v2_faults_match_real_conditions() {
         let http = http.clone();
         move || http.get(&url).query(&q)
     };
-    let a = same_as_fault(&sim, "cmcc", "auth", v2("wrong", CMCC_OWN_MSISDN)).await;
+    let a = same_as_fault(sim, "cmcc", "auth", v2("wrong", CMCC_OWN_MSISDN)).await;
     assert!(a.body.contains("\"12004\""), "{a:?}");
     let a = same_as_fault(
-        &sim,
+        sim,
         "cmcc",
         "not_found",
         v2(cmcc::PASSWORD, "1440999999999"),
@@ -165,7 +165,7 @@ async fn cmcc_v5_and_v2_faults_match_real_conditions() {
     .await;
     assert!(a.body.contains("\"12010\""), "{a:?}");
     let a = same_as_fault(
-        &sim,
+        sim,
         "cmcc",
         "not_yours",
         v2(cmcc::PASSWORD, CMCC_OTHERS_MSISDN),
