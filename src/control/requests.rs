@@ -404,149 +404,239 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
     let Some(dialect) = dialect_of(&path) else {
         return next.run(req).await;
     };
-    let carrier = dialect.carrier();
-    let started = Instant::now();
-    let wall = jiff::Timestamp::now();
-    let sim_now = plane.world.now();
+    let arrival = Arrival {
+        started: Instant::now(),
+        wall: jiff::Timestamp::now(),
+        sim_now: plane.world.now(),
+    };
     let (parts, body) = req.into_parts();
-    let body = match to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
-            return Response::builder()
-                .status(StatusCode::PAYLOAD_TOO_LARGE)
-                .body(Body::from("request body too large"))
-                .expect("static response");
-        }
+    let Ok(body) = to_bytes(body, BODY_LIMIT).await else {
+        return Response::builder()
+            .status(StatusCode::PAYLOAD_TOO_LARGE)
+            .body(Body::from("request body too large"))
+            .expect("static response");
     };
-    let params = read_params(parts.uri.query(), &parts.headers, &body);
-    let accounts = match_accounts(&plane, &params);
-    let cards = match_cards(&plane, &params);
-    let method = parts.method.to_string();
-    let decision = plane.faults.decide(&RequestFacts {
-        carrier: Some(carrier),
-        path: &path,
-        http_method: &method,
-        params: &params,
-        accounts: &accounts,
-        cards: &cards,
-    });
-    let mut record = RequestRecord {
-        seq: 0,
-        time: crate::clock::rfc3339(wall),
-        sim_time: crate::clock::rfc3339(sim_now),
-        carrier: Some(carrier),
-        method,
-        path: path.clone(),
-        params: mask(&params),
-        status: 0,
-        body: String::new(),
-        latency_ms: 0.0,
-        account: accounts.first().cloned(),
-        cards,
-        faults: decision.fired.clone(),
-        request_headers: header_pairs(&parts.headers),
-        response_headers: Vec::new(),
-        fired_rules: plane.fired.rules_of(&plane.faults, &decision.fired),
-    };
+    let (mut ex, decision) = Exchange::begin(&plane, dialect, path, &parts, &body, arrival);
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
     let Decision { mut action, .. } = decision;
     if action.is_none() {
-        if let Some(limit) =
-            plane
-                .ratelimits
-                .check(carrier, &path, &params, record.account.as_deref())
-        {
-            record.faults.push(format!("ratelimit:{limit}"));
-            action = Some(FaultKind::CarrierError {
-                error: NeutralError::TooFrequent,
-            });
-        }
+        action = ex.rate_limited(&plane);
     }
     let response = match action {
         None => {
-            let req = Request::from_parts(parts, Body::from(body));
-            let resp = next.run(req).await;
+            let resp = next.run(Request::from_parts(parts, Body::from(body))).await;
             if !plane.requests.enabled() {
                 // Not recording: stream the answer through untouched.
-                plane.fired.record(&record, None, resp.status().as_u16());
+                plane.fired.record(&ex.record, None, resp.status().as_u16());
                 plane.metrics.observe_request(
-                    Some(carrier),
-                    &dialect.label(&record.path, &record.params),
+                    Some(ex.dialect.carrier()),
+                    &ex.dialect.label(&ex.record.path, &ex.record.params),
                     resp.status().as_u16(),
-                    started.elapsed(),
+                    ex.started.elapsed(),
                 );
                 return resp;
             }
             resp
         }
-        Some(FaultKind::Reset) => {
-            finish(
-                &plane,
-                dialect,
-                record,
-                0,
-                "(connection reset)".into(),
-                started,
-            );
-            // Ends this connection's task without a response: the peer sees
-            // the connection closed before any answer. `resume_unwind` skips
-            // the panic hook, so nothing is printed.
-            std::panic::resume_unwind(Box::new("carrier-sim: injected connection reset"));
-        }
-        Some(FaultKind::Timeout { ms }) => {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            gateway_timeout()
-        }
-        Some(FaultKind::Http { status, body }) => plain(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            "text/html;charset=UTF-8",
-            Bytes::from(body.unwrap_or_else(|| default_http_body(status))),
-        ),
-        Some(FaultKind::CarrierError { error }) => dialect.error(
-            error,
-            &ErrorContext {
-                path: &path,
-                params: &params,
-                now: sim_now,
-            },
-        ),
+        Some(FaultKind::Reset) => ex.reset(&plane),
         Some(FaultKind::Truncate) => {
-            let req = Request::from_parts(parts, Body::from(body));
-            let resp = next.run(req).await;
-            let (mut head, body) = resp.into_parts();
-            let full = to_bytes(body, usize::MAX).await.unwrap_or_default();
-            let half = full.slice(..full.len() / 2);
-            let kept = String::from_utf8_lossy(&half[..half.len().min(KEEP_BODY)]).into_owned();
-            finish(&plane, dialect, record, head.status.as_u16(), kept, started);
-            head.headers
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1)));
-            // The first half goes out (the pause lets it be flushed), then
-            // the body fails and the server drops the connection.
-            use futures::StreamExt;
-            let stream = futures::stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(
-                futures::stream::once(async {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    Err(std::io::Error::new(
-                        std::io::ErrorKind::ConnectionAborted,
-                        "carrier-sim: injected truncation",
-                    ))
-                }),
-            );
-            return Response::from_parts(head, Body::from_stream(stream));
+            let resp = next.run(Request::from_parts(parts, Body::from(body))).await;
+            return ex.truncated(&plane, resp).await;
         }
-        Some(FaultKind::Latency { .. }) => unreachable!("latency is never terminal"),
+        Some(kind) => ex.injected(kind).await,
     };
-    let (head, body) = response.into_parts();
-    record.response_headers = header_pairs(&head.headers);
-    let bytes = match to_bytes(body, usize::MAX).await {
-        Ok(b) => b,
-        Err(_) => Bytes::new(),
-    };
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(KEEP_BODY)]).into_owned();
-    finish(&plane, dialect, record, head.status.as_u16(), text, started);
-    Response::from_parts(head, Body::from(bytes))
+    ex.record_answer(&plane, response).await
+}
+
+/// When a request arrived: real time for the latency and the journal,
+/// simulated time for the carrier's error bodies.
+struct Arrival {
+    started: Instant,
+    wall: jiff::Timestamp,
+    sim_now: jiff::Timestamp,
+}
+
+/// One carrier request on its way through [`layer`]: what was read from
+/// it, and its journal record in the making.
+struct Exchange {
+    dialect: &'static dyn Dialect,
+    path: String,
+    /// Unmasked, for the dialect's error bodies.
+    params: Vec<(String, String)>,
+    sim_now: jiff::Timestamp,
+    started: Instant,
+    record: RequestRecord,
+}
+
+impl Exchange {
+    /// Reads the parameters, matches the account and cards they name,
+    /// decides the faults and opens the record.
+    fn begin(
+        plane: &Plane,
+        dialect: &'static dyn Dialect,
+        path: String,
+        parts: &axum::http::request::Parts,
+        body: &[u8],
+        arrival: Arrival,
+    ) -> (Exchange, Decision) {
+        let carrier = dialect.carrier();
+        let Arrival {
+            started,
+            wall,
+            sim_now,
+        } = arrival;
+        let params = read_params(parts.uri.query(), &parts.headers, body);
+        let accounts = match_accounts(plane, &params);
+        let cards = match_cards(plane, &params);
+        let method = parts.method.to_string();
+        let decision = plane.faults.decide(&RequestFacts {
+            carrier: Some(carrier),
+            path: &path,
+            http_method: &method,
+            params: &params,
+            accounts: &accounts,
+            cards: &cards,
+        });
+        let record = RequestRecord {
+            seq: 0,
+            time: crate::clock::rfc3339(wall),
+            sim_time: crate::clock::rfc3339(sim_now),
+            carrier: Some(carrier),
+            method,
+            path: path.clone(),
+            params: mask(&params),
+            status: 0,
+            body: String::new(),
+            latency_ms: 0.0,
+            account: accounts.first().cloned(),
+            cards,
+            faults: decision.fired.clone(),
+            request_headers: header_pairs(&parts.headers),
+            response_headers: Vec::new(),
+            fired_rules: plane.fired.rules_of(&plane.faults, &decision.fired),
+        };
+        let ex = Exchange {
+            dialect,
+            path,
+            params,
+            sim_now,
+            started,
+            record,
+        };
+        (ex, decision)
+    }
+
+    /// The runtime rate limits (`/_sim/ratelimits`): a refusal answers as
+    /// the carrier's own "too frequent".
+    fn rate_limited(&mut self, plane: &Plane) -> Option<FaultKind> {
+        let carrier = self.dialect.carrier();
+        let limit = plane.ratelimits.check(
+            carrier,
+            &self.path,
+            &self.params,
+            self.record.account.as_deref(),
+        )?;
+        self.record.faults.push(format!("ratelimit:{limit}"));
+        Some(FaultKind::CarrierError {
+            error: NeutralError::TooFrequent,
+        })
+    }
+
+    /// An injected answer that replaces the dialect's: a timeout, an HTTP
+    /// error page or the carrier's own error body.
+    async fn injected(&self, kind: FaultKind) -> Response {
+        match kind {
+            FaultKind::Timeout { ms } => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                gateway_timeout()
+            }
+            FaultKind::Http { status, body } => plain(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "text/html;charset=UTF-8",
+                Bytes::from(body.unwrap_or_else(|| default_http_body(status))),
+            ),
+            FaultKind::CarrierError { error } => self.dialect.error(
+                error,
+                &ErrorContext {
+                    path: &self.path,
+                    params: &self.params,
+                    now: self.sim_now,
+                },
+            ),
+            // Reset and truncation are handled by the caller; latency is
+            // never terminal.
+            FaultKind::Reset | FaultKind::Truncate | FaultKind::Latency { .. } => plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain",
+                Bytes::new(),
+            ),
+        }
+    }
+
+    /// Journals the exchange, then ends this connection's task without a
+    /// response: the peer sees the connection closed before any answer.
+    /// `resume_unwind` skips the panic hook, so nothing is printed.
+    fn reset(self, plane: &Plane) -> ! {
+        finish(
+            plane,
+            self.dialect,
+            self.record,
+            0,
+            "(connection reset)".into(),
+            self.started,
+        );
+        std::panic::resume_unwind(Box::new("carrier-sim: injected connection reset"));
+    }
+
+    /// Sends the first half of the dialect's answer, then fails the body so
+    /// the server drops the connection.
+    async fn truncated(self, plane: &Plane, resp: Response) -> Response {
+        let (mut head, body) = resp.into_parts();
+        let full = to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let half = full.slice(..full.len() / 2);
+        let kept = String::from_utf8_lossy(&half[..half.len().min(KEEP_BODY)]).into_owned();
+        finish(
+            plane,
+            self.dialect,
+            self.record,
+            head.status.as_u16(),
+            kept,
+            self.started,
+        );
+        head.headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1)));
+        // The pause lets the first half be flushed before the error.
+        use futures::StreamExt;
+        let stream = futures::stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(
+            futures::stream::once(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "carrier-sim: injected truncation",
+                ))
+            }),
+        );
+        Response::from_parts(head, Body::from_stream(stream))
+    }
+
+    /// Journals the answer (its first bytes) and passes it on.
+    async fn record_answer(mut self, plane: &Plane, response: Response) -> Response {
+        let (head, body) = response.into_parts();
+        self.record.response_headers = header_pairs(&head.headers);
+        let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(KEEP_BODY)]).into_owned();
+        finish(
+            plane,
+            self.dialect,
+            self.record,
+            head.status.as_u16(),
+            text,
+            self.started,
+        );
+        Response::from_parts(head, Body::from(bytes))
+    }
 }
 
 /// Completes a record (status, body, latency), counts it in the metrics
