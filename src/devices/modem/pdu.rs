@@ -343,26 +343,7 @@ pub fn parse_submit(hex_text: &str, tpdu_len: usize) -> Result<Submit, PduError>
         return Err(PduError("not an SMS-SUBMIT"));
     }
     let reference = r.byte()?;
-    let da_digits = r.byte()? as usize;
-    if da_digits > 20 {
-        return Err(PduError("destination too long"));
-    }
-    let toa = r.byte()?;
-    let da_bytes = r.take(da_digits.div_ceil(2))?;
-    let mut destination = String::new();
-    if toa & 0x70 == 0x10 {
-        destination.push('+');
-    }
-    for (i, b) in da_bytes.iter().enumerate() {
-        for (k, nib) in [b & 0x0F, b >> 4].into_iter().enumerate() {
-            if i * 2 + k < da_digits {
-                if nib > 9 {
-                    return Err(PduError("bad digit in destination"));
-                }
-                destination.push((b'0' + nib) as char);
-            }
-        }
-    }
+    let destination = read_destination(&mut r)?;
     let _pid = r.byte()?;
     let dcs = r.byte()?;
     match (first >> 3) & 0x03 {
@@ -384,38 +365,71 @@ pub fn parse_submit(hex_text: &str, tpdu_len: usize) -> Result<Submit, PduError>
     } else {
         (0, None)
     };
-    let text = match alphabet {
-        0 => {
-            if ud.len() < (udl * 7).div_ceil(8) {
-                return Err(PduError("user data shorter than its length"));
-            }
-            let hs = (udh_len * 8).div_ceil(7);
-            let fill = hs * 7 - udh_len * 8;
-            let count = udl
-                .checked_sub(hs)
-                .ok_or(PduError("user data length too small"))?;
-            gsm7_decode(&unpack7(&ud[udh_len..], count, fill))
-        }
-        _ => {
-            let body = ud
-                .get(udh_len..udl)
-                .ok_or(PduError("user data shorter than its length"))?;
-            if alphabet == 2 {
-                if body.len() % 2 != 0 {
-                    return Err(PduError("odd UCS2 length"));
-                }
-                ucs2_decode(body)
-            } else {
-                String::from_utf8_lossy(body).into_owned()
-            }
-        }
-    };
+    let text = decode_user_data(ud, udl, udh_len, alphabet)?;
     Ok(Submit {
         reference,
         destination,
         text,
         concat,
     })
+}
+
+/// TP-DA: digit count, type of address, BCD digits (swapped nibbles);
+/// an international number gets its `+`.
+fn read_destination(r: &mut Reader<'_>) -> Result<String, PduError> {
+    let da_digits = r.byte()? as usize;
+    if da_digits > 20 {
+        return Err(PduError("destination too long"));
+    }
+    let toa = r.byte()?;
+    let da_bytes = r.take(da_digits.div_ceil(2))?;
+    let mut destination = String::new();
+    if toa & 0x70 == 0x10 {
+        destination.push('+');
+    }
+    for (i, b) in da_bytes.iter().enumerate() {
+        for (k, nib) in [b & 0x0F, b >> 4].into_iter().enumerate() {
+            if i * 2 + k < da_digits {
+                if nib > 9 {
+                    return Err(PduError("bad digit in destination"));
+                }
+                destination.push((b'0' + nib) as char);
+            }
+        }
+    }
+    Ok(destination)
+}
+
+/// The text of TP-UD after a user-data header of `udh_len` bytes: `udl`
+/// counts septets in the GSM alphabet (header included), octets otherwise.
+fn decode_user_data(
+    ud: &[u8],
+    udl: usize,
+    udh_len: usize,
+    alphabet: u8,
+) -> Result<String, PduError> {
+    if alphabet == 0 {
+        if ud.len() < (udl * 7).div_ceil(8) {
+            return Err(PduError("user data shorter than its length"));
+        }
+        let hs = (udh_len * 8).div_ceil(7);
+        let fill = hs * 7 - udh_len * 8;
+        let count = udl
+            .checked_sub(hs)
+            .ok_or(PduError("user data length too small"))?;
+        return Ok(gsm7_decode(&unpack7(&ud[udh_len..], count, fill)));
+    }
+    let body = ud
+        .get(udh_len..udl)
+        .ok_or(PduError("user data shorter than its length"))?;
+    if alphabet == 2 {
+        if body.len() % 2 != 0 {
+            return Err(PduError("odd UCS2 length"));
+        }
+        Ok(ucs2_decode(body))
+    } else {
+        Ok(String::from_utf8_lossy(body).into_owned())
+    }
 }
 
 /// 0 = GSM 7-bit, 1 = 8-bit data, 2 = UCS2 (23.038 §4).
