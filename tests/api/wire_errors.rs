@@ -13,6 +13,7 @@
 //! CUCC CMP `1003` and `1011` (spec cucc.md §8); CTCC `-1`, `-4`,
 //! `该号码和用户没有绑定` and `101004` (spec ctcc.md §6).
 
+use crate::common::admin::Admin;
 use crate::common::{cmcc, ctcc, cucc};
 use carrier_sim::carriers::ctcc::des::TripleKey;
 use carrier_sim::carriers::ctcc::sign::{g5_sign, joined};
@@ -54,55 +55,31 @@ async fn same_as_fault(
     req: impl Fn() -> RequestBuilder,
 ) -> Answer {
     let real = answer(req()).await;
-    let http = Client::new();
-    let r = http
-        .post(format!("{}/_sim/faults", sim.uri()))
-        .json(&json!({"carrier": carrier, "kind": "carrier_error", "error": kind, "count": 1}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let admin = Admin::new(sim);
+    admin
+        .add_fault(json!({"carrier": carrier, "kind": "carrier_error", "error": kind, "count": 1}))
+        .await;
     let injected = answer(req()).await;
-    let rules: Value = http
-        .get(format!("{}/_sim/faults", sim.uri()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rules = admin.get("/_sim/faults").await;
     assert_eq!(
         rules["items"][0]["fired"], 1,
         "the {kind} fault did not fire"
     );
-    http.delete(format!("{}/_sim/faults", sim.uri()))
-        .send()
-        .await
-        .unwrap();
+    admin.clear_faults().await;
     assert_eq!(real, injected, "{carrier} {kind}");
     real
 }
 
 /// Sets a one-request-per-minute limit on `carrier` paths under `endpoint`.
 async fn tiny_limit(sim: &Simulator, carrier: &str, endpoint: &str) {
-    let r = Client::new()
-        .put(format!("{}/_sim/ratelimits", sim.uri()))
-        .json(&json!({"items": [{"id": "tiny", "carrier": carrier, "endpoint": endpoint, "limit": 1, "per": "1m"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    Admin::new(sim)
+        .set_ratelimits(json!([{"id": "tiny", "carrier": carrier, "endpoint": endpoint, "limit": 1, "per": "1m"}]))
+        .await;
 }
 
 /// Back to the default limits (with fresh counters).
 async fn reset_limits(sim: &Simulator) {
-    let r = Client::new()
-        .put(format!("{}/_sim/ratelimits", sim.uri()))
-        .json(&json!({"items": []}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    Admin::new(sim).set_ratelimits(json!([])).await;
 }
 
 const CMCC_OTHERS_MSISDN: &str = "1440000000018";

@@ -138,4 +138,12 @@ impl Admin {
         let (s, v) = self.call(Method::DELETE, "/_sim/faults", None).await;
         assert!(s.is_success(), "DELETE /_sim/faults: {v}");
     }
+
+    /// `PUT /_sim/ratelimits` with these items (`[]` turns limits off),
+    /// expected to answer 200.
+    pub async fn set_ratelimits(&self, items: Value) {
+        let body = serde_json::json!({ "items": items });
+        let (s, v) = self.call(Method::PUT, "/_sim/ratelimits", Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "PUT /_sim/ratelimits: {v}");
+    }
 }
