@@ -27,6 +27,24 @@ pub fn from_local(dt: DateTime) -> Timestamp {
 
 const SHANGHAI_OFFSET: i64 = 8 * 3600;
 
+/// The calendar the simulator serves: Shanghai years 1970 to 2199. Every
+/// time that enters from outside (admin plane, fixtures, dialect parameters)
+/// is checked against it, so the calendar arithmetic inside (a month added to
+/// an expiry, a term added to an activation) never leaves the range jiff
+/// can represent.
+pub const FIRST_YEAR: i16 = 1970;
+/// See [`FIRST_YEAR`].
+pub const LAST_YEAR: i16 = 2199;
+/// The longest single clock move, `advance` or `set` alike: a move walks
+/// every card through every hour, so a millennium would hold the world for
+/// minutes.
+pub const MAX_JUMP_SECS: i64 = 100 * 366 * 86_400;
+
+/// Whether an instant lies in the simulator's calendar.
+pub fn in_calendar(ts: Timestamp) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&local(ts).year())
+}
+
 /// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian;
 /// Howard Hinnant's `civil_from_days`). The engine calls the cycle helpers
 /// for every card at every step, so they avoid the general calendar code.
@@ -107,16 +125,21 @@ pub fn fmt_local(ts: Timestamp, pattern: &str) -> String {
 
 /// Parses an instant: RFC 3339 with offset, or a Shanghai civil time
 /// (`2027-01-01T00:00:00`, `2027-01-01 00:00:00`, `2027-01-01`).
+/// Times outside the simulator's calendar ([`in_calendar`]) are `None`.
 pub fn parse_time(text: &str) -> Option<Timestamp> {
-    let t = text.trim();
+    parse_any_time(text.trim()).filter(|ts| in_calendar(*ts))
+}
+
+fn parse_any_time(t: &str) -> Option<Timestamp> {
     if let Ok(ts) = t.parse::<Timestamp>() {
         return Some(ts);
     }
+    let civil = |dt: DateTime| Offset::constant(8).to_timestamp(dt).ok();
     if let Ok(dt) = t.replace(' ', "T").parse::<DateTime>() {
-        return Some(from_local(dt));
+        return civil(dt);
     }
     if let Ok(d) = t.parse::<Date>() {
-        return Some(from_local(d.to_datetime(jiff::civil::Time::midnight())));
+        return civil(d.to_datetime(jiff::civil::Time::midnight()));
     }
     None
 }
@@ -155,7 +178,7 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     if !num.is_empty() {
         return Err(format!("duration '{t}' needs a unit (s, m, h, d)"));
     }
-    if total > 100 * 366 * 86_400 {
+    if total > MAX_JUMP_SECS {
         return Err(format!("duration '{t}' is too large (over 100 years)"));
     }
     Ok(SignedDuration::from_secs(total))
@@ -289,6 +312,21 @@ mod tests {
                 .checked_add(SignedDuration::from_secs(86_400 * 17 + 3_601))
                 .unwrap();
         }
+    }
+
+    #[test]
+    fn times_outside_the_calendar_are_refused() {
+        for t in [
+            "9999-12-31T23:59:59+08:00",
+            "-009999-01-01",
+            "9999-12-31T23:00:00",
+            "2200-01-01T00:00:00+08:00",
+            "1969-12-31",
+        ] {
+            assert_eq!(parse_time(t), None, "{t}");
+        }
+        assert!(parse_time("2199-12-31T23:59:59+08:00").is_some());
+        assert!(parse_time("1970-01-01").is_some());
     }
 
     #[test]

@@ -343,6 +343,16 @@ impl World {
         if target == from {
             return Ok(from);
         }
+        if !crate::clock::in_calendar(target) {
+            return Err(format!(
+                "{} is past the end of the simulated calendar ({}-12-31)",
+                crate::clock::rfc3339(target),
+                crate::clock::LAST_YEAR
+            ));
+        }
+        if target.as_second() - from.as_second() > crate::clock::MAX_JUMP_SECS {
+            return Err("a clock move of over 100 years; move in smaller steps".into());
+        }
         let events = self.engine.advance(&self.store, from, target);
         *self.now.write() = target;
         self.clock.set_base(target);

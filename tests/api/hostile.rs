@@ -100,3 +100,42 @@ async fn the_modem_answers_error_to_multibyte_command_lines() {
         }
     }
 }
+
+/// Times at the edge of the calendar once panicked (`clock.rs` "in range"
+/// expectations) or ran for a minute; now each is a 400 that changes nothing.
+#[tokio::test]
+async fn times_at_the_edge_of_the_calendar_are_refused_with_400() {
+    let sim = Simulator::start().await;
+    let admin = Admin::new(&sim);
+    let before = admin.get("/_sim/clock").await["now"].clone();
+    for set in [
+        "9999-12-31T23:59:59+08:00",
+        "-009999-01-01",
+        "2200-01-01T00:00:00+08:00",
+        "3026-11-27T00:00:00+08:00",
+    ] {
+        let body = serde_json::json!({ "set": set }).to_string();
+        let (status, text) = admin.raw(Method::POST, "/_sim/clock", Some(&body)).await;
+        assert_eq!(status.as_u16(), 400, "set {set}: {text}");
+    }
+    let (status, _) = admin
+        .raw(Method::GET, "/_sim/events?from=9999-12-31T23:00:00", None)
+        .await;
+    assert_eq!(status.as_u16(), 400);
+    let iccid = admin.iccid_by_tag("cmcc", "normal").await;
+    let (status, text) = admin
+        .raw(
+            Method::PATCH,
+            &format!("/_sim/cards/{iccid}"),
+            Some(r#"{"expires":"9999-12-31T00:00:00+08:00"}"#),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 400, "{text}");
+    assert_eq!(
+        admin.get("/_sim/clock").await["now"],
+        before,
+        "nothing moved"
+    );
+    let (status, _) = admin.raw(Method::GET, "/_sim/health", None).await;
+    assert_eq!(status.as_u16(), 200);
+}
