@@ -1,63 +1,59 @@
-//! The `carrier-sim` command line: `serve`, `validate`, `generate`, and
+//! The `carrier-sim` command line: `serve`, `validate`, `generate`,
 //! `record` (a masking proxy in front of the real platform; see
 //! `conform`), and admin commands against a running instance (`clock`, `card`, `reset`,
 //! `snapshot`, `fault`, `requests`, `credentials`; see `control::cli`).
+//!
+//! Every `serve` option can also come from a `CARRIER_SIM_*` environment
+//! variable (the table is in README.md), so a container or a CI job can
+//! configure the simulator without a command line.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use carrier_sim::control::cli::{AdminCmd, Target};
 use carrier_sim::{fixture, server, Settings, World};
 
 #[derive(Parser)]
 #[command(
     name = "carrier-sim",
     version,
-    about = "Offline simulator of the Chinese carriers' IoT connectivity-management platforms"
+    about = "Offline simulator of the Chinese carriers' IoT connectivity-management platforms",
+    after_help = "Admin subcommands (clock, card, reset, snapshot, fault, requests, credentials) \
+                  talk to a running instance: --url / CARRIER_SIM_URL, --admin-token / \
+                  CARRIER_SIM_ADMIN_TOKEN."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    #[command(flatten)]
-    target: carrier_sim::control::cli::Target,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve the carrier APIs and the /_sim admin plane.
-    Serve {
-        /// Fixture file (TOML or JSON); the embedded default fleet when absent.
-        #[arg(long)]
-        fixture: Option<PathBuf>,
-        /// HTTP listen address.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        bind: SocketAddr,
-        /// Overrides the fixture's seed.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// CMCC: check the transid layout strictly (appid + 14-digit time + 8-digit sequence).
-        #[arg(long)]
-        cmcc_strict_transid: bool,
-        /// Virtual AT modem TCP address.
-        #[arg(long)]
-        modem_bind: Option<SocketAddr>,
-        /// Offer the modem of this card (ICCID or MSISDN) on a pseudo-terminal (repeatable).
-        #[arg(long)]
-        modem_pty: Vec<String>,
-        /// SMPP SMSC TCP address.
-        #[arg(long)]
-        smpp_bind: Option<SocketAddr>,
-        /// Bearer token for the admin plane (required when bound beyond loopback).
-        #[arg(long, env = "CARRIER_SIM_ADMIN_TOKEN")]
-        admin_token: Option<String>,
-    },
+    Serve(ServeArgs),
     /// Check a fixture file and report every problem with its location.
-    Validate { file: PathBuf },
-    /// Admin commands against a running instance (`--url`, `--token`).
-    #[command(flatten)]
-    Admin(carrier_sim::control::cli::AdminCmd),
+    Validate {
+        /// Fixture file to check (TOML, or JSON when it starts with `{`).
+        file: PathBuf,
+    },
+    /// Write a realistic large fleet as a JSON fixture.
+    Generate {
+        /// Number of cards (spread over the three carriers).
+        #[arg(long)]
+        cards: usize,
+        /// Seed of the generated identifiers, states and usage.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (stdout when absent); written atomically.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Record a session against the real platform through a masking proxy.
     Record {
         /// The dialect the client speaks.
@@ -80,30 +76,130 @@ enum Command {
         #[arg(long = "secret")]
         secrets: Vec<String>,
     },
-    /// Write a realistic large fleet as a JSON fixture.
-    Generate {
-        #[arg(long)]
-        cards: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Output file (stdout when absent).
-        #[arg(long, short)]
-        out: Option<PathBuf>,
-    },
+    #[command(flatten)]
+    Admin(AdminCmd),
 }
 
-fn main() -> ExitCode {
+/// `serve` options; each one also reads a `CARRIER_SIM_*` variable.
+#[derive(Args)]
+struct ServeArgs {
+    /// Fixture file (TOML or JSON); the embedded default fleet when absent.
+    #[arg(long, env = "CARRIER_SIM_FIXTURE")]
+    fixture: Option<PathBuf>,
+    /// HTTP listen address, `HOST:PORT` (`localhost:8080`, `0.0.0.0:8080`, `[::1]:8080`).
+    #[arg(long, env = "CARRIER_SIM_BIND", default_value = "127.0.0.1:8080", value_parser = parse_bind)]
+    bind: SocketAddr,
+    /// HTTP port; replaces the port of --bind (0 = any free port).
+    #[arg(long, env = "CARRIER_SIM_PORT")]
+    port: Option<u16>,
+    /// Seed of the world's random choices; overrides the fixture's seed.
+    #[arg(long, env = "CARRIER_SIM_SEED")]
+    seed: Option<u64>,
+    /// CMCC: check the transid layout strictly (appid + 14-digit time + 8-digit sequence).
+    #[arg(long, env = "CARRIER_SIM_CMCC_STRICT_TRANSID", value_parser = BoolishValueParser::new())]
+    cmcc_strict_transid: bool,
+    /// Virtual AT modem TCP address, `HOST:PORT` (off when absent).
+    #[arg(long, env = "CARRIER_SIM_MODEM_BIND", value_parser = parse_bind)]
+    modem_bind: Option<SocketAddr>,
+    /// Offer the modem of this card (ICCID or MSISDN) on a pseudo-terminal
+    /// (repeatable; comma-separated in the variable).
+    #[arg(long, env = "CARRIER_SIM_MODEM_PTY", value_delimiter = ',')]
+    modem_pty: Vec<String>,
+    /// SMPP SMSC TCP address, `HOST:PORT` (off when absent).
+    #[arg(long, env = "CARRIER_SIM_SMPP_BIND", value_parser = parse_bind)]
+    smpp_bind: Option<SocketAddr>,
+    /// Bearer token of the /_sim admin plane (required when bound beyond loopback).
+    #[arg(long, env = "CARRIER_SIM_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Serve /_sim/metrics without the admin token (for Prometheus scrapers).
+    /// The variables of both switches take true/false, 1/0, yes/no, on/off.
+    #[arg(long, env = "CARRIER_SIM_OPEN_METRICS", value_parser = BoolishValueParser::new())]
+    open_metrics: bool,
+}
+
+/// `HOST:PORT` to a socket address; a name (`localhost`) is resolved, and
+/// its IPv4 address preferred so `localhost:8080` means what curl expects.
+fn parse_bind(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if !text.contains(':') {
+        return Err(format!("'{text}' is not HOST:PORT (e.g. 127.0.0.1:8080)"));
+    }
+    let addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("'{text}' is not HOST:PORT: {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("'{text}' resolves to no address"))
+}
+
+/// Names of the subcommands that talk to a running instance.
+fn admin_subcommands() -> Vec<String> {
+    let mut probe = clap::Command::new("probe");
+    probe = <AdminCmd as Subcommand>::augment_subcommands(probe);
+    probe
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// The command line with `--url` and `--admin-token` on the admin
+/// subcommands only (so `serve --help` does not offer them).
+fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    for name in admin_subcommands() {
+        cmd = cmd.mut_subcommand(name, |sub| {
+            // `augment_args` would also put Target's own doc in place of
+            // the subcommand's description.
+            let about = sub.get_about().cloned();
+            let long_about = sub.get_long_about().cloned();
+            let mut sub = Target::augment_args(sub);
+            if let Some(about) = about {
+                sub = sub.about(about);
+            }
+            if let Some(long_about) = long_about {
+                sub = sub.long_about(long_about);
+            }
+            sub
+        });
+    }
+    cmd
+}
+
+fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "carrier_sim=info".into()),
         )
+        // Colour codes only for a person at a terminal, not in log files.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::Validate { file } => validate(&file),
-        Command::Admin(cmd) => carrier_sim::control::cli::run(&cli.target, &cmd),
+        Command::Admin(cmd) => {
+            let sub = matches.subcommand().map(|(_, m)| m).expect("a subcommand");
+            let target = match Target::from_arg_matches(sub) {
+                Ok(t) => t,
+                Err(e) => e.exit(),
+            };
+            carrier_sim::control::cli::run(&target, &cmd)
+        }
         Command::Generate { cards, seed, out } => generate(cards, seed, out),
         Command::Record {
             carrier,
@@ -120,44 +216,52 @@ fn main() -> ExitCode {
             pseudonymise,
             secrets,
         }),
-        Command::Serve {
-            fixture,
-            bind,
-            seed,
-            cmcc_strict_transid,
-            modem_bind,
-            modem_pty,
-            smpp_bind,
-            admin_token,
-        } => {
+        Command::Serve(args) => {
+            let mut bind = args.bind;
+            if let Some(port) = args.port {
+                bind.set_port(port);
+            }
             let settings = Settings {
                 bind,
-                cmcc_strict_transid,
-                modem_bind,
-                modem_pty,
-                smpp_bind,
-                admin_token,
+                cmcc_strict_transid: args.cmcc_strict_transid,
+                modem_bind: args.modem_bind,
+                modem_pty: args.modem_pty,
+                smpp_bind: args.smpp_bind,
+                admin_token: args.admin_token,
+                open_metrics: args.open_metrics,
             };
-            serve(fixture, seed, settings)
+            serve(args.fixture, args.seed, settings)
         }
     }
 }
 
-fn read_fixture(path: &PathBuf) -> Result<fixture::Fixture, ExitCode> {
+fn read_fixture(path: &Path) -> Result<fixture::Fixture, ExitCode> {
+    let started = Instant::now();
     let text = std::fs::read_to_string(path).map_err(|e| {
         eprintln!("{}: {e}", path.display());
         ExitCode::from(2)
     })?;
-    fixture::load(&text).map_err(|problems| {
+    if text.len() > 1 << 20 {
+        tracing::info!("loading {} ({} MiB)", path.display(), text.len() >> 20);
+    }
+    let loaded = fixture::load(&text).map_err(|problems| {
         for p in &problems {
             eprintln!("{}: {p}", path.display());
         }
         eprintln!("{} problem(s) in {}", problems.len(), path.display());
         ExitCode::from(1)
-    })
+    })?;
+    if text.len() > 1 << 20 {
+        tracing::info!(
+            "parsed and checked {} in {:.1}s",
+            path.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(loaded)
 }
 
-fn validate(path: &PathBuf) -> ExitCode {
+fn validate(path: &Path) -> ExitCode {
     match read_fixture(path) {
         Ok(fx) => {
             let cards = fx.cards.len() + fx.groups.iter().map(|g| g.count).sum::<usize>();
@@ -176,47 +280,31 @@ fn validate(path: &PathBuf) -> ExitCode {
 }
 
 fn generate(cards: usize, seed: u64, out: Option<PathBuf>) -> ExitCode {
+    let started = Instant::now();
     let fx = fixture::generate::large_fleet(cards, seed, true);
-    let result = match out {
-        Some(path) => fixture::generate::write_json(&fx, &path),
+    let result = match &out {
+        Some(path) => fixture::generate::write_json(&fx, path),
         None => fixture::generate::write_json_to(&fx, std::io::stdout().lock()),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            // The progress bar only draws on a terminal; this line is what a
+            // CI log or a redirected run keeps.
+            eprintln!(
+                "generate: {} cards (seed {seed}) written to {} in {:.1}s",
+                fx.cards.len(),
+                out.as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "stdout".into()),
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("generate: {e}");
             ExitCode::from(2)
         }
     }
-}
-
-fn parse_carrier(s: &str) -> Result<carrier_sim::domain::Carrier, String> {
-    carrier_sim::domain::Carrier::parse(s).ok_or_else(|| format!("{s}: one of cmcc, cucc, ctcc"))
-}
-
-fn record(cfg: carrier_sim::conform::record::RecordConfig) -> ExitCode {
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    runtime.block_on(async move {
-        let out = cfg.out.clone();
-        let upstream = cfg.upstream.clone();
-        let carrier = cfg.carrier;
-        let recorder = match carrier_sim::conform::record::start(cfg).await {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("record: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        println!(
-            "recording {carrier} on http://{} -> {upstream}, writing {}",
-            recorder.addr,
-            out.display()
-        );
-        wait_for_signal().await;
-        let n = recorder.stop().await;
-        eprintln!("{n} exchange(s) recorded in {}", out.display());
-        ExitCode::SUCCESS
-    })
 }
 
 fn serve(fixture_path: Option<PathBuf>, seed: Option<u64>, settings: Settings) -> ExitCode {
@@ -232,7 +320,15 @@ fn serve(fixture_path: Option<PathBuf>, seed: Option<u64>, settings: Settings) -
     }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
+        let started = Instant::now();
         let world = World::new(fx);
+        if started.elapsed().as_secs() >= 1 {
+            tracing::info!(
+                "built {} cards in {:.1}s",
+                world.store.card_count(),
+                started.elapsed().as_secs_f64()
+            );
+        }
         let running = match server::start(world.clone(), settings.clone()).await {
             Ok(r) => r,
             Err(e) => {
@@ -279,6 +375,35 @@ fn print_banner(running: &server::Running, world: &World, fixture: Option<&PathB
     }
 }
 
+fn parse_carrier(s: &str) -> Result<carrier_sim::domain::Carrier, String> {
+    carrier_sim::domain::Carrier::parse(s).ok_or_else(|| format!("{s}: one of cmcc, cucc, ctcc"))
+}
+
+fn record(cfg: carrier_sim::conform::record::RecordConfig) -> ExitCode {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let out = cfg.out.clone();
+        let upstream = cfg.upstream.clone();
+        let carrier = cfg.carrier;
+        let recorder = match carrier_sim::conform::record::start(cfg).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("record: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        println!(
+            "recording {carrier} on http://{} -> {upstream}, writing {}",
+            recorder.addr,
+            out.display()
+        );
+        wait_for_signal().await;
+        let n = recorder.stop().await;
+        eprintln!("{n} exchange(s) recorded in {}", out.display());
+        ExitCode::SUCCESS
+    })
+}
+
 async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
@@ -293,5 +418,57 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binds_accept_names_and_prefer_ipv4() {
+        assert_eq!(
+            parse_bind("0.0.0.0:9000").unwrap(),
+            "0.0.0.0:9000".parse().unwrap()
+        );
+        assert_eq!(
+            parse_bind("localhost:8080").unwrap(),
+            "127.0.0.1:8080".parse().unwrap()
+        );
+        assert!(parse_bind("8080").unwrap_err().contains("HOST:PORT"));
+    }
+
+    #[test]
+    fn url_and_token_are_only_on_admin_subcommands() {
+        let cmd = command();
+        let serve = cmd.find_subcommand("serve").unwrap();
+        let serve_args: Vec<_> = serve.get_arguments().map(|a| a.get_id().as_str()).collect();
+        assert!(!serve_args.contains(&"url"), "{serve_args:?}");
+        assert_eq!(
+            serve_args.iter().filter(|a| a.contains("token")).count(),
+            1,
+            "one admin-token flag: {serve_args:?}"
+        );
+        let clock = cmd.find_subcommand("clock").unwrap();
+        assert!(clock.get_arguments().any(|a| a.get_id() == "url"));
+        cmd.debug_assert();
+    }
+
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if id != "help" && id != "version" && a.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&command(), "carrier-sim", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
     }
 }

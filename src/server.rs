@@ -29,6 +29,8 @@ pub struct Settings {
     pub smpp_bind: Option<SocketAddr>,
     /// Bearer token required by the admin plane when not on loopback.
     pub admin_token: Option<String>,
+    /// Serve `/_sim/metrics` without the admin token (for scrapers).
+    pub open_metrics: bool,
 }
 
 impl Default for Settings {
@@ -40,6 +42,7 @@ impl Default for Settings {
             modem_pty: Vec::new(),
             smpp_bind: None,
             admin_token: None,
+            open_metrics: false,
         }
     }
 }
@@ -74,7 +77,7 @@ pub fn app(ctx: &AppContext) -> Router {
             control::requests::layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(ctx.settings.admin_token.clone()),
+            Arc::new(control::auth::AdminAuth::of(&ctx.settings)),
             control::auth::layer,
         ))
 }
@@ -108,6 +111,12 @@ impl Drop for Running {
     }
 }
 
+/// A bind failure that names the listener and its address, e.g.
+/// `SMPP listener on 0.0.0.0:2775: Address already in use`.
+pub fn bind_error(listener: &str, addr: SocketAddr, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{listener} listener on {addr}: {e}"))
+}
+
 /// Binds and starts serving; returns once every listener is bound.
 pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Running> {
     control::auth::check_settings(&settings).map_err(std::io::Error::other)?;
@@ -119,7 +128,9 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
         settings: Arc::new(settings),
         ready: Arc::new(AtomicBool::new(false)),
     };
-    let listener = TcpListener::bind(ctx.settings.bind).await?;
+    let listener = TcpListener::bind(ctx.settings.bind)
+        .await
+        .map_err(|e| bind_error("HTTP", ctx.settings.bind, e))?;
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
     crate::devices::start(&ctx, rx.clone()).await?;

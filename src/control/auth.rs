@@ -3,8 +3,11 @@
 //! address a token is required (`--admin-token` / `CARRIER_SIM_ADMIN_TOKEN`
 //! / `Settings::admin_token`), the server refuses to start without one, and
 //! every admin request must carry `Authorization: Bearer <token>`. A token
-//! set on loopback is enforced too. `/_sim/health`, `/_sim/openapi.json`
-//! and the Swagger UI under `/_sim/docs` stay open.
+//! set on loopback is enforced too. `/_sim/health` and `/_sim/ready` (for
+//! container health checks), `/_sim/openapi.json`, the Swagger UI under
+//! `/_sim/docs` and the dashboard's page and assets under `/_sim/ui` stay
+//! open; `/_sim/metrics` too when the server runs with `--open-metrics`
+//! (for Prometheus scrapers, which the metrics tell nothing secret).
 
 use std::sync::Arc;
 
@@ -28,11 +31,32 @@ pub fn check_settings(s: &Settings) -> Result<(), String> {
     Ok(())
 }
 
+/// What the admin-token middleware needs of the settings.
+#[derive(Clone, Debug, Default)]
+pub struct AdminAuth {
+    /// The token; none or empty leaves the admin plane open.
+    pub token: Option<String>,
+    /// `/_sim/metrics` needs no token.
+    pub open_metrics: bool,
+}
+
+impl AdminAuth {
+    pub fn of(settings: &Settings) -> AdminAuth {
+        AdminAuth {
+            token: settings.admin_token.clone(),
+            open_metrics: settings.open_metrics,
+        }
+    }
+}
+
 /// Paths of the admin plane that need no token.
-/// The dashboard's page and assets hold no data (the page asks for the
-/// token and sends it on every API call), so a browser can open them.
+/// Health and readiness are what container health checks and load
+/// balancers probe without credentials. The dashboard's page and assets
+/// hold no data (the page asks for the token and sends it on every API
+/// call), so a browser can open them.
 fn open_path(path: &str) -> bool {
     path == "/_sim/health"
+        || path == "/_sim/ready"
         || path == "/_sim/openapi.json"
         || path.starts_with("/_sim/docs")
         || path == "/_sim/ui"
@@ -45,12 +69,15 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Middleware: admin paths need the bearer token when one is configured.
-pub async fn layer(State(token): State<Arc<Option<String>>>, req: Request, next: Next) -> Response {
+pub async fn layer(State(auth): State<Arc<AdminAuth>>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let Some(token) = token.as_deref().filter(|t| !t.is_empty()) else {
+    let Some(token) = auth.token.as_deref().filter(|t| !t.is_empty()) else {
         return next.run(req).await;
     };
-    if !path.starts_with("/_sim/") || open_path(path) {
+    if !path.starts_with("/_sim/")
+        || open_path(path)
+        || (auth.open_metrics && path == "/_sim/metrics")
+    {
         return next.run(req).await;
     }
     let given = req

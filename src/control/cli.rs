@@ -20,8 +20,14 @@ pub struct Target {
         global = true
     )]
     pub url: String,
-    /// Admin bearer token (when the instance requires one).
-    #[arg(long = "token", env = "CARRIER_SIM_ADMIN_TOKEN", global = true)]
+    /// Bearer token of the admin plane (when the instance requires one).
+    #[arg(
+        long = "admin-token",
+        alias = "token",
+        env = "CARRIER_SIM_ADMIN_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
     pub token: Option<String>,
 }
 
@@ -31,39 +37,61 @@ pub enum ClockCmd {
     Show,
     /// Move forward by a duration (`31d`, `1h30m`).
     Advance {
+        /// How far: `31d`, `1h30m`, `2 days 3 hours` (jiff's friendly format).
         #[arg(allow_hyphen_values = true)]
         duration: String,
     },
     /// Move forward to an RFC 3339 time.
-    Set { time: String },
+    Set {
+        /// RFC 3339 time, e.g. `2026-12-01T00:00:00+08:00`.
+        time: String,
+    },
     /// Stop the clock.
     Freeze,
     /// Run at N simulated seconds per real second.
-    Speed { speed: f64 },
+    Speed {
+        /// Simulated seconds per real second (e.g. 3600 = an hour a second).
+        speed: f64,
+    },
 }
 
 #[derive(Subcommand, Clone, Debug)]
 pub enum CardCmd {
     /// Show one card (ICCID, MSISDN or IMSI).
-    Show { id: String },
+    Show {
+        /// ICCID, MSISDN or IMSI.
+        id: String,
+    },
     /// List cards (`--carrier ctcc --tag normal`).
     List {
+        /// Only this carrier's cards: `cmcc`, `cucc` or `ctcc`.
         #[arg(long)]
         carrier: Option<String>,
+        /// Only cards with this fixture tag (e.g. `near-quota`).
         #[arg(long)]
         tag: Option<String>,
+        /// Only cards in this lifecycle state (e.g. `suspended`).
         #[arg(long)]
         state: Option<String>,
+        /// Only cards of this account id.
         #[arg(long)]
         account: Option<String>,
+        /// Cards per page.
         #[arg(long, default_value_t = 50)]
         page_size: usize,
     },
     /// Patch a card with a JSON object (`'{"state":"suspended"}'`).
-    Patch { id: String, json: String },
+    Patch {
+        /// ICCID, MSISDN or IMSI.
+        id: String,
+        /// JSON object of the fields to change.
+        json: String,
+    },
     /// Run an action: `stop`, `resume`, `top_up amount_fen=1000`, `use_data bytes=500MB`.
     Action {
+        /// ICCID, MSISDN or IMSI.
         id: String,
+        /// `stop`, `resume`, `top_up`, `use_data`, ... (see docs/admin-api.md).
         action: String,
         /// `key=value` parameters (numbers are sent as numbers).
         params: Vec<String>,
@@ -73,25 +101,43 @@ pub enum CardCmd {
 #[derive(Subcommand, Clone, Debug)]
 pub enum SnapshotCmd {
     /// Keep a named snapshot in memory.
-    Take { name: String },
+    Take {
+        /// Snapshot name.
+        name: String,
+    },
     /// Restore a named snapshot.
-    Restore { name: String },
+    Restore {
+        /// Snapshot name.
+        name: String,
+    },
     /// List named snapshots.
     List,
     /// Save the world to a file (on the simulator's machine), atomically.
-    Save { path: String },
+    Save {
+        /// File path on the simulator's machine.
+        path: String,
+    },
     /// Load the world from a saved file.
-    Load { path: String },
+    Load {
+        /// File path on the simulator's machine.
+        path: String,
+    },
 }
 
 #[derive(Subcommand, Clone, Debug)]
 pub enum FaultCmd {
     /// Add a fault rule (`'{"carrier":"ctcc","kind":"carrier_error","error":"too_frequent"}'`).
-    Add { json: String },
+    Add {
+        /// The rule as a JSON object (see docs/admin-api.md, faults).
+        json: String,
+    },
     /// List fault rules.
     List,
     /// Remove one rule, or every rule when no id is given.
-    Clear { id: Option<String> },
+    Clear {
+        /// Rule id (every rule when absent).
+        id: Option<String>,
+    },
 }
 
 /// The admin subcommands.
@@ -105,6 +151,7 @@ pub enum AdminCmd {
     Card(CardCmd),
     /// Back to the fixture, or to a named snapshot.
     Reset {
+        /// Restore this named snapshot instead of the fixture.
         #[arg(long)]
         snapshot: Option<String>,
     },
@@ -116,10 +163,13 @@ pub enum AdminCmd {
     Fault(FaultCmd),
     /// The carrier-API request journal (`--carrier cmcc --limit 20`).
     Requests {
+        /// Only this carrier's requests: `cmcc`, `cucc` or `ctcc`.
         #[arg(long)]
         carrier: Option<String>,
+        /// Only requests about this card (ICCID, MSISDN or IMSI).
         #[arg(long)]
         card: Option<String>,
+        /// At most this many records (oldest first).
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },

@@ -1,7 +1,9 @@
-//! Prometheus metrics at `/_sim/metrics` (text exposition format, via the
-//! `prometheus-client` crate): carrier-API requests per carrier, endpoint
-//! and status; their latency histogram; cards per carrier and state; events
-//! journaled; webhook deliveries.
+//! Metrics at `/_sim/metrics` in the OpenMetrics text format (what the
+//! `prometheus-client` crate writes, served as
+//! `application/openmetrics-text`, which Prometheus scrapes natively):
+//! carrier-API requests per carrier, endpoint and status; their latency
+//! histogram; cards per carrier and state; events journaled; webhook
+//! deliveries. Counters are named `*_total`, as OpenMetrics requires.
 
 use std::time::Duration;
 
@@ -40,13 +42,16 @@ struct DeliveryLabels {
     ok: String,
 }
 
+/// The media type of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
 /// The registry and its metric families.
 pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<CarrierLabels, Histogram>,
     cards: Family<StateLabels, Gauge>,
-    events: Gauge,
+    events: Counter,
     deliveries: Family<DeliveryLabels, Gauge>,
 }
 
@@ -89,7 +94,7 @@ impl Metrics {
             Histogram::new(exponential_buckets(0.0005, 2.0, 16))
         });
         let cards = Family::<StateLabels, Gauge>::default();
-        let events = Gauge::default();
+        let events = Counter::default();
         let deliveries = Family::<DeliveryLabels, Gauge>::default();
         registry.register(
             "requests",
@@ -104,12 +109,12 @@ impl Metrics {
         registry.register("cards", "Cards by carrier and state", cards.clone());
         registry.register(
             "events_journaled",
-            "Domain events journaled since the last reset",
+            "Domain events journaled since the last reset (a reset restarts the counter)",
             events.clone(),
         );
         registry.register(
             "webhook_deliveries",
-            "Webhook delivery attempts by outcome",
+            "Webhook delivery attempts in the delivery log (its last 10 000), by outcome",
             deliveries.clone(),
         );
         Metrics {
@@ -158,7 +163,12 @@ impl Metrics {
                 })
                 .set(n as i64);
         }
-        self.events.set(world.journal.last_seq() as i64);
+        // The journal's sequence number is the count; a reset starts it
+        // over, which scrapers read as a counter reset.
+        self.events.inner().store(
+            world.journal.last_seq(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         if let Some(w) = webhooks {
             let all = w.deliveries(None);
             let ok = all.iter().filter(|d| d.ok).count();

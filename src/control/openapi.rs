@@ -173,7 +173,7 @@ pub static OPS: &[Op] = &[
     Op { produces: "text/html", ..op!("get", "/_sim/ui", "dashboard", "The web dashboard (embedded single page; needs no admin token)", 200, [], || get(crate::web::index)) },
     Op { produces: "text/html", ..op!("get", "/_sim/ui/", "dashboard", "Permanent redirect to /_sim/ui", 308, [], || get(crate::web::to_index)) },
     Op { params: &[("file", "app.js")], produces: "text/javascript", ..op!("get", "/_sim/ui/{file}", "dashboard", "Dashboard files: index.html, zh-CN.js, app.js, app.css, favicon.svg", 200, [404], || get(crate::web::asset)) },
-    Op { produces: "text/plain", ..op!("get", "/_sim/metrics", "status", "Prometheus metrics", 200, [], || get(status::metrics)) },
+    Op { produces: "application/openmetrics-text", ..op!("get", "/_sim/metrics", "status", "OpenMetrics text (Prometheus)", 200, [], || get(status::metrics)) },
     op!("get", "/_sim/openapi.json", "status", "This document", 200, [], || get(docs::openapi_json)),
     Op { produces: "text/html", ..op!("get", "/_sim/docs", "status", "Swagger UI (offline)", 200, [], || get(docs::docs_index)) },
     Op { params: &[("file", "swagger-ui.css")], produces: "text/css", ..op!("get", "/_sim/docs/{file}", "status", "Swagger UI assets", 200, [404], || get(docs::docs_asset)) },

@@ -69,10 +69,7 @@ pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
 pub async fn metrics(State(s): State<ControlState>) -> Response {
     let text = s.plane.metrics.render(&s.world, s.plane.webhooks.as_ref());
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)],
         text,
     )
         .into_response()

@@ -19,6 +19,7 @@ mod faults;
 mod hostile;
 mod modem;
 mod modem_client;
+mod packaging;
 mod properties;
 mod rules;
 mod smpp;

@@ -22,7 +22,9 @@ use crate::store::CardRef;
 pub async fn start(ctx: &AppContext, shutdown: watch::Receiver<bool>) -> io::Result<()> {
     let state = crate::sms::state(&ctx.world);
     if let Some(addr) = ctx.settings.modem_bind {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| crate::server::bind_error("modem", addr, e))?;
         let bound = listener.local_addr()?;
         *state.modem_tcp.lock() = Some(bound);
         tracing::info!("AT modem listening on {bound}");

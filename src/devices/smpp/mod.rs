@@ -59,7 +59,9 @@ pub async fn start(ctx: &AppContext, shutdown: watch::Receiver<bool>) -> std::io
     let Some(addr) = ctx.settings.smpp_bind else {
         return Ok(());
     };
-    let listener = TcpListener::bind(addr).await?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| crate::server::bind_error("SMPP", addr, e))?;
     let bound = listener.local_addr()?;
     tracing::info!("SMPP SMSC listening on {bound}");
     let smsc = Smsc::new(ctx.world.clone());
