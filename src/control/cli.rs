@@ -175,6 +175,9 @@ pub enum AdminCmd {
     },
     /// Credentials of the loaded fixture.
     Credentials,
+    /// Exit 0 when the instance is ready (`GET /_sim/ready`; needs no token):
+    /// a container health check or a wait-for in a script.
+    Ready,
 }
 
 fn parse_json(text: &str) -> Result<Value, String> {
@@ -229,6 +232,7 @@ pub fn request_of(cmd: &AdminCmd) -> Result<AdminRequest, String> {
             None,
         ),
         Credentials => ("GET", "/_sim/credentials".into(), None),
+        Ready => ("GET", "/_sim/ready".into(), None),
     })
 }
 

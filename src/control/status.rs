@@ -68,9 +68,5 @@ pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
 
 pub async fn metrics(State(s): State<ControlState>) -> Response {
     let text = s.plane.metrics.render(&s.world, s.plane.webhooks.as_ref());
-    (
-        [(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)],
-        text,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)], text).into_response()
 }

@@ -1,5 +1,5 @@
 //! The one lifecycle state machine for all carriers (see
-//! `../shared/spec/card-rules.md`): manual stop/resume with its refusals,
+//! `docs/rules.md`): manual stop/resume with its refusals,
 //! over-quota, arrears and expiry stops, renewal, the keep-number period and
 //! cancellation. Every change of state or reasons is recorded as an event.
 

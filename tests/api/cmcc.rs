@@ -1,6 +1,6 @@
 //! Black-box tests of the China Mobile OneLink dialect (v5 under `/v5/ec`,
 //! legacy v2 under `/v2`) over real HTTP against the embedded default
-//! fixture. Expectations come from `shared/spec/cmcc.md` and the fixture's
+//! fixture. Expectations come from `docs/protocol-cmcc.md` and the fixture's
 //! card roles, never from the implementation: envelope, status codes, field
 //! names, units (data KB with 2 decimals, SMS 条, voice minutes), string
 //! numbers, and state effects seen through `/_sim` and the handset surface.

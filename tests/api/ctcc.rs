@@ -2,7 +2,7 @@
 //! `/m2m_ec/*.do` API (three-key DES password and sign, every method's
 //! success shape, error codes, state effects seen through `/_sim`) and the
 //! 5G CMP gateway (MD5 `Sign` header). Expectations come from
-//! `../shared/spec/ctcc.md`; the spec's literal vectors are used where given.
+//! `docs/protocol-ctcc.md`; the spec's literal vectors are used where given.
 
 use carrier_sim::carriers::ctcc::sign::joined;
 use carrier_sim::{fixture, Simulator};

@@ -1,6 +1,6 @@
 //! Black-box tests of the China Unicom dialect over real HTTP: the Jasper /
 //! Control Center REST API under `/rws/api/v1` and the CMP gateway under
-//! `/api/...`. Expectations come from `shared/spec/cucc.md` (field names,
+//! `/api/...`. Expectations come from `docs/protocol-cucc.md` (field names,
 //! units, date formats, status names and CMP codes, error shape) and from
 //! the default fixture's card roles; state effects are checked across
 //! surfaces (`/_sim/cards`, the CMP gateway). Push events are received by a

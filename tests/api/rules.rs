@@ -1,4 +1,4 @@
-//! Table tests of the card rules (`../shared/spec/card-rules.md`): one row per
+//! Table tests of the card rules (`docs/rules.md`): one row per
 //! rule — setup, action or clock jump, expected state, reasons, balance and
 //! the event that records the change.
 

@@ -1,8 +1,8 @@
 //! A signed client of the China Mobile OneLink v5 API (`/v5/ec`): a token
 //! from `/get/token` with the default fixture's demo credentials, then
 //! business calls with `transid` and `token`, each answer checked for the
-//! carrier's `{"status","message","result":[...]}` envelope (shared/spec
-//! cmcc.md; mehunk/china-carrier-iot-sdk builds the same query strings).
+//! carrier's `{"status","message","result":[...]}` envelope (docs/protocol-cmcc.md
+//! §1; mehunk/china-carrier-iot-sdk builds the same query strings).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1,5 +1,5 @@
 //! A signed client of the China Telecom APIs: the legacy `/m2m_ec/*.do`
-//! calls with the three-key DES `passWord` and `sign` (shared/spec ctcc.md;
+//! calls with the three-key DES `passWord` and `sign` (docs/protocol-ctcc.md;
 //! the npm package ctcc-cmp signs the same way) and the 5G CMP gateway with
 //! its MD5 `Sign` header over sorted parameters, body, secret and timestamp.
 

@@ -1,7 +1,7 @@
 //! A client of the China Unicom APIs: Jasper / Control Center REST under
 //! `/rws/api/v1` with HTTP Basic (user name and API key), and the CMP
 //! gateway under `/api/...` whose envelope carries an SM3 token over
-//! app_id, timestamp, trans_id and the app secret (shared/spec cucc.md).
+//! app_id, timestamp, trans_id and the app secret (docs/protocol-cucc.md).
 
 use carrier_sim::Simulator;
 use serde_json::{json, Value};

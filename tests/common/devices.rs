@@ -2,7 +2,7 @@
 //! settings that open the device ports on free loopback ports, a
 //! default-fleet card found before any simulator starts, and the replies
 //! the default CUCC `normal` card gets from 10010 (the texts of
-//! shared/spec sms.md, with the fleet's figures: 1 GB plan, 356.20 MB used
+//! docs/sms.md, with the fleet's figures: 1 GB plan, 356.20 MB used
 //! on 24 November).
 
 use carrier_sim::Settings;

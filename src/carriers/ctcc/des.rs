@@ -1,5 +1,5 @@
 //! China Telecom's "three-key DES" (`strEnc` / `strDec` of the vendor's
-//! `des.js`), exactly as in `../shared/spec/ctcc.md` §2: text is taken as
+//! `des.js`), exactly as in `docs/protocol-ctcc.md` §2: text is taken as
 //! UTF-16 code units, 4 units per 64-bit block (zero-padded), every block is
 //! encrypted in ECB with every chunk-key of key1, then key2, then key3 (all
 //! encryptions), and written as 16 uppercase hex characters.
