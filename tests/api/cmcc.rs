@@ -12,25 +12,25 @@ use sha2::{Digest, Sha256};
 use crate::common::cmcc::{envelope, transid, Cmcc, APPID, PASSWORD};
 
 // Card roles of the default fixture (cmcc-demo unless noted).
-const NORMAL_ICCID: &str = "89860000000000000019";
-const NORMAL_MSISDN: &str = "1440000000001";
-const NORMAL_IMSI: &str = "460040000000001";
+pub(super) const NORMAL_ICCID: &str = "89860000000000000019";
+pub(super) const NORMAL_MSISDN: &str = "1440000000001";
+pub(super) const NORMAL_IMSI: &str = "460040000000001";
 const NORMAL_DATA_BYTES: u64 = 373_502_771;
 const OVER_QUOTA: &str = "1440000000004";
-const MANUAL_STOP: &str = "1440000000005";
+pub(super) const MANUAL_STOP: &str = "1440000000005";
 const ARREARS: &str = "1440000000006";
 const EXPIRED: &str = "1440000000007";
-const CANCELLED: &str = "1440000000008";
-const INVENTORY: &str = "1440000000009";
-const TEST_READY: &str = "1440000000010";
-const ACTIVATION_READY: &str = "1440000000011";
-const POOL_A: &str = "1440000000012";
+pub(super) const CANCELLED: &str = "1440000000008";
+pub(super) const INVENTORY: &str = "1440000000009";
+pub(super) const TEST_READY: &str = "1440000000010";
+pub(super) const ACTIVATION_READY: &str = "1440000000011";
+pub(super) const POOL_A: &str = "1440000000012";
 const DATA_CUT: &str = "1440000000014";
-const LOW_BALANCE: &str = "1440000000016";
-const LOW_BALANCE_ICCID: &str = "89860000000000000167";
+pub(super) const LOW_BALANCE: &str = "1440000000016";
+pub(super) const LOW_BALANCE_ICCID: &str = "89860000000000000167";
 const OTHER_ACCOUNT: &str = "1440000000018";
 const CUCC_CARD: &str = "1460000000001";
-const POOL_ID: &str = "200000000001";
+pub(super) const POOL_ID: &str = "200000000001";
 
 /// KB with two decimals computed independently of the simulator.
 fn kb(bytes: u64) -> String {
@@ -47,7 +47,7 @@ fn all_strings(v: &Value) -> bool {
     }
 }
 
-fn is_datetime(s: &str) -> bool {
+pub(super) fn is_datetime(s: &str) -> bool {
     jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", s).is_ok()
 }
 
@@ -504,7 +504,10 @@ async fn stop_and_resume_reach_the_neutral_card_and_other_surfaces() {
             &[("iccid", NORMAL_ICCID), ("operType", "0")],
         )
         .await;
-    assert_eq!(stop, json!({"iccid": NORMAL_ICCID}));
+    // The identifier echo (PHP NewChinaMobileAPI doc comment) plus the order's
+    // two ids (Go mobile_sdk `ChangeSimStatusRes` reads `orderNum`).
+    assert_eq!(stop["iccid"], NORMAL_ICCID);
+    assert!(stop["orderNum"].is_string() && stop["orderNum"] == stop["jobId"]);
     assert_eq!(env.card_status(&token, NORMAL_MSISDN).await, "4");
     let card = env.admin.card(NORMAL_ICCID).await;
     assert_eq!(card["state"], "suspended");
@@ -1580,7 +1583,7 @@ fn v2_token(transid: &str) -> String {
     hex::encode(h.finalize())
 }
 
-async fn v2(env: &Cmcc, api: &str, ebid: &str, params: &[(&str, &str)]) -> Value {
+pub(super) async fn v2(env: &Cmcc, api: &str, ebid: &str, params: &[(&str, &str)]) -> Value {
     let t = transid();
     let token = v2_token(&t);
     let mut all = vec![
@@ -1643,7 +1646,8 @@ async fn v2_single_card_calls() {
     assert_eq!(r["status"], "0");
     let r = v2(&env, "gprsrealtimeinfo", "0001000000083", &id).await;
     let g = &r["result"][0]["gprs"][0];
-    assert_eq!(g["total"], "1048576.00");
+    // `total` is MB (manual sample copied in public Java clients: total "70.0").
+    assert_eq!(g["total"], "1024.0");
     assert_eq!(g["used"], kb(NORMAL_DATA_BYTES).as_str());
     assert!(g["prodid"].is_string() && g["prodname"].is_string() && g["prodinstid"].is_string());
     assert!(g["left"].is_string());
@@ -1718,7 +1722,9 @@ async fn v2_batch_and_count_calls() {
         &[("msisdns", &list)],
     )
     .await;
-    assert_eq!(r["result"][1]["lifecycle"], "02");
+    // A stopped card is still in its formal (正式期) phase: lifecycle is a
+    // phase, 00 正式期 / 01 测试期 / 02 沉默期 / 03 其他 (amlink ApiModels.cs).
+    assert_eq!(r["result"][1]["lifecycle"], "00");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod common;
 
 mod cli;
 mod cmcc;
+mod cmcc_clients;
 mod concurrency;
 mod conform;
 mod control;

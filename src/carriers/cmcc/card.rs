@@ -119,9 +119,19 @@ pub fn platform_batch(c: &Call) -> Reply {
     )
 }
 
-/// `/query/sim-real-name-status`: realNameStatus 1 registered / 0 not.
+/// `/query/sim-real-name-status`: realNameStatus 1 registered / 0 not, with
+/// `reason` (why not; empty) and `successTime` (fields of the Go
+/// `mobile_sdk` response type). IoT cards are registered by the enterprise
+/// when the card is opened, so a registered card's successTime is its
+/// opening time; the world keeps no failed registrations, so `reason` is "".
 pub fn real_name_status(c: &Call) -> Reply {
-    let v = c.read(|card| json!({"realNameStatus": if card.real_name { "1" } else { "0" }}));
+    let v = c.read(|card| {
+        json!({
+            "realNameStatus": if card.real_name { "1" } else { "0" },
+            "reason": "",
+            "successTime": if card.real_name { fmt_time(card.opened) } else { String::new() },
+        })
+    });
     Ok(vec![v?])
 }
 
@@ -134,7 +144,9 @@ pub fn on_off_status(c: &Call) -> Reply {
     Ok(vec![v?])
 }
 
-/// `/query/sim-session`: APN, status 00/01, IP, createDate, RAT.
+/// `/query/sim-session`: APN, status 00/01, IP, createDate, RAT, and the
+/// `ipv6`/`ipv6Prefix` of the Go `mobile_sdk` type: simulated sessions are
+/// IPv4-only, so both are "" (what the platform sends for a v4 bearer).
 pub fn session(c: &Call) -> Reply {
     let v = c.read(|card| {
         let s = &card.session;
@@ -145,6 +157,7 @@ pub fn session(c: &Call) -> Reply {
             "ip": if online { s.ip.as_str() } else { "" },
             "createDate": if online { fmt_opt(s.started) } else { String::new() },
             "rat": codes::rat_code(&s.rat),
+            "ipv6": "", "ipv6Prefix": "",
         }]})
     });
     Ok(vec![v?])
@@ -174,6 +187,43 @@ pub fn card_bind_status(c: &Call) -> Reply {
         }
     })?;
     Ok(vec![v])
+}
+
+/// `/query/sim-manage-stop-restart-status` (CMIOT_API23M40): whether the
+/// card is frozen by a management stop (`manageStopRestartStatus` 1) with
+/// `reason` and `manageStopRestartStatusTime` (IoTCard/IoTOS, smoc_m and
+/// the Go `mobile_sdk` `SimManageStopRestartStatusRes`). The world's stop
+/// reasons (owner, arrears, quota, expiry, data cut) are none of them a
+/// management freeze, so every card answers 0 with empty reason and time.
+pub fn manage_stop_restart_status(c: &Call) -> Reply {
+    let v = c.read(|_| {
+        json!({"manageStopRestartStatus": "0", "reason": "", "manageStopRestartStatusTime": ""})
+    });
+    Ok(vec![v?])
+}
+
+/// `/query/sim-data-diagnosis` (Go `mobile_sdk` `SimDataDiagnosisRes`):
+/// result[0].`APNList`.`APNInfo` [{`APNName`, `modifyTime`, `APNStatus`,
+/// `APNServiceUsageState`}] from the live card: APNStatus 1 when data flows
+/// (card active and its APN not switched off) else 0; the usage state is
+/// the speed-limit code (91–94) or 1 (no limit), as `/operate/network-speed`
+/// sets it; modifyTime is the card's last state change.
+pub fn data_diagnosis(c: &Call) -> Reply {
+    let v = c.read(|card| {
+        let flowing = card.state == CardState::Active
+            && !card.reasons.contains(crate::domain::Reason::DataCut);
+        let usage_state = card
+            .speed_limit
+            .map_or_else(|| "1".to_string(), |code| code.to_string());
+        let modified = card.state_changed.or(card.activated).unwrap_or(card.opened);
+        json!({"APNList": {"APNInfo": [{
+            "APNName": card.session.apn,
+            "modifyTime": fmt_time(modified),
+            "APNStatus": if flowing { "1" } else { "0" },
+            "APNServiceUsageState": usage_state,
+        }]}})
+    });
+    Ok(vec![v?])
 }
 
 /// `/reset/sim-sms-status`: nothing to return.

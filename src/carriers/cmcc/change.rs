@@ -1,5 +1,7 @@
 //! Status changes and service switches: `change/sim-status` (operType 0–6,
-//! synchronous) and its batch variant (operType 1–11, with a jobId and
+//! synchronous, answered with an order that has two ids, `orderNum` and
+//! `jobId`, readable through `query/order-info` and `query/sim-batch-result`)
+//! and its batch variant (operType 1–11, with a jobId and
 //! `query/sim-batch-result`), the communication-function batch and status,
 //! call/SMS/APN switches and the network speed limit. Every change goes
 //! through a world operation; the same-card repeat rule is applied here.
@@ -25,9 +27,11 @@ pub struct Jobs {
     map: DashMap<String, Job>,
 }
 
-/// One batch job: owner, jobStatus and per-number results.
+/// One batch job or single-card order: owner, creation time, jobStatus and
+/// per-number results.
 struct Job {
     account: CompactString,
+    created: Timestamp,
     status: &'static str,
     results: Vec<Value>,
 }
@@ -50,6 +54,7 @@ impl Jobs {
             id.clone(),
             Job {
                 account: account.into(),
+                created: now,
                 status,
                 results,
             },
@@ -171,13 +176,59 @@ fn batch_job(c: &Call, family: &'static str, f: impl Fn(&str) -> Result<(), OpEr
     Ok(vec![json!({"jobId": id})])
 }
 
-/// `/change/sim-status` (CMIOT_API23S03): synchronous, echoes the identifier.
+/// `/change/sim-status` (CMIOT_API23S03): synchronous. Echoes the identifier
+/// (PHP NewChinaMobileAPI, mehunk `SetStatusResponse`) and names the order
+/// twice: `orderNum` (Go `mobile_sdk` `ChangeSimStatusRes`, polled with
+/// `/query/order-info`) and `jobId` (polled with `/query/sim-batch-result`).
 pub fn sim_status(c: &Call) -> Reply {
     let (kind, value) = c.p.single_id()?;
     let action =
         single_action(c.p.need("operType")?).ok_or_else(|| Fail::bad("operType 取值错误"))?;
     change_one(c, kind, value, "status", |iccid| apply(c.cm, iccid, action))?;
-    Ok(vec![Call::echo(kind, value)])
+    let done =
+        json!({kind.name(): value, "status": Code::Ok.status(), "message": Code::Ok.message()});
+    let id = c.cm.jobs.record(c.world().now(), c.account, vec![done]);
+    let mut reply = Call::echo(kind, value);
+    reply["orderNum"] = id.clone().into();
+    reply["jobId"] = id.into();
+    Ok(vec![reply])
+}
+
+/// The caller's job or order named by `jobId` or `orderNum` (clients use
+/// either name for the same id).
+fn owned_job<'a>(
+    c: &'a Call,
+) -> Result<(&'a str, dashmap::mapref::one::Ref<'a, String, Job>), Fail> {
+    let id = match c.p.get("jobId") {
+        Some(id) => id,
+        None => c.p.need("orderNum")?,
+    };
+    let job =
+        c.cm.jobs
+            .map
+            .get(id)
+            .filter(|j| j.account == c.account)
+            .ok_or_else(|| Fail::bad("jobId/orderNum 不存在"))?;
+    Ok((id, job))
+}
+
+/// `/query/order-info` (CMIOT_API23M27): `orderNum`, `status` (`completed`
+/// when every number succeeded or some did, `failed` when none did),
+/// `statusDate` and `createDate` as yyyyMMddHHmmss (field names of the
+/// `CmccOrderInfoResponse` class in tc45a110/smoc_m). Changes are applied
+/// synchronously, so an order is finished when it is created.
+pub fn order_info(c: &Call) -> Reply {
+    let (id, job) = owned_job(c)?;
+    let when = crate::clock::fmt_local(job.created, "%Y%m%d%H%M%S");
+    let status = if job.status == "4" {
+        "failed"
+    } else {
+        "completed"
+    };
+    Ok(vec![json!({
+        "orderNum": id, "status": status,
+        "statusDate": when, "createDate": when,
+    })])
 }
 
 /// `/change/sim-status/batch` (CMIOT_API23S06): returns a jobId.
@@ -192,13 +243,7 @@ pub fn sim_status_batch(c: &Call) -> Reply {
 
 /// `/query/sim-batch-result` (CMIOT_API23M10): jobStatus and per-number results.
 pub fn batch_result(c: &Call) -> Reply {
-    let id = c.p.need("jobId")?;
-    let job =
-        c.cm.jobs
-            .map
-            .get(id)
-            .filter(|j| j.account == c.account)
-            .ok_or_else(|| Fail::bad("jobId 不存在"))?;
+    let (id, job) = owned_job(c)?;
     Ok(vec![json!({
         "jobId": id,
         "jobStatus": job.status,

@@ -153,7 +153,31 @@ fn only_data_cut(card: &Card) -> bool {
     card.reasons.iter().all(|r| r == Reason::DataCut)
 }
 
-/// OneLink-PB status (v2 `STATUS`, `lifecycle`): 00 正常, 01 单向停机
+/// v2 `lifecycle` (querycardlifecycle / batchquerycardlifecycle) is the
+/// card's *phase*, not its status: `00` 正式期 (in commercial use, stopped or
+/// not), `01` 测试期, `02` 沉默期 (shipped, not yet in use), `03` 其他
+/// (being or already cancelled). Public sources: zhangjie29net/amlink
+/// `Esim7/IOT/IOTModel/ApiModels.cs` (CMIOT_API2105 model) and the PHP
+/// `ChinaMobileAPI` comment of CMIOT_API2105/2112.
+const LIFECYCLE_PHASES: &[(CardState, &str)] = &[
+    (CardState::Active, "00"),
+    (CardState::Suspended, "00"),
+    (CardState::TestReady, "01"),
+    (CardState::Inventory, "02"),
+    (CardState::ActivationReady, "02"),
+    (CardState::PreCancel, "03"),
+    (CardState::Cancelled, "03"),
+];
+
+/// The v2 lifecycle phase of a card (see `LIFECYCLE_PHASES`).
+pub fn lifecycle_phase(card: &Card) -> &'static str {
+    LIFECYCLE_PHASES
+        .iter()
+        .find(|(s, _)| *s == card.state)
+        .map_or("03", |(_, code)| code)
+}
+
+/// OneLink-PB status (v2 `STATUS`): 00 正常, 01 单向停机
 /// (arrears only), 02 停机, 03 预销号, 04 销号, 07 待激活.
 pub fn pb_status(card: &Card) -> &'static str {
     match card.state {

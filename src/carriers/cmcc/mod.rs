@@ -187,6 +187,11 @@ const V5_ROUTES: &[(&str, V5)] = &[
     ("/query/sim-session", card::session),
     ("/query/apn-info", card::apn_info),
     ("/query/card-bind-status", card::card_bind_status),
+    (
+        "/query/sim-manage-stop-restart-status",
+        card::manage_stop_restart_status,
+    ),
+    ("/query/sim-data-diagnosis", card::data_diagnosis),
     ("/reset/sim-sms-status", card::reset_sms_status),
     ("/operate/sim-gprs-status-reset", card::reset_gprs_status),
     ("/query/sim-data-usage", usage::data_usage),
@@ -205,6 +210,7 @@ const V5_ROUTES: &[(&str, V5)] = &[
     ("/change/sim-status", change::sim_status),
     ("/change/sim-status/batch", change::sim_status_batch),
     ("/query/sim-batch-result", change::batch_result),
+    ("/query/order-info", change::order_info),
     (
         "/operate/sim-communication-function/batch",
         change::communication_batch,
@@ -218,6 +224,7 @@ const V5_ROUTES: &[(&str, V5)] = &[
     ("/operate/sim-apn-function", change::apn_function),
     ("/operate/network-speed", change::network_speed),
     ("/query/group-by-member", pool::group_by_member),
+    ("/query/group-member", pool::group_member),
     ("/query/group-data-usage", pool::group_data_usage),
     ("/query/group_data_usage", pool::group_data_usage),
     ("/query/group-data-margin", pool::group_data_margin),

@@ -144,7 +144,18 @@ pub fn package_order_batch(c: &Call) -> Reply {
 
 /// `/query/balance-info` (CMIOT_API23B01): the card's balance in yuan.
 pub fn balance_info(c: &Call) -> Reply {
-    let v = c.read(|card| json!({"balance": yuan(card.balance_fen)}));
+    let w = c.world();
+    let account_name = w.account(c.account).map(|a| a.name).unwrap_or_default();
+    // result[0] is `accountId`/`accountName`/`amount` (yuan), as read by
+    // zhangjie29net/amlink `Esim7/IOT/IOTModel/ApiModels.cs`; `balance` (the
+    // same amount) stays for clients written against the older reply.
+    let v = c.read(|card| {
+        let amount = yuan(card.balance_fen);
+        json!({
+            "accountId": c.account, "accountName": account_name,
+            "amount": amount, "balance": amount,
+        })
+    });
     Ok(vec![v?])
 }
 

@@ -25,6 +25,54 @@ fn pool_used(c: &Call, pool: &Pool) -> u64 {
     pool.used_in(cycle_of(c.world().now()))
 }
 
+/// Largest `pageSize` of the paged group calls.
+const PAGE_MAX: usize = 50;
+
+/// A positive integer parameter, or the default when absent.
+fn page_param(c: &Call, name: &str, default: usize) -> Result<usize, Fail> {
+    match c.p.get(name) {
+        None | Some("") => Ok(default),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| Fail::bad(format!("{name} 应为正整数"))),
+    }
+}
+
+/// `/query/group-member` (CMIOT_API23E01): the paged member list of a
+/// group, `pageSize` ≤ 50 and `startNum` the page number from 1;
+/// result[0] is `totalCount` (every page) and `memberinfoList` [{memberNum}]
+/// (IoTCard/IoTOS `InquireEcV5.java` and `SynEcV5MsisdnMQ.java` page with
+/// these and read these fields). Members are listed by MSISDN.
+pub fn group_member(c: &Call) -> Reply {
+    let pool = owned_pool(c)?;
+    let size = page_param(c, "pageSize", PAGE_MAX)?;
+    if size > PAGE_MAX {
+        return Err(Fail::bad("pageSize 不能大于50"));
+    }
+    let page = page_param(c, "startNum", 1)?;
+    let mut members: Vec<String> = c
+        .world()
+        .store
+        .cards
+        .iter()
+        .filter(|k| k.carrier == Carrier::Cmcc && k.pool.as_deref() == Some(pool.id.as_str()))
+        .map(|k| k.msisdn.to_string())
+        .collect();
+    members.sort();
+    let list: Vec<_> = members
+        .iter()
+        .skip((page - 1).saturating_mul(size))
+        .take(size)
+        .map(|m| json!({"memberNum": m}))
+        .collect();
+    Ok(vec![json!({
+        "totalCount": members.len().to_string(),
+        "memberinfoList": list,
+    })])
+}
+
 /// `/query/group-by-member` (CMIOT_API23E02).
 pub fn group_by_member(c: &Call) -> Reply {
     let (_, _, iccid) = c.card()?;

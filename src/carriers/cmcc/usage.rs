@@ -201,7 +201,7 @@ fn day_as_usage(d: DayUsage) -> Usage {
 }
 
 /// Parses `yyyyMMdd` into a day number.
-fn parse_day(text: &str) -> Option<i32> {
+pub(super) fn parse_day(text: &str) -> Option<i32> {
     if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::auth::{account_by_appid, transid_ok};
 use super::card::per_number;
 use super::codes::{self, Code};
-use super::params::{Params, BATCH_MAX};
+use super::params::{IdKind, Params, BATCH_MAX};
 use super::{failure, fmt_opt, fmt_time, read_params, respond, Call, Cmcc, Fail, Reply, Shared};
 use crate::domain::card::Card;
 use crate::domain::money::{kb_2dp, yuan};
@@ -26,10 +26,14 @@ const APIS: &[(&str, &str, V2)] = &[
     ("gprsrealsingle", "0001000000008", gprs_real),
     ("userstatusrealsingle", "0001000000009", user_status),
     ("gprsusedinfosingle", "0001000000012", gprs_used),
+    ("cardinfo", "0001000000010", card_info),
     ("onandoffrealsingle", "0001000000025", on_and_off),
+    ("batchsmsusedbydate", "0001000000026", batch_sms_by_date),
+    ("batchgprsusedbydate", "0001000000027", batch_gprs_by_date),
     ("balancerealsingle", "0001000000035", balance),
     ("smsusedinfosingle", "0001000000036", sms_used),
     ("groupuserinfo", "0001000000039", group_user_info),
+    ("smsusedbydate", "0001000000040", sms_by_date),
     ("gprsrealtimeinfo", "0001000000083", gprs_realtime),
     ("querycardprodinfo", "0001000000264", card_prod_info),
     ("gprsusedinfosinglebydate", "0001000000407", gprs_by_date),
@@ -37,6 +41,7 @@ const APIS: &[(&str, &str, V2)] = &[
     ("queryabnormalcardcount", "0001000000427", abnormal_count),
     ("querycardlifecycle", "0001000000432", card_lifecycle),
     ("querycardopentime", "0001000000901", card_open_time),
+    ("batchquerycardinfo", "0001000000928", batch_card_info),
     ("batchquerycardlifecycle", "0001000000929", batch_lifecycle),
     ("batchqueryrealtimegprsinfo", "0001000000931", batch_gprs),
 ];
@@ -153,7 +158,9 @@ fn balance(c: &Call) -> Reply {
 }
 
 fn sms_used(c: &Call) -> Reply {
-    read(c, |card| json!({"total_sms": card.usage.sms.to_string()}))
+    // The month's count is `sms` (the manual's sample `{"sms":"3000"}`, copied
+    // in public Java clients that read `result.path("sms")`).
+    read(c, |card| json!({"sms": card.usage.sms.to_string()}))
 }
 
 fn gprs_realtime(c: &Call) -> Reply {
@@ -161,27 +168,43 @@ fn gprs_realtime(c: &Call) -> Reply {
         let (id, name, inst, total, used) = gprs_offer(c, card);
         json!({"gprs": [{
             "prodid": id, "prodname": name, "prodinstid": inst,
-            "total": kb_2dp(total), "used": kb_2dp(used),
+            // `total` is the package size in MB while `used`/`left` are KB:
+            // the manual's sample is total "70.0", used "13887", left "57793".
+            "total": mb_1dp(total), "used": kb_2dp(used),
             "left": kb_2dp(total.saturating_sub(used)),
         }]})
     });
     Ok(vec![v?])
 }
 
+/// Bytes as MB with one decimal, the unit of `gprsrealtimeinfo` `total`.
+fn mb_1dp(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}
+
 fn card_prod_info(c: &Call) -> Reply {
     let v = c.read(|card| {
         let (id, name, inst, _, _) = gprs_offer(c, card);
-        json!({"prodinfos": [{
-            "prodid": id, "prodname": name, "prodinstid": inst,
-            "prodinsteffdate": fmt_opt(card.activated),
-            "prodinstexpdate": fmt_opt(card.expires),
-        }]})
+        json!({
+            "msisdn": card.msisdn, "iccid": card.iccid, "imsi": card.imsi,
+            "prodinfos": [{
+                "prodid": id, "prodname": name, "prodinstid": inst,
+                "apnname": card.session.apn,
+                "prodinstefftime": fmt_opt(card.activated),
+                "prodinstexptime": fmt_opt(card.expires),
+            }],
+        })
     });
     Ok(vec![v?])
 }
 
+/// `gprsusedinfosinglebydate`: the manual spells the date `queryDate`
+/// (linxlib/cmiot_v2 `cmiot_query.go`); older clients send `query_date`.
 fn gprs_by_date(c: &Call) -> Reply {
-    let text = c.p.need("query_date")?;
+    let text = match c.p.get("query_date") {
+        Some(t) => t,
+        None => c.p.need("queryDate")?,
+    };
     let day = (text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| jiff::civil::Date::strptime("%Y%m%d", text).ok())
         .flatten()
@@ -200,10 +223,86 @@ fn gprs_by_date(c: &Call) -> Reply {
     )
 }
 
+/// A `yyyyMMdd` day that per-day v2 queries accept: one of the last 7 days
+/// before today (the by-date batch calls of the manual: "最近7天", data of a
+/// day is ready the next day).
+fn recent_day(c: &Call) -> Result<i32, Fail> {
+    let text = c.p.need("query_date")?;
+    let day =
+        super::usage::parse_day(text).ok_or_else(|| Fail::bad("query_date 格式应为 yyyyMMdd"))?;
+    let today = crate::clock::day_number(c.world().now());
+    if day >= today || day < today - 7 {
+        return Err(Fail::bad("query_date 只能是最近7天内（不含当天）"));
+    }
+    Ok(day)
+}
+
+/// `cardinfo` (CMIOT_API2003): the card named by `card_info` and `type`
+/// (0 msisdn, 1 imsi, 2 iccid); result[0] `IMSI`, `MSISDN`, `ICCID` in upper
+/// case (linxlib/cmiot_v2 `cmiot_resp.go`; the manual's request page).
+fn card_info(c: &Call) -> Reply {
+    let value = c.p.need("card_info")?;
+    let kind = match c.p.one_of("type", &["0", "1", "2"])? {
+        "0" => IdKind::Msisdn,
+        "1" => IdKind::Imsi,
+        _ => IdKind::Iccid,
+    };
+    let v = c.cm.read_owned(
+        c.account,
+        kind,
+        value,
+        |card| json!({"IMSI": card.imsi, "MSISDN": card.msisdn, "ICCID": card.iccid}),
+    )?;
+    Ok(vec![v])
+}
+
+/// `batchquerycardinfo` (CMIOT_API2111): per number its three identifiers.
+/// No public client shows the reply; this follows the other v2 batch calls.
+fn batch_card_info(c: &Call) -> Reply {
+    per_number(
+        c,
+        BATCH_MAX,
+        |card| json!({"msisdn": card.msisdn, "imsi": card.imsi, "iccid": card.iccid}),
+    )
+}
+
+/// `batchgprsusedbydate` (CMIOT_API2010): one item per card, `GPRS` (KB of
+/// the day) with `MSISDN`, `ICCID`, `IMSI` (manual sample in Java
+/// WlkDosageController).
+fn batch_gprs_by_date(c: &Call) -> Reply {
+    let day = recent_day(c)?;
+    per_number(c, BATCH_MAX, |card| {
+        json!({
+            "GPRS": kb_2dp(day_usage(card, day).data_bytes),
+            "MSISDN": card.msisdn, "ICCID": card.iccid, "IMSI": card.imsi,
+        })
+    })
+}
+
+/// `batchsmsusedbydate` (CMIOT_API2009): as 2010 with `SMS` (count).
+fn batch_sms_by_date(c: &Call) -> Reply {
+    let day = recent_day(c)?;
+    per_number(c, BATCH_MAX, |card| {
+        json!({
+            "SMS": day_usage(card, day).sms.to_string(),
+            "MSISDN": card.msisdn, "ICCID": card.iccid, "IMSI": card.imsi,
+        })
+    })
+}
+
+/// `smsusedbydate` (CMIOT_API2014): one card's SMS count of a day, `sms`.
+fn sms_by_date(c: &Call) -> Reply {
+    let day = recent_day(c)?;
+    read(
+        c,
+        |card| json!({"sms": day_usage(card, day).sms.to_string()}),
+    )
+}
+
 fn card_lifecycle(c: &Call) -> Reply {
     read(
         c,
-        |card| json!({"lifecycle": codes::pb_status(card), "opentime": fmt_time(card.opened)}),
+        |card| json!({"lifecycle": codes::lifecycle_phase(card), "opentime": fmt_time(card.opened)}),
     )
 }
 
@@ -252,7 +351,7 @@ fn batch_lifecycle(c: &Call) -> Reply {
     per_number(
         c,
         BATCH_MAX,
-        |card| json!({"msisdn": card.msisdn, "lifecycle": codes::pb_status(card)}),
+        |card| json!({"msisdn": card.msisdn, "lifecycle": codes::lifecycle_phase(card)}),
     )
 }
 
