@@ -699,7 +699,10 @@ async function pageFleet(root, _rest, params) {
     for (const [k, val] of new FormData(form)) if (val && val.trim()) q.set(k, val.trim());
     location.hash = '#/fleet?' + q.toString();
   });
-  root.append(form);
+  // On a phone the filters fold away (open them with "Filters") so the
+  // table is on the first screen.
+  const narrow = window.matchMedia('(max-width: 700px)').matches;
+  root.append(narrow ? h('details', { class: 'filter-box' }, h('summary', {}, t('Filters')), form) : form);
 
   const q = new URLSearchParams();
   for (const k of FLEET_KEYS) if (params.get(k)) q.set(k, params.get(k));
@@ -1564,12 +1567,13 @@ function openRequest(seq) {
   li.querySelector('summary').focus();
 }
 
-/** Wall-clock time of a request, to the millisecond, in Shanghai time. */
+/** Wall-clock time of a request in Shanghai time (milliseconds when the
+ * record has them). */
 function wallTime(ts) {
   if (!ts) return '–';
   const d = new Date(ts);
   if (Number.isNaN(d.getTime())) return ts;
-  return new Date(d.getTime() + 8 * 3600e3).toISOString().slice(11, 23);
+  return new Date(d.getTime() + 8 * 3600e3).toISOString().slice(11, /\.\d/.test(ts) ? 23 : 19);
 }
 
 /** The newest request records: filters apply to the latest 1000 requests. */
@@ -1680,8 +1684,8 @@ function diffRequests(a, b) {
   let i = 0, j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && x[i] === y[j]) { out.push([' ', x[i]]); i++; j++; }
-    else if (j < m && (i === n || L[i][j + 1] >= L[i + 1][j])) { out.push(['+', y[j]]); j++; }
-    else { out.push(['-', x[i]]); i++; }
+    else if (i < n && (j === m || L[i + 1][j] >= L[i][j + 1])) { out.push(['-', x[i]]); i++; }
+    else { out.push(['+', y[j]]); j++; }
   }
   return out;
 }

@@ -25,7 +25,7 @@ const ZH = {
   'None.': '无。', 'All {0} in the fleet': '查看全部 {0} 张', 'Events per hour (last 24 simulated hours)': '每小时事件数（最近 24 个模拟小时）',
   'Events per hour': '每小时事件数', '{0} events': '{0} 个事件', '(first 10000)': '（前 10000 个）', none: '无',
   // Fleet
-  'Filter cards': '筛选卡片', 'All accounts': '全部账户', State: '状态', 'All states': '全部状态', Reason: '停机原因', 'Any reason': '任意原因',
+  'Filter cards': '筛选卡片', Filters: '筛选条件', 'All accounts': '全部账户', State: '状态', 'All states': '全部状态', Reason: '停机原因', 'Any reason': '任意原因',
   Plan: '套餐', 'All plans': '全部套餐', 'Any pool': '任意流量池', Tag: '标签', 'Any card': '全部卡片', 'At risk (any)': '有风险（任意）',
   'ICCID, MSISDN or IMSI': 'ICCID、MSISDN 或 IMSI', 'Sort by': '排序', Expiry: '到期时间', Order: '顺序', Ascending: '升序', Descending: '降序',
   'Per page': '每页', Filter: '筛选', Clear: '清除', 'All {0} matching cards selected': '已选中全部 {0} 张符合条件的卡', '{0} selected': '已选 {0} 张',
