@@ -367,6 +367,9 @@ fn print_banner(running: &server::Running, world: &World, fixture: Option<&PathB
         }
     );
     println!("  CUCC REST:       {base}/rws/api/v1    CMP gateway: {base}/api");
+    println!(
+        "  CUCC SOAP:       {base}/ws/service/terminal    WSDL: {base}/ws/schema/Terminal.wsdl"
+    );
     println!("  CTCC m2m_ec:     {base}/m2m_ec        5G CMP: {base}");
     println!("  admin:           {base}/_sim/health    docs: {base}/_sim/docs");
     for a in world.accounts() {

@@ -14,7 +14,8 @@ pub struct Credentials {
     /// CMCC OneLink `appid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
-    /// CMCC application password / CTCC portal password.
+    /// CMCC application password / CTCC portal password / CUCC Control
+    /// Center login password (the SOAP API's WS-Security password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// CUCC Control Center user name.
@@ -23,6 +24,10 @@ pub struct Credentials {
     /// CUCC REST API key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
+    /// CUCC Jasper SOAP API `licenseKey` (sent in the body of every SOAP
+    /// request; the SOAP WS-Security password is `password`, else `api_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_key: Option<String>,
     /// CUCC CMP gateway `app_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,

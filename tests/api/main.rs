@@ -15,6 +15,7 @@ mod control;
 mod ctcc;
 mod ctcc_client;
 mod cucc;
+mod cucc_soap;
 mod engine;
 mod examples;
 mod faults;

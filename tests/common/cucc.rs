@@ -100,3 +100,71 @@ pub async fn cmp_details(sim: &Simulator, iccid: &str) -> Value {
     assert_eq!(v["status"], "0000", "{v}");
     v
 }
+
+// ---- the Jasper SOAP API ----
+
+/// The default fixture's `cucc-demo` Control Center login password (the
+/// SOAP WS-Security password) and SOAP license key.
+pub const SOAP_PASSWORD: &str = "cucc-demo-pw";
+pub const LICENSE: &str = "5b3e8d2a-7c41-4f6e-9a0b-1d2c3e4f5a6b";
+/// The Jasper API schema namespace.
+pub const SOAP_NS: &str = "http://api.jasperwireless.com/ws/schema";
+use SOAP_NS as NS;
+
+pub const SECEXT: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+pub const WSU: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+pub const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
+
+/// A request as a Java SAAJ client secured by XWSS builds it (spec
+/// cucc-soap §3; `SimCardService.createEditTerminalRequest` +
+/// `secureMessage`): `SOAP-ENV` envelope, `wsse:Security` with
+/// `mustUnderstand="1"`, a `wsu:Id` on the token, `Type` on the password,
+/// body elements prefixed `sch`, messageId `TCE-100-ABC-34084`, version
+/// `1.0`. `children` are `(name, text)` pairs after `licenseKey`.
+pub fn java_envelope(
+    user: &str,
+    password: &str,
+    license: &str,
+    op: &str,
+    children: &str,
+) -> String {
+    format!(
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Header>\
+<wsse:Security xmlns:wsse=\"{SECEXT}\" SOAP-ENV:mustUnderstand=\"1\"><wsse:UsernameToken xmlns:wsu=\"{WSU}\" wsu:Id=\"XWSSGID-1543386823532-1296585011\">\
+<wsse:Username>{user}</wsse:Username><wsse:Password Type=\"{PASSWORD_TEXT}\">{password}</wsse:Password></wsse:UsernameToken></wsse:Security>\
+</SOAP-ENV:Header><SOAP-ENV:Body><sch:{op}Request xmlns:sch=\"{NS}\"><sch:messageId>TCE-100-ABC-34084</sch:messageId>\
+<sch:version>1.0</sch:version><sch:licenseKey>{license}</sch:licenseKey>{children}</sch:{op}Request></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+    )
+}
+
+/// `<sch:name>text</sch:name>`.
+pub fn sch(name: &str, text: &str) -> String {
+    format!("<sch:{name}>{text}</sch:{name}>")
+}
+
+/// POSTs an envelope with the SOAPAction the Java clients send: (status,
+/// content type, body).
+async fn post(
+    sim: &Simulator,
+    path: &str,
+    action: &str,
+    envelope: String,
+) -> (u16, String, String) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", sim.uri()))
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .header("SOAPAction", action)
+        .body(envelope)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let ctype = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, ctype, r.text().await.unwrap())
+}

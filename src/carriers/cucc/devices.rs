@@ -278,22 +278,35 @@ pub async fn edit(
             other => return Err(ApiError::param(format!("Unknown field: {other}"))),
         }
     }
-    let user = caller.username.clone();
-    st.world
-        .edit(&id, &user, |e| {
+    apply_edit(&st.world, &id, status, plan, &edits, &caller.username)?;
+    ok_json(&json!({ "iccid": id }))
+}
+
+/// Applies a validated device edit as one world operation: the status
+/// change (lifecycle rules), the rate plan, then the Jasper-only fields.
+/// Shared by REST `PUT /devices/{iccid}` and SOAP `EditTerminal`.
+pub fn apply_edit(
+    world: &World,
+    id: &str,
+    status: Option<Jasper>,
+    plan: Option<Plan>,
+    edits: &[(String, String)],
+    user: &str,
+) -> Result<(), crate::world::OpError> {
+    world
+        .edit(id, user, |e| {
             if let Some(target) = status {
                 change_status(e, target)?;
             }
             if let Some(p) = plan {
                 e.set_plan(p)?;
             }
-            for (f, v) in &edits {
+            for (f, v) in edits {
                 e.set_attribute(Carrier::Cucc, f, Some(v))?;
             }
             Ok::<(), DomainError>(())
         })?
-        .map_err(|e| ApiError::from(crate::world::OpError::Rule(e)))?;
-    ok_json(&json!({ "iccid": id }))
+        .map_err(crate::world::OpError::Rule)
 }
 
 /// Changes a card's Jasper status through the lifecycle rules. Asking for

@@ -15,6 +15,7 @@ pub mod push;
 pub mod ratelimit;
 pub mod sessions;
 pub mod sms;
+pub mod soap;
 pub mod usage;
 
 use std::sync::Arc;
@@ -370,6 +371,7 @@ pub fn router(ctx: &AppContext) -> Router {
         .route("/smsMessages", m(get(sms::search)))
         .route("/smsMessages/{id}", m(get(sms::details)))
         .route("/usages", m(get(usage::usages)));
+    let soap = soap::router(state.clone());
     Router::new()
         .nest(V1, rest)
         .route("/rws/api/{*rest}", any(unknown))
@@ -383,6 +385,7 @@ pub fn router(ctx: &AppContext) -> Router {
                 .delete(push::unregister)),
         )
         .with_state(state)
+        .merge(soap)
 }
 
 /// Exposes the state for handlers written as plain functions.

@@ -40,8 +40,18 @@ pub async fn session_info(
     }))
 }
 
-/// One audit record from an event, if the event is a device change.
-fn audit_record(world: &World, e: &Event) -> Option<Value> {
+/// One change of a device as the audit trail shows it.
+pub struct AuditRow {
+    pub field: String,
+    pub prior: String,
+    pub value: String,
+    pub time: jiff::Timestamp,
+    /// Who made the change; empty for the platform itself.
+    pub user: String,
+}
+
+/// The audit row of an event, if the event is a device change.
+pub fn audit_row(world: &World, e: &Event) -> Option<AuditRow> {
     let (field, prior, value, user) = match &e.kind {
         EventKind::StateChanged { from, to, .. } => {
             let (a, b) = (Jasper::of(*from), Jasper::of(*to));
@@ -70,16 +80,37 @@ fn audit_record(world: &World, e: &Event) -> Option<Value> {
         EventKind::ImeiChanged { from, to } => ("imei", from.to_string(), to.to_string(), ""),
         _ => return None,
     };
-    Some(json!({
-        "field": field,
-        "priorValue": prior,
-        "value": value,
-        "effectiveDate": jdate(e.time),
+    Some(AuditRow {
+        field: field.to_string(),
+        prior,
+        value,
+        time: e.time,
+        user: user.to_string(),
+    })
+}
+
+/// A card's audit rows since an instant, newest first.
+pub fn audit_rows(world: &World, card: &Card, since: jiff::Timestamp) -> Vec<AuditRow> {
+    card.events
+        .iter()
+        .rev()
+        .filter(|e| e.time >= since)
+        .filter_map(|e| audit_row(world, e))
+        .collect()
+}
+
+/// One REST audit record.
+fn audit_record(r: &AuditRow) -> Value {
+    json!({
+        "field": r.field,
+        "priorValue": r.prior,
+        "value": r.value,
+        "effectiveDate": jdate(r.time),
         "status": "Executed",
-        "userName": if user.is_empty() { "System" } else { user },
+        "userName": if r.user.is_empty() { "System" } else { r.user.as_str() },
         "ipAddress": "",
         "delegatedUser": "",
-    }))
+    })
 }
 
 /// `GET /devices/{iccid}/auditTrails?daysOfHistory=30`: newest first.
@@ -101,12 +132,9 @@ pub async fn audit_trails(
         .checked_sub(SignedDuration::from_hours(24 * days as i64))
         .unwrap_or(now);
     let card: Card = st.world.card(&id).ok_or_else(|| ApiError::param("gone"))?;
-    let rows: Vec<Value> = card
-        .events
+    let rows: Vec<Value> = audit_rows(&st.world, &card, since)
         .iter()
-        .rev()
-        .filter(|e| e.time >= since)
-        .filter_map(|e| audit_record(&st.world, e))
+        .map(audit_record)
         .collect();
     let (items, last) = page_of(&rows, number, size);
     ok_json(&json!({
