@@ -146,7 +146,7 @@ pub fn sch(name: &str, text: &str) -> String {
 
 /// POSTs an envelope with the SOAPAction the Java clients send: (status,
 /// content type, body).
-async fn post(
+pub async fn soap_post(
     sim: &Simulator,
     path: &str,
     action: &str,

@@ -12,7 +12,7 @@ use jiff::civil::Date;
 use super::faults::{Fault, FaultKind};
 use super::{finish, mb, need, opt_int, owned_terminal, respond, total_pages, Call, OpResult};
 use crate::carriers::cucc::devices::{attr, rate_plan_name};
-use crate::carriers::cucc::usage::{usage_in, ZONE};
+use crate::carriers::cucc::usage::ZONE;
 use crate::clock::{cycle_of, cycle_start, day_date, from_local};
 use crate::domain::Card;
 
@@ -73,7 +73,7 @@ pub fn get_terminal_usage(call: &Call) -> OpResult {
             format!("No usage of {} in the cycle of {raw}", card.iccid),
         ));
     }
-    let u = usage_in(&card, cycle);
+    let u = card.usage_in(cycle);
     let billable = cycle < cycle_of(world.now());
     let data = mb(u.data_bytes);
     let mut o = respond(call, "GetTerminalUsage");
