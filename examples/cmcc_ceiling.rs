@@ -19,7 +19,7 @@ async fn main() -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     if mode == "dialect" {
         let sim = carrier_sim::Simulator::start().await;
-        let app = carrier_sim::carriers::cmcc::router(sim.context());
+        let app = carrier_sim::carriers::cmcc::router(&sim.context().shared());
         return axum::serve(listener, app).await;
     }
     let body: &'static [u8] = match args.next() {

@@ -26,7 +26,7 @@ async fn main() -> std::io::Result<()> {
             .fixture_str(&fixture)
             .start()
             .await;
-        let app = carrier_sim::carriers::cucc::router(sim.context());
+        let app = carrier_sim::carriers::cucc::router(&sim.context().shared());
         return axum::serve(listener, app).await;
     }
     let body: &'static [u8] = match args.next() {

@@ -4,6 +4,22 @@
 //! CMP — with their SMS/USSD service numbers, backed by in-memory card fleets,
 //! usage traces and a simulated clock.
 //!
+//! # Layers and folders
+//!
+//! Imports point one way, from the top of this list to the bottom; a lower
+//! layer never names a higher one (checked by `cargo test --lib layer_rules`,
+//! drawn in `docs/architecture.md`):
+//!
+//! | Layer | Modules | Holds |
+//! |---|---|---|
+//! | server | `server` | composes the surfaces' routers, owns the listeners and the clock ticker |
+//! | surfaces | `carriers/{cmcc,cucc,ctcc}`, `sms`, `devices/{modem,smpp}`, `control`, `web`, `conform` | wire protocols: parse, call world operations, render |
+//! | context | `context` | what the surfaces are given: the world and the run-time settings |
+//! | world | `world` (`ops.rs`: the named card operations) | the one place card state changes; the gate for clock moves |
+//! | engine | `engine`, `journal` | usage traces over time, rollover and expiry; the event journal |
+//! | store | `store`, `fixture` | the fleet store and its indexes; the fixture that describes a fleet |
+//! | domain | `domain`, `clock` | carrier-neutral types and rules, the simulated calendar; no I/O |
+//!
 //! Embedding in a Rust test (like wiremock's `MockServer::start()`):
 //!
 //! ```no_run
@@ -50,6 +66,7 @@
 pub mod carriers;
 pub mod clock;
 pub mod conform;
+pub mod context;
 pub mod control;
 pub mod devices;
 pub mod domain;
@@ -61,6 +78,9 @@ pub mod sms;
 pub mod store;
 pub mod web;
 pub mod world;
+
+#[cfg(test)]
+mod layer_rules;
 
 pub use control::handles;
 

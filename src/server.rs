@@ -1,6 +1,7 @@
 //! The HTTP server: one listener serving every carrier dialect under its own
 //! paths plus the `/_sim` admin plane, the clock ticker for the speed mode,
-//! and graceful shutdown.
+//! and graceful shutdown. The top layer: it composes the surfaces' routers
+//! and owns the listeners; nothing in the crate imports it.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,41 +12,10 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::context::Context;
+pub use crate::context::Settings;
 use crate::control::{self, ControlState};
 use crate::world::World;
-
-/// Run-time settings that do not belong to the fixture.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    /// Address of the HTTP listener (port 0 = any free port).
-    pub bind: SocketAddr,
-    /// CMCC: check the whole transid layout, not only the appid prefix.
-    pub cmcc_strict_transid: bool,
-    /// TCP address of the virtual AT modem.
-    pub modem_bind: Option<SocketAddr>,
-    /// Cards offered on a pseudo-terminal each.
-    pub modem_pty: Vec<String>,
-    /// TCP address of the SMPP SMSC.
-    pub smpp_bind: Option<SocketAddr>,
-    /// Bearer token required by the admin plane when not on loopback.
-    pub admin_token: Option<String>,
-    /// Serve `/_sim/metrics` without the admin token (for scrapers).
-    pub open_metrics: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            bind: "127.0.0.1:0".parse().expect("valid"),
-            cmcc_strict_transid: false,
-            modem_bind: None,
-            modem_pty: Vec::new(),
-            smpp_bind: None,
-            admin_token: None,
-            open_metrics: false,
-        }
-    }
-}
 
 /// Everything the listeners share.
 #[derive(Clone)]
@@ -56,6 +26,17 @@ pub struct AppContext {
     pub ready: Arc<AtomicBool>,
     /// Faults, request journal, metrics and snapshots of the control plane.
     pub plane: Arc<control::Plane>,
+}
+
+impl AppContext {
+    /// What the surfaces below the server are given: the world and the
+    /// run-time settings.
+    pub fn shared(&self) -> Context {
+        Context {
+            world: self.world.clone(),
+            settings: self.settings.clone(),
+        }
+    }
 }
 
 /// The whole HTTP application.
@@ -71,7 +52,7 @@ pub fn app(ctx: &AppContext) -> Router {
             ctx.world.clone(),
             ctx.webhooks.clone(),
         ))
-        .merge(crate::carriers::router(ctx))
+        .merge(crate::carriers::router(&ctx.shared()))
         .layer(axum::middleware::from_fn_with_state(
             ctx.plane.clone(),
             control::requests::layer,
@@ -133,7 +114,7 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
         .map_err(|e| bind_error("HTTP", ctx.settings.bind, e))?;
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
-    crate::devices::start(&ctx, rx.clone()).await?;
+    crate::devices::start(&ctx.shared(), ctx.plane.clone(), rx.clone()).await?;
     let app = app(&ctx);
     let mut rx_http = rx.clone();
     let server = axum::serve(

@@ -9,10 +9,10 @@ pub mod dialect;
 
 use axum::Router;
 
-use crate::server::AppContext;
+use crate::context::Context;
 
 /// Every dialect's routes.
-pub fn router(ctx: &AppContext) -> Router {
+pub fn router(ctx: &Context) -> Router {
     Router::new()
         .merge(cmcc::router(ctx))
         .merge(ctcc::router(ctx))

@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::server::Settings;
+use crate::context::Settings;
 
 /// Why the settings cannot start a server.
 pub fn check_settings(s: &Settings) -> Result<(), String> {

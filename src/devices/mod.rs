@@ -6,11 +6,19 @@ pub mod smpp;
 
 use tokio::sync::watch;
 
-use crate::server::AppContext;
+use std::sync::Arc;
 
-/// Starts the device listeners the settings ask for.
-pub async fn start(ctx: &AppContext, shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
+use crate::context::Context;
+use crate::control::Plane;
+
+/// Starts the device listeners the settings ask for. SMPP consults the
+/// control plane's faults and request journal like the HTTP dialects do.
+pub async fn start(
+    ctx: &Context,
+    plane: Arc<Plane>,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
     modem::start(ctx, shutdown.clone()).await?;
-    smpp::start(ctx, shutdown.clone()).await?;
+    smpp::start(ctx, plane, shutdown.clone()).await?;
     Ok(())
 }

@@ -134,6 +134,16 @@ pub fn strip_country_code(number: &str) -> &str {
     }
 }
 
+/// FNV-1a, to derive a per-card seed from the ICCID.
+pub fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

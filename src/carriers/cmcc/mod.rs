@@ -29,8 +29,8 @@ use compact_str::CompactString;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::domain::{Card, Carrier};
-use crate::server::AppContext;
 use crate::store::CardRef;
 use crate::world::World;
 
@@ -248,7 +248,7 @@ const V5_ROUTES: &[(&str, V5)] = &[
 ];
 
 /// The dialect's routes: `/v5/ec/...` and `/v2/{apiName}`.
-pub fn router(ctx: &AppContext) -> Router {
+pub fn router(ctx: &Context) -> Router {
     let cm: Shared = Arc::new(Cmcc {
         world: ctx.world.clone(),
         strict_transid: ctx.settings.cmcc_strict_transid,

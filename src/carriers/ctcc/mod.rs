@@ -32,8 +32,8 @@ use compact_str::CompactString;
 use dashmap::DashMap;
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::domain::{Card, Carrier};
-use crate::server::AppContext;
 use crate::store::CardRef;
 use crate::world::World;
 
@@ -492,7 +492,7 @@ async fn read_params(req: Request) -> Result<Params, Fail> {
 }
 
 /// The dialect's routes: the legacy `.do` paths and the 5G CMP paths.
-pub fn router(ctx: &AppContext) -> Router {
+pub fn router(ctx: &Context) -> Router {
     let ct: Shared = Arc::new(Ctcc::new(ctx.world.clone()));
     let mut r = Router::new();
     for path in [

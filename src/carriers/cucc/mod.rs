@@ -30,8 +30,8 @@ use compact_str::CompactString;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::context::Context;
 use crate::domain::{Card, Carrier};
-use crate::server::AppContext;
 use crate::store::CardRef;
 use crate::world::World;
 
@@ -338,7 +338,7 @@ fn m(r: MethodRouter<Shared>) -> MethodRouter<Shared> {
 }
 
 /// Every CUCC route.
-pub fn router(ctx: &AppContext) -> Router {
+pub fn router(ctx: &Context) -> Router {
     let state: Shared = Arc::new(Cucc {
         world: ctx.world.clone(),
         limiter: ratelimit::Limiter::default(),

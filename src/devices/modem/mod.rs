@@ -15,11 +15,11 @@ use std::io;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::server::AppContext;
+use crate::context::Context;
 use crate::store::CardRef;
 
 /// Starts the TCP listener and the pseudo-terminals the settings ask for.
-pub async fn start(ctx: &AppContext, shutdown: watch::Receiver<bool>) -> io::Result<()> {
+pub async fn start(ctx: &Context, shutdown: watch::Receiver<bool>) -> io::Result<()> {
     let state = crate::sms::state(&ctx.world);
     if let Some(addr) = ctx.settings.modem_bind {
         let listener = TcpListener::bind(addr)

@@ -23,7 +23,8 @@ use parking_lot::Mutex;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
-use crate::server::AppContext;
+use crate::context::Context;
+use crate::control::Plane;
 use crate::world::World;
 
 pub use smsc::Smsc;
@@ -55,7 +56,11 @@ pub fn smsc(world: &Arc<World>) -> Option<Arc<Smsc>> {
 }
 
 /// Starts the SMSC when `smpp_bind` is set; stops with `shutdown`.
-pub async fn start(ctx: &AppContext, shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
+pub async fn start(
+    ctx: &Context,
+    plane: Arc<Plane>,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
     let Some(addr) = ctx.settings.smpp_bind else {
         return Ok(());
     };
@@ -71,7 +76,6 @@ pub async fn start(ctx: &AppContext, shutdown: watch::Receiver<bool>) -> std::io
         reg.push((Arc::downgrade(&ctx.world), Arc::downgrade(&smsc), bound));
     }
     tokio::spawn(background(smsc.clone(), shutdown.clone()));
-    let ctx = ctx.clone();
     let mut stop = shutdown.clone();
     tokio::spawn(async move {
         loop {
@@ -79,7 +83,7 @@ pub async fn start(ctx: &AppContext, shutdown: watch::Receiver<bool>) -> std::io
                 r = listener.accept() => {
                     let Ok((sock, _)) = r else { continue };
                     let _ = sock.set_nodelay(true);
-                    tokio::spawn(session::serve(ctx.clone(), smsc.clone(), sock, shutdown.clone()));
+                    tokio::spawn(session::serve(plane.clone(), smsc.clone(), sock, shutdown.clone()));
                 }
                 _ = async { let _ = stop.wait_for(|v| *v).await; } => break,
             }

@@ -24,8 +24,8 @@ use super::pdu::{
 use super::smsc::{Limits, Outgoing, Smsc, Submission};
 use crate::control::faults::{FaultKind, NeutralError, RequestFacts};
 use crate::control::requests::RequestRecord;
+use crate::control::Plane;
 use crate::domain::Account;
-use crate::server::AppContext;
 
 /// The SMSC's own system_id in bind responses.
 pub const SMSC_SYSTEM_ID: &str = "carrier-sim";
@@ -76,7 +76,7 @@ enum FaultAction {
 }
 
 struct Session {
-    ctx: AppContext,
+    plane: Arc<Plane>,
     smsc: Arc<Smsc>,
     id: u64,
     state: BindState,
@@ -93,7 +93,7 @@ struct Session {
 
 /// Serves one connection until unbind, close, a fatal error or shutdown.
 pub async fn serve(
-    ctx: AppContext,
+    plane: Arc<Plane>,
     smsc: Arc<Smsc>,
     sock: TcpStream,
     mut shutdown: watch::Receiver<bool>,
@@ -106,7 +106,7 @@ pub async fn serve(
     let reader = tokio::spawn(read_loop(rd, tx, pending.clone(), window.clone()));
     let mut s = Session {
         id: smsc.session_id(),
-        ctx,
+        plane,
         smsc,
         state: BindState::Open,
         account: None,
@@ -361,7 +361,7 @@ impl Session {
     async fn fault(&self, name: &str) -> FaultAction {
         let path = format!("/smpp/{name}");
         let accounts: Vec<String> = self.account.iter().map(|a| a.id.to_string()).collect();
-        let d = self.ctx.plane.faults.decide(&RequestFacts {
+        let d = self.plane.faults.decide(&RequestFacts {
             carrier: self.account.as_ref().map(|a| a.carrier),
             path: &path,
             http_method: "SMPP",
@@ -395,7 +395,7 @@ impl Session {
 
     /// Records the exchange in the request journal and the metrics.
     fn journal(&self, name: &str, params: Vec<(String, String)>, st: u32, started: Instant) {
-        let plane = &self.ctx.plane;
+        let plane = &self.plane;
         let took = started.elapsed();
         let carrier = self.account.as_ref().map(|a| a.carrier);
         let path = format!("/smpp/{name}");

@@ -1,0 +1,49 @@
+//! What every surface is given: the world and the run-time settings (the
+//! parts of the configuration that do not belong to the fixture). It sits
+//! below the surfaces (carriers, sms, devices, control, web) so they need
+//! not import the server that mounts them.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::world::World;
+
+/// Run-time settings that do not belong to the fixture.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Address of the HTTP listener (port 0 = any free port).
+    pub bind: SocketAddr,
+    /// CMCC: check the whole transid layout, not only the appid prefix.
+    pub cmcc_strict_transid: bool,
+    /// TCP address of the virtual AT modem.
+    pub modem_bind: Option<SocketAddr>,
+    /// Cards offered on a pseudo-terminal each.
+    pub modem_pty: Vec<String>,
+    /// TCP address of the SMPP SMSC.
+    pub smpp_bind: Option<SocketAddr>,
+    /// Bearer token required by the admin plane when not on loopback.
+    pub admin_token: Option<String>,
+    /// Serve `/_sim/metrics` without the admin token (for scrapers).
+    pub open_metrics: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:0".parse().expect("valid"),
+            cmcc_strict_transid: false,
+            modem_bind: None,
+            modem_pty: Vec::new(),
+            smpp_bind: None,
+            admin_token: None,
+            open_metrics: false,
+        }
+    }
+}
+
+/// The world and settings, shared by the surfaces.
+#[derive(Clone)]
+pub struct Context {
+    pub world: Arc<World>,
+    pub settings: Arc<Settings>,
+}
