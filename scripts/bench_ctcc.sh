@@ -3,7 +3,7 @@
 # (DES passWord check + DES sign check per request) over HTTP on loopback,
 # side by side in one run with the same server's trivial `/_sim/health` as
 # the ceiling. The per-account rate limit is switched off through the
-# fixture (`[dialects.ctcc] rate_limit_per_minute = 0`).
+# one rate limiter (`PUT /_sim/ratelimits {"items": []}`).
 # Needs wrk (apt-get install -y wrk); CI does not run this script.
 # Usage: scripts/bench_ctcc.sh [duration=10s] [connections=32] [rounds=2]
 set -euo pipefail
@@ -18,10 +18,11 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -f "$fx" "$body"; }
 trap cleanup EXIT
 cp fixtures/default.toml "$fx"
-printf '\n[dialects.ctcc]\nrate_limit_per_minute = 0\n' >> "$fx"
 ./target/release/carrier-sim serve --fixture "$fx" --bind 127.0.0.1:$port >/dev/null 2>&1 & pid=$!
 base="http://127.0.0.1:$port"
 until curl -s -o /dev/null "$base/_sim/health"; do sleep 0.01; done
+# Every rate limit off (the one limiter serves every carrier).
+curl -sf -X PUT -H 'Content-Type: application/json' -d '{"items": []}' "$base/_sim/ratelimits" >/dev/null
 # passWord and sign are the spec's test vectors (§2.5) for testuser / abcdefghi.
 pw=41894168BD86A2CC637DB4FA6CE97037
 sign=45E8B9924DE397A8DAEF2C60DB715B1B74CC7E1685BA702C9C4C367EFDAE5D938F7F19EA3F28117669379E20030180BA32E5804EA05BAA501F7A25C6B0F7A091AD4838ED34374D16B37F49C390E236D6C299054019958A8B

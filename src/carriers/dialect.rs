@@ -12,6 +12,32 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Carrier;
+use crate::fixture::Fixture;
+
+/// One rate limit: at most `limit` requests per `per` (`"1m"`, `"1s"`)
+/// per account on the carrier's paths under `endpoint`, for the listed API
+/// methods (all when empty), with bursts of `burst` (default `limit`);
+/// `per_method` gives each method its own bucket. The JSON shape of
+/// `/_sim/ratelimits`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub id: String,
+    pub carrier: Carrier,
+    /// Substring of the path (all paths of the carrier when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// API methods as the dialect names them ([`Dialect::method`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<String>,
+    pub limit: u32,
+    /// Window: `"1m"`, `"1s"`, `"1h"`.
+    pub per: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u32>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_method: bool,
+}
 
 /// A situation every carrier has an answer for. A dialect renders it with
 /// [`Dialect::error`]; an injected fault of this kind and the real
@@ -90,6 +116,10 @@ pub trait Dialect: Sync {
     fn method<'a>(&self, path: &'a str, _params: &'a [(String, String)]) -> &'a str {
         path.rsplit('/').next().unwrap_or(path)
     }
+    /// The carrier's own rate limits under this fixture's settings.
+    fn rate_limits(&self, _fx: &Fixture) -> Vec<RateLimit> {
+        Vec::new()
+    }
     /// The endpoint label of a request in metrics.
     fn label(&self, path: &str, _params: &[(String, String)]) -> String {
         path.to_string()
@@ -98,12 +128,12 @@ pub trait Dialect: Sync {
 
 /// Every dialect served.
 pub static DIALECTS: [&dyn Dialect; 6] = [
-    &super::cmcc::dialect::V5,
-    &super::cmcc::dialect::V2,
-    &super::cucc::dialect::Rest,
-    &super::cucc::dialect::Cmp,
     &super::ctcc::dialect::Legacy,
     &super::ctcc::dialect::G5,
+    &super::cucc::dialect::Rest,
+    &super::cucc::dialect::Cmp,
+    &super::cmcc::dialect::V5,
+    &super::cmcc::dialect::V2,
 ];
 
 /// Whether `path` is `prefix` or lies below it.

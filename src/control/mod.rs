@@ -89,10 +89,11 @@ impl Plane {
         webhooks: Option<crate::engine::webhooks::Webhooks>,
     ) -> Arc<Plane> {
         let seed = world.fixture().seed;
+        let ratelimits = ratelimits::RateLimits::new(world.clone());
         Arc::new(Plane {
             world,
             faults: faults::Faults::new(seed),
-            ratelimits: ratelimits::RateLimits::default(),
+            ratelimits,
             requests: requests::RequestLog::default(),
             fired: inspector::FiredLog::default(),
             metrics: metrics::Metrics::new(),

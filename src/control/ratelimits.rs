@@ -1,201 +1,263 @@
-//! Per-account rate limits as the carriers apply them, enforced by the
-//! carrier middleware on wall-clock time (a transport concern, not the
-//! simulated clock). A request over the limit gets the carrier's own
-//! "too frequent" error (see [`crate::carriers::dialect`]).
+//! The one rate limiter: a table of rules, each a token bucket (GCRA, the
+//! `governor` crate) per account — and per API method when the rule says
+//! so. The dialects register their carriers' default rules (see
+//! [`crate::carriers::dialect::Dialect::rate_limits`]); `PUT
+//! /_sim/ratelimits` replaces the table at run time and `{"items": []}`
+//! turns every limit off. A request over a limit gets its dialect's own
+//! "too frequent" answer, the same bytes as an injected fault.
 //!
-//! On by default where the specs state a limit: CTCC m2m_ec `queryPakage`,
-//! `queryTraffic` and `queryTrafficByDate` at 500 per minute per account.
-//! (CUCC's REST token bucket lives in its dialect, configured by the
-//! fixture's `[dialects.cucc]`.) The table is replaced with
-//! `PUT /_sim/ratelimits`; an empty list turns every limit off.
+//! Buckets refill on real time, so a frozen simulated clock (the default)
+//! never locks an account out; a jump of the simulated clock refills them
+//! too, as a window on the carrier's side would have passed (see
+//! [`HybridClock`]).
 
-use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use compact_str::CompactString;
+use dashmap::DashMap;
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::Quota;
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
 
-use crate::domain::Carrier;
+pub use crate::carriers::dialect::RateLimit;
+use crate::carriers::dialect::{Dialect, DIALECTS};
+use crate::fixture::Fixture;
+use crate::world::World;
 
-/// One limit: at most `limit` matching requests per account per `per`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimit {
-    pub id: String,
-    pub carrier: Carrier,
-    /// Substring of the path (all paths of the carrier when absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<String>,
-    /// API methods (the CTCC `method` parameter, or the last path
-    /// segment); every method when empty.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub methods: Vec<String>,
-    pub limit: u32,
-    /// Window: `"1m"`, `"1s"`, `"1h"`.
-    pub per: String,
+/// Buckets kept at most; beyond, all are dropped (they refill from full).
+const MAX_BUCKETS: usize = 100_000;
+
+/// Time for the buckets: whichever of real time and simulated time has
+/// moved further since the limiter started, never going back.
+#[derive(Clone)]
+pub struct HybridClock {
+    world: Arc<World>,
+    real_start: Instant,
+    sim_start: jiff::Timestamp,
+    last: Arc<AtomicU64>,
 }
 
-impl RateLimit {
-    fn window(&self) -> Result<Duration, String> {
-        let d = crate::clock::parse_duration(&self.per)
-            .map_err(|e| format!("{}: per: {e}", self.id))?;
-        if d.is_zero() {
-            return Err(format!("{}: per must be positive", self.id));
+impl HybridClock {
+    fn new(world: Arc<World>) -> HybridClock {
+        HybridClock {
+            sim_start: world.now(),
+            world,
+            real_start: Instant::now(),
+            last: Arc::new(AtomicU64::new(0)),
         }
-        Ok(Duration::from_secs(d.as_secs() as u64))
-    }
-
-    fn matches(&self, carrier: Carrier, path: &str, params: &[(String, String)]) -> bool {
-        self.carrier == carrier
-            && self.endpoint.as_deref().is_none_or(|e| path.contains(e))
-            && (self.methods.is_empty()
-                || self.methods.iter().any(|m| {
-                    params.iter().any(|(k, v)| k == "method" && v == m)
-                        || path.rsplit('/').next() == Some(m.as_str())
-                }))
     }
 }
 
-/// The limits the specs state.
-pub fn defaults() -> Vec<RateLimit> {
-    vec![RateLimit {
-        id: "ctcc-query-500-per-minute".into(),
-        carrier: Carrier::Ctcc,
-        endpoint: Some("/m2m_ec/".into()),
-        methods: vec![
-            "queryPakage".into(),
-            "queryTraffic".into(),
-            "queryTrafficByDate".into(),
-        ],
-        limit: 500,
-        per: "1m".into(),
-    }]
+impl Clock for HybridClock {
+    type Instant = Nanos;
+
+    fn now(&self) -> Nanos {
+        let real = self.real_start.elapsed().as_nanos() as u64;
+        let sim = self
+            .world
+            .now()
+            .duration_since(self.sim_start)
+            .as_nanos()
+            .clamp(0, u64::MAX as i128) as u64;
+        let now = real.max(sim);
+        Nanos::from(self.last.fetch_max(now, Ordering::Relaxed).max(now))
+    }
 }
 
-/// The limits in force and the recent requests per (limit, account).
+type Bucket = governor::RateLimiter<NotKeyed, InMemoryState, HybridClock, NoOpMiddleware<Nanos>>;
+
+/// The quota of a rule: `burst` (default `limit`) at once, refilled at
+/// `limit` per window.
+fn quota(limit: u32, per: Duration, burst: Option<u32>) -> Option<Quota> {
+    let limit = NonZeroU32::new(limit)?;
+    let burst = NonZeroU32::new(burst.unwrap_or(limit.get())).unwrap_or(limit);
+    Quota::with_period(per / limit.get()).map(|q| q.allow_burst(burst))
+}
+
+/// A rule with its window read.
+struct Rule {
+    spec: RateLimit,
+    quota: Quota,
+}
+
+impl Rule {
+    fn checked(spec: RateLimit) -> Result<Rule, String> {
+        if spec.id.is_empty() {
+            return Err("every limit needs an 'id'".into());
+        }
+        if spec.limit == 0 {
+            return Err(format!("{}: limit must be at least 1", spec.id));
+        }
+        if spec.burst == Some(0) {
+            return Err(format!("{}: burst must be at least 1", spec.id));
+        }
+        let d = crate::clock::parse_duration(&spec.per)
+            .map_err(|e| format!("{}: per: {e}", spec.id))?;
+        if d.is_zero() || d.is_negative() {
+            return Err(format!("{}: per must be positive", spec.id));
+        }
+        let per = Duration::from_secs(d.as_secs() as u64)
+            + Duration::from_nanos(d.subsec_nanos().max(0) as u64);
+        let quota = quota(spec.limit, per, spec.burst)
+            .ok_or_else(|| format!("{}: per is too short for the limit", spec.id))?;
+        Ok(Rule { spec, quota })
+    }
+}
+
+/// Where the table in force came from.
+enum Table {
+    /// The dialects' defaults for this fixture (rebuilt when it changes).
+    Defaults(Arc<Fixture>),
+    /// Set with `PUT /_sim/ratelimits`.
+    Replaced,
+}
+
+/// The rules in force and every bucket.
 pub struct RateLimits {
-    inner: Mutex<Inner>,
+    world: Arc<World>,
+    clock: HybridClock,
+    rules: Mutex<(Table, Arc<Vec<Rule>>)>,
+    buckets: DashMap<(CompactString, CompactString, CompactString), (Quota, Arc<Bucket>)>,
 }
 
-struct Inner {
-    rules: Vec<(RateLimit, Duration)>,
-    seen: HashMap<(String, String), VecDeque<Instant>>,
-}
-
-impl Default for RateLimits {
-    fn default() -> Self {
-        let r = RateLimits {
-            inner: Mutex::new(Inner {
-                rules: Vec::new(),
-                seen: HashMap::new(),
-            }),
-        };
-        r.replace(defaults()).expect("defaults are valid");
-        r
-    }
+/// Every dialect's default rules for a fixture.
+pub fn defaults(fx: &Fixture) -> Vec<RateLimit> {
+    DIALECTS.iter().flat_map(|d| d.rate_limits(fx)).collect()
 }
 
 impl RateLimits {
+    /// The dialects' defaults for the world's fixture.
+    pub fn new(world: Arc<World>) -> RateLimits {
+        let fx = world.fixture();
+        let rules = checked_defaults(&fx);
+        RateLimits {
+            clock: HybridClock::new(world.clone()),
+            world,
+            rules: Mutex::new((Table::Defaults(fx), Arc::new(rules))),
+            buckets: DashMap::new(),
+        }
+    }
+
     /// Replaces the table (checked first; nothing changes on error).
     pub fn replace(&self, rules: Vec<RateLimit>) -> Result<(), String> {
-        let mut checked = Vec::with_capacity(rules.len());
-        for r in rules {
-            if r.id.is_empty() {
-                return Err("every limit needs an 'id'".into());
-            }
-            if r.limit == 0 {
-                return Err(format!("{}: limit must be at least 1", r.id));
-            }
-            let w = r.window()?;
-            checked.push((r, w));
-        }
-        let mut g = self.inner.lock();
-        g.rules = checked;
-        g.seen.clear();
+        let checked = rules
+            .into_iter()
+            .map(Rule::checked)
+            .collect::<Result<Vec<_>, _>>()?;
+        *self.rules.lock() = (Table::Replaced, Arc::new(checked));
+        self.buckets.clear();
         Ok(())
     }
 
+    /// The rules in force.
     pub fn list(&self) -> Vec<RateLimit> {
-        self.inner
-            .lock()
-            .rules
-            .iter()
-            .map(|(r, _)| r.clone())
-            .collect()
+        self.current().iter().map(|r| r.spec.clone()).collect()
     }
 
-    /// Back to the defaults with empty counters.
+    /// Back to the dialects' defaults with full buckets.
     pub fn reset(&self) {
-        let _ = self.replace(defaults());
+        let fx = self.world.fixture();
+        *self.rules.lock() = (Table::Defaults(fx.clone()), Arc::new(checked_defaults(&fx)));
+        self.buckets.clear();
     }
 
-    /// Counts a request; returns the id of the limit it exceeds, if any.
+    /// The table, with the defaults rebuilt when the fixture was replaced.
+    fn current(&self) -> Arc<Vec<Rule>> {
+        let mut g = self.rules.lock();
+        if let Table::Defaults(fx) = &g.0 {
+            let now = self.world.fixture();
+            if !Arc::ptr_eq(fx, &now) {
+                *g = (
+                    Table::Defaults(now.clone()),
+                    Arc::new(checked_defaults(&now)),
+                );
+                self.buckets.clear();
+            }
+        }
+        g.1.clone()
+    }
+
+    /// Counts a request of `account` on a dialect's path; the id of the
+    /// rule it exceeds, if any.
     pub fn check(
         &self,
-        carrier: Carrier,
+        dialect: &dyn Dialect,
         path: &str,
         params: &[(String, String)],
         account: Option<&str>,
     ) -> Option<String> {
         let account = account?;
-        let now = Instant::now();
-        let mut g = self.inner.lock();
-        let Inner { rules, seen } = &mut *g;
-        for (r, window) in rules.iter() {
-            if !r.matches(carrier, path, params) {
+        let method = dialect.method(path, params);
+        let rules = self.current();
+        for r in rules.iter() {
+            let s = &r.spec;
+            let applies = s.carrier == dialect.carrier()
+                && s.endpoint.as_deref().is_none_or(|e| path.contains(e))
+                && (s.methods.is_empty() || s.methods.iter().any(|m| m == method));
+            if !applies {
                 continue;
             }
-            let q = seen.entry((r.id.clone(), account.to_string())).or_default();
-            while q.front().is_some_and(|t| now.duration_since(*t) >= *window) {
-                q.pop_front();
+            let keyed_method = if s.per_method { method } else { "" };
+            if !self.admit(&s.id, account, keyed_method, r.quota) {
+                return Some(s.id.clone());
             }
-            if q.len() >= r.limit as usize {
-                return Some(r.id.clone());
-            }
-            q.push_back(now);
         }
         None
     }
+
+    /// Takes one token of the bucket `(rule, account, method)` with
+    /// `quota` (a bucket whose quota changed starts full again).
+    pub fn admit(&self, rule: &str, account: &str, method: &str, quota: Quota) -> bool {
+        if self.buckets.len() > MAX_BUCKETS {
+            self.buckets.clear();
+        }
+        let key = (rule.into(), account.into(), method.into());
+        let bucket = {
+            let mut e = self.buckets.entry(key).or_insert_with(|| {
+                (
+                    quota,
+                    Arc::new(Bucket::direct_with_clock(quota, self.clock.clone())),
+                )
+            });
+            if e.0 != quota {
+                *e = (
+                    quota,
+                    Arc::new(Bucket::direct_with_clock(quota, self.clock.clone())),
+                );
+            }
+            e.1.clone()
+        };
+        bucket.check().is_ok()
+    }
+
+    /// Takes one token at `per_second` (burst one second's worth) for a
+    /// stream that is not an HTTP request, such as an ESME's submits.
+    pub fn admit_rate(&self, rule: &str, account: &str, per_second: f64) -> bool {
+        if per_second <= 0.0 {
+            return true;
+        }
+        let burst = per_second.max(1.0).min(u32::MAX as f64) as u32;
+        let period = Duration::from_secs_f64(1.0 / per_second);
+        let Some(q) = Quota::with_period(period)
+            .and_then(|q| NonZeroU32::new(burst).map(|b| q.allow_burst(b)))
+        else {
+            return true;
+        };
+        self.admit(rule, account, "", q)
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ctcc_queries_are_limited_per_account() {
-        let r = RateLimits::default();
-        let params = vec![("method".to_string(), "queryTraffic".to_string())];
-        for _ in 0..500 {
-            assert!(r
-                .check(Carrier::Ctcc, "/m2m_ec/query.do", &params, Some("a"))
-                .is_none());
-        }
-        assert!(r
-            .check(Carrier::Ctcc, "/m2m_ec/query.do", &params, Some("a"))
-            .is_some());
-        assert!(r
-            .check(Carrier::Ctcc, "/m2m_ec/query.do", &params, Some("b"))
-            .is_none());
-        let other = vec![("method".to_string(), "getSIMList".to_string())];
-        assert!(r
-            .check(Carrier::Ctcc, "/m2m_ec/query.do", &other, Some("a"))
-            .is_none());
-        r.replace(vec![]).unwrap();
-        assert!(r
-            .check(Carrier::Ctcc, "/m2m_ec/query.do", &params, Some("a"))
-            .is_none());
-    }
-
-    #[test]
-    fn bad_tables_are_refused() {
-        let r = RateLimits::default();
-        let mut bad = defaults();
-        bad[0].limit = 0;
-        assert!(r.replace(bad).unwrap_err().contains("limit"));
-        let mut bad = defaults();
-        bad[0].per = "soon".into();
-        assert!(r.replace(bad).unwrap_err().contains("per"));
-        assert_eq!(r.list(), defaults());
-    }
+/// The defaults of a fixture, every one valid (a dialect's rule that does
+/// not check is left out rather than stopping the server).
+fn checked_defaults(fx: &Fixture) -> Vec<Rule> {
+    defaults(fx)
+        .into_iter()
+        .filter_map(|r| Rule::checked(r).ok())
+        .collect()
 }

@@ -531,9 +531,8 @@ impl Exchange {
     /// The runtime rate limits (`/_sim/ratelimits`): a refusal answers as
     /// the carrier's own "too frequent".
     fn rate_limited(&mut self, plane: &Plane) -> Option<FaultKind> {
-        let carrier = self.dialect.carrier();
         let limit = plane.ratelimits.check(
-            carrier,
+            self.dialect,
             &self.path,
             &self.params,
             self.record.account.as_deref(),

@@ -834,16 +834,30 @@ async fn rate_limit_per_account_per_minute() {
 #[tokio::test]
 async fn default_rate_limit_is_500() {
     let ct = Ctcc::start().await;
+    // Methods outside spec ctcc.md §6's three are not limited.
     for _ in 0..500 {
         assert!(ct
             .q("queryCardMainStatus", NORMAL, &[])
             .await
             .starts_with('{'));
     }
-    assert!(ct
-        .q("queryTraffic", NORMAL, &[])
-        .await
-        .starts_with("101004"));
+    // One token bucket: 500 at once, refilled at 500 a minute, so the
+    // refusal comes after 500 calls plus what refilled meanwhile.
+    let started = std::time::Instant::now();
+    let mut served = 0usize;
+    let refused = loop {
+        let body = ct.q("queryTraffic", NORMAL, &[]).await;
+        if body.starts_with("101004") || served > 1000 {
+            break body;
+        }
+        served += 1;
+    };
+    assert!(refused.starts_with("101004"), "{refused}");
+    let refilled = (started.elapsed().as_secs_f64() * 500.0 / 60.0).ceil() as usize + 1;
+    assert!(
+        (500..=500 + refilled).contains(&served),
+        "{served} served, {refilled} refilled"
+    );
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use super::codes::Code;
 use super::Fail;
-use crate::carriers::dialect::{gateway_timeout, Dialect, ErrorContext, NeutralError};
+use crate::carriers::dialect::{gateway_timeout, Dialect, ErrorContext, NeutralError, RateLimit};
 use crate::domain::Carrier;
 
 /// The legacy self-management API (`/m2m_ec/*.do?method=...`).
@@ -52,6 +52,27 @@ impl Dialect for Legacy {
             Some(f) => super::text(f.plain()),
             None => gateway_timeout(),
         }
+    }
+    /// Spec ctcc.md §6: queryPakage, queryTraffic and queryTrafficByDate
+    /// at 500 per minute per account (`[dialects.ctcc]
+    /// rate_limit_per_minute`, 0 = off).
+    fn rate_limits(&self, fx: &crate::fixture::Fixture) -> Vec<RateLimit> {
+        let n = super::Settings::from_fixture(fx).rate_limit;
+        if n == 0 {
+            return Vec::new();
+        }
+        vec![RateLimit {
+            id: format!("ctcc-query-{n}-per-minute"),
+            carrier: Carrier::Ctcc,
+            endpoint: Some("/m2m_ec/".into()),
+            methods: ["queryPakage", "queryTraffic", "queryTrafficByDate"]
+                .map(String::from)
+                .to_vec(),
+            limit: n,
+            per: "1m".into(),
+            burst: None,
+            per_method: false,
+        }]
     }
     /// The `method` parameter names the interface.
     fn method<'a>(&self, path: &'a str, params: &'a [(String, String)]) -> &'a str {

@@ -81,8 +81,6 @@ pub struct Ctcc {
     /// world's fixture is replaced).
     settings: parking_lot::RwLock<(Arc<crate::fixture::Fixture>, Settings)>,
     keys: DashMap<String, Arc<TripleKey>>,
-    /// Per account: (simulated minute, calls, wall-clock start of the window).
-    rate: DashMap<CompactString, (i64, u32, std::time::Instant)>,
     seq: AtomicU64,
 }
 
@@ -345,7 +343,6 @@ impl Ctcc {
         Ctcc {
             settings: parking_lot::RwLock::new((fx, settings)),
             keys: DashMap::new(),
-            rate: DashMap::new(),
             seq: AtomicU64::new(1),
             world,
         }
@@ -362,7 +359,6 @@ impl Ctcc {
         }
         let s = Settings::from_fixture(&fx);
         *self.settings.write() = (fx, s);
-        self.rate.clear();
         s
     }
 
@@ -381,27 +377,6 @@ impl Ctcc {
         let k = Arc::new(TripleKey::from_key(key));
         self.keys.insert(key.to_string(), k.clone());
         k
-    }
-
-    /// Counts one call; `false` when the account is over its per-minute limit.
-    fn admit(&self, account: &str, limit: u32) -> bool {
-        if limit == 0 {
-            return true;
-        }
-        // A window ends when the simulated minute changes or a real minute
-        // has passed: with the clock frozen (the default) the limit must
-        // still reset, as the real platform's does.
-        let minute = self.world.now().as_second().div_euclid(60);
-        let wall = std::time::Instant::now();
-        let mut e = self
-            .rate
-            .entry(CompactString::from(account))
-            .or_insert((minute, 0, wall));
-        if e.0 != minute || wall.duration_since(e.2) >= std::time::Duration::from_secs(60) {
-            *e = (minute, 0, wall);
-        }
-        e.1 += 1;
-        e.1 <= limit
     }
 
     /// Resolves an identifier to a CTCC card of `account`.
@@ -548,9 +523,6 @@ fn run_legacy(ct: &Ctcc, p: &Params) -> Result<Out, Fail> {
         return Err(Fail::new(Code::BadPassword));
     }
     let settings = ct.settings();
-    if method.query && !ct.admit(&account, settings.rate_limit) {
-        return Err(Fail::new(Code::RateLimited));
-    }
     let ident = match method.ident {
         Ident::Card => ID_PARAMS
             .iter()

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::codes::{cmp as code, ErrorKind};
 use super::{cmp, device_not_found, ApiError};
-use crate::carriers::dialect::{gateway_timeout, Dialect, ErrorContext, NeutralError};
+use crate::carriers::dialect::{gateway_timeout, Dialect, ErrorContext, NeutralError, RateLimit};
 use crate::domain::Carrier;
 
 /// The Jasper / Control Center REST API (`/rws/api/v1/...`).
@@ -29,6 +29,22 @@ fn rest_kind(kind: NeutralError) -> ErrorKind {
     }
 }
 
+/// Default sustained rate per user name (requests per second): generous,
+/// so that a client following Cisco's guidance of about 5 calls per second
+/// (spec cucc.md) never sees a 429.
+pub const DEFAULT_RATE: u32 = 200;
+/// Default bucket size.
+pub const DEFAULT_BURST: u32 = 400;
+
+/// `[dialects.cucc] rate_per_sec` (0 = off) and `burst`.
+fn rest_limit(fx: &crate::fixture::Fixture) -> Option<(u32, u32)> {
+    let cfg = fx.dialects.get("cucc");
+    let num = |k: &str| cfg.and_then(|c| c.get(k)).and_then(|v| v.as_f64());
+    let rate = num("rate_per_sec").map_or(DEFAULT_RATE, |r| r.ceil().max(0.0) as u32);
+    let burst = num("burst").map_or(DEFAULT_BURST.max(rate), |b| b.max(1.0) as u32);
+    (rate > 0).then_some((rate, burst))
+}
+
 /// The ICCID of a `/rws/api/v1/devices/{iccid}...` path.
 fn device_of(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/rws/api/v1/devices/")?;
@@ -44,6 +60,22 @@ impl Dialect for Rest {
     }
     fn prefixes(&self) -> &'static [&'static str] {
         &["/rws"]
+    }
+    /// A token bucket per user name (HTTP 429 when empty).
+    fn rate_limits(&self, fx: &crate::fixture::Fixture) -> Vec<RateLimit> {
+        let Some((rate, burst)) = rest_limit(fx) else {
+            return Vec::new();
+        };
+        vec![RateLimit {
+            id: "cucc-rest-per-user".into(),
+            carrier: Carrier::Cucc,
+            endpoint: Some("/rws/".into()),
+            methods: Vec::new(),
+            limit: rate,
+            per: "1s".into(),
+            burst: Some(burst),
+            per_method: false,
+        }]
     }
     /// Unknown and foreign cards are one 404 naming the ICCID of the path.
     fn error(&self, kind: NeutralError, ctx: &ErrorContext<'_>) -> Response {

@@ -12,7 +12,6 @@ pub mod codes;
 pub mod devices;
 pub mod dialect;
 pub mod push;
-pub mod ratelimit;
 pub mod sessions;
 pub mod sms;
 pub mod soap;
@@ -46,7 +45,6 @@ pub const MAX_PAGE_SIZE: usize = 50;
 /// The dialect's state.
 pub struct Cucc {
     pub world: Arc<World>,
-    pub limiter: ratelimit::Limiter,
     pub push: push::Registry,
 }
 
@@ -341,7 +339,6 @@ fn m(r: MethodRouter<Shared>) -> MethodRouter<Shared> {
 pub fn router(ctx: &Context) -> Router {
     let state: Shared = Arc::new(Cucc {
         world: ctx.world.clone(),
-        limiter: ratelimit::Limiter::default(),
         push: push::Registry::default(),
     });
     push::start(&state);

@@ -458,7 +458,8 @@ impl Session {
         if !self.state.can_submit() {
             return Err(Refusal::Status(status::ESME_RINVBNDSTS, Vec::new()));
         }
-        if !self.smsc.throttle(&a.id, self.limits.throughput) {
+        let limiter = &self.ctx.plane.ratelimits;
+        if !limiter.admit_rate("smpp-throughput", &a.id, self.limits.throughput) {
             return Err(Refusal::Status(status::ESME_RTHROTTLED, Vec::new()));
         }
         Ok((a.clone(), self.limits.clone()))

@@ -2,13 +2,12 @@
 //! cancel_sm, replace_sm and receipts), messages held for cards that cannot
 //! receive yet (re-checked on the simulated clock), parts of long messages,
 //! per-account outboxes of deliver_sm (MO messages and receipts, queued
-//! while no receiver is bound), bind counts and throughput buckets, and the
+//! while no receiver is bound), bind counts, and the
 //! per-account limits read from the fixture's `[dialects.smpp]` table.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use compact_str::CompactString;
 use jiff::{SignedDuration, Timestamp};
@@ -136,11 +135,6 @@ struct Outbox {
     next: usize,
 }
 
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
 /// Records kept for query_sm at most; the oldest are forgotten beyond.
 const RECORD_CAP: usize = 200_000;
 
@@ -175,7 +169,6 @@ pub struct Smsc {
     parts: Mutex<Reassembly>,
     outboxes: Mutex<HashMap<CompactString, Outbox>>,
     binds: Mutex<HashMap<CompactString, usize>>,
-    buckets: Mutex<HashMap<CompactString, Bucket>>,
 }
 
 impl Smsc {
@@ -189,7 +182,6 @@ impl Smsc {
             parts: Default::default(),
             outboxes: Default::default(),
             binds: Default::default(),
-            buckets: Default::default(),
         })
     }
 
@@ -221,27 +213,6 @@ impl Smsc {
     pub fn unbind(&self, account: &str) {
         if let Some(n) = self.binds.lock().get_mut(account) {
             *n = n.saturating_sub(1);
-        }
-    }
-
-    /// Takes one token of the account's throughput bucket.
-    pub fn throttle(&self, account: &str, rate: f64) -> bool {
-        if rate <= 0.0 {
-            return true;
-        }
-        let now = Instant::now();
-        let mut g = self.buckets.lock();
-        let b = g.entry(account.into()).or_insert(Bucket {
-            tokens: rate.max(1.0),
-            at: now,
-        });
-        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(rate.max(1.0));
-        b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            true
-        } else {
-            false
         }
     }
 
