@@ -25,6 +25,9 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// Serve `/_sim/metrics` without the admin token (for scrapers).
     pub open_metrics: bool,
+    /// A recorded session whose answers are given back before the
+    /// simulator is asked (`serve --replay`); loaded when the server starts.
+    pub replay: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -37,6 +40,7 @@ impl Default for Settings {
             smpp_bind: None,
             admin_token: None,
             open_metrics: false,
+            replay: None,
         }
     }
 }

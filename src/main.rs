@@ -1,6 +1,6 @@
-//! The `carrier-sim` command line: `serve`, `validate`, `generate`,
-//! `record` (a masking proxy in front of the real platform; see
-//! `conform`), and admin commands against a running instance (`clock`, `card`, `reset`,
+//! The `carrier-sim` command line: `serve`, `validate`, `generate`, and
+//! `record` / `import` / `conform` / `serve --replay` (a session with the real
+//! platform; see `carrier_sim::conform`), and admin commands against a running instance (`clock`, `card`, `reset`,
 //! `snapshot`, `fault`, `requests`, `credentials`; see `control::cli`).
 //!
 //! Every `serve` option can also come from a `CARRIER_SIM_*` environment
@@ -78,6 +78,28 @@ enum Command {
     },
     #[command(flatten)]
     Admin(AdminCmd),
+    /// Build a fixture with the cards a recorded session reveals.
+    Import {
+        session: PathBuf,
+        /// The fixture to write (TOML).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Replay a recorded session against the simulator and report every
+    /// difference; exit 1 when one is found.
+    Conform {
+        session: PathBuf,
+        /// Start the simulator on this fixture (default: imported from the session).
+        #[arg(long)]
+        fixture: Option<PathBuf>,
+        /// Compare with a simulator already running here instead (its
+        /// credentials are read from --fixture, or the default fixture).
+        #[arg(long)]
+        against: Option<String>,
+        /// Print the report as JSON (for CI).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `serve` options; each one also reads a `CARRIER_SIM_*` variable.
@@ -115,6 +137,10 @@ struct ServeArgs {
     /// The variables of both switches take true/false, 1/0, yes/no, on/off.
     #[arg(long, env = "CARRIER_SIM_OPEN_METRICS", value_parser = BoolishValueParser::new())]
     open_metrics: bool,
+    /// Answer the requests of this recorded session as recorded; the
+    /// simulator answers the rest (docs/conformance.md).
+    #[arg(long)]
+    replay: Option<PathBuf>,
 }
 
 /// `HOST:PORT` to a socket address; a name (`localhost`) is resolved, and
@@ -201,6 +227,13 @@ fn main() -> ExitCode {
             carrier_sim::control::cli::run(&target, &cmd)
         }
         Command::Generate { cards, seed, out } => generate(cards, seed, out),
+        Command::Import { session, out } => import(&session, &out),
+        Command::Conform {
+            session,
+            fixture,
+            against,
+            json,
+        } => conform(&session, fixture.as_ref(), against.as_deref(), json),
         Command::Record {
             carrier,
             upstream,
@@ -229,6 +262,7 @@ fn main() -> ExitCode {
                 smpp_bind: args.smpp_bind,
                 admin_token: args.admin_token,
                 open_metrics: args.open_metrics,
+                replay: args.replay,
             };
             serve(args.fixture, args.seed, settings)
         }
@@ -307,6 +341,109 @@ fn generate(cards: usize, seed: u64, out: Option<PathBuf>) -> ExitCode {
     }
 }
 
+fn read_session(path: &Path) -> Result<Vec<carrier_sim::conform::session::Exchange>, ExitCode> {
+    carrier_sim::conform::session::read(path).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+fn import(session: &Path, out: &Path) -> ExitCode {
+    let exchanges = match read_session(session) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    match carrier_sim::conform::import::build(&exchanges) {
+        Ok((fx, text)) => {
+            if let Err(e) = std::fs::write(out, text) {
+                eprintln!("{}: {e}", out.display());
+                return ExitCode::from(2);
+            }
+            println!(
+                "{}: {} account(s), {} plan(s), {} card(s) from {} exchange(s)",
+                out.display(),
+                fx.accounts.len(),
+                fx.plans.len(),
+                fx.cards.len(),
+                exchanges.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("import: {p}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn conform(
+    session: &Path,
+    fixture_path: Option<&PathBuf>,
+    against: Option<&str>,
+    json: bool,
+) -> ExitCode {
+    use carrier_sim::conform::{check, import};
+    let exchanges = match read_session(session) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let fx = match (fixture_path, against) {
+        (Some(p), _) => match read_fixture(p) {
+            Ok(f) => f,
+            Err(code) => return code,
+        },
+        (None, Some(_)) => fixture::default_fixture(),
+        (None, None) => match import::build(&exchanges) {
+            Ok((f, _)) => f,
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("import: {p}");
+                }
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let creds = check::TargetCredentials::from_fixture(&fx);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let (report, sim) = match against {
+            Some(url) => (check::run(&exchanges, url, creds).await, None),
+            None => {
+                let sim = match carrier_sim::Simulator::builder()
+                    .fixture(fx)
+                    .try_start()
+                    .await
+                {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("cannot start the simulator: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                (check::run(&exchanges, &sim.uri(), creds).await, Some(sim))
+            }
+        };
+        if let Some(sim) = sim {
+            sim.stop().await;
+        }
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+        } else {
+            print!("{}", report.text());
+        }
+        if report.failed() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    })
+}
+
 fn serve(fixture_path: Option<PathBuf>, seed: Option<u64>, settings: Settings) -> ExitCode {
     let mut fx = match &fixture_path {
         Some(p) => match read_fixture(p) {
@@ -372,6 +509,12 @@ fn print_banner(running: &server::Running, world: &World, fixture: Option<&PathB
     );
     println!("  CTCC m2m_ec:     {base}/m2m_ec        5G CMP: {base}");
     println!("  admin:           {base}/_sim/health    docs: {base}/_sim/docs");
+    if let Some(replay) = &running.ctx.replay {
+        println!(
+            "  replay:          {} recorded request(s) answered as recorded",
+            replay.len()
+        );
+    }
     for a in world.accounts() {
         let creds = serde_json::to_string(&a.credentials).unwrap_or_default();
         println!("  account {} ({}): {}", a.id, a.carrier, creds);

@@ -26,6 +26,8 @@ pub struct AppContext {
     pub ready: Arc<AtomicBool>,
     /// Faults, request journal, metrics and snapshots of the control plane.
     pub plane: Arc<control::Plane>,
+    /// The recorded answers of `Settings::replay`, once loaded.
+    pub replay: Option<Arc<crate::conform::replay::Replay>>,
 }
 
 impl AppContext {
@@ -46,21 +48,28 @@ pub fn app(ctx: &AppContext) -> Router {
         ready: ctx.ready.clone(),
         plane: ctx.plane.clone(),
     });
-    Router::new()
+    let mut app = Router::new()
         .merge(control)
         .merge(crate::engine::webhooks::router(
             ctx.world.clone(),
             ctx.webhooks.clone(),
         ))
-        .merge(crate::carriers::router(&ctx.shared()))
-        .layer(axum::middleware::from_fn_with_state(
-            ctx.plane.clone(),
-            control::requests::layer,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(control::auth::AdminAuth::of(&ctx.settings)),
-            control::auth::layer,
-        ))
+        .merge(crate::carriers::router(&ctx.shared()));
+    if let Some(replay) = &ctx.replay {
+        // Innermost, so that replayed answers are journaled like the rest.
+        app = app.layer(axum::middleware::from_fn_with_state(
+            replay.clone(),
+            crate::conform::replay::layer,
+        ));
+    }
+    app.layer(axum::middleware::from_fn_with_state(
+        ctx.plane.clone(),
+        control::requests::layer,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        Arc::new(control::auth::AdminAuth::of(&ctx.settings)),
+        control::auth::layer,
+    ))
 }
 
 /// A running server: its address and a way to stop it.
@@ -101,6 +110,13 @@ pub fn bind_error(listener: &str, addr: SocketAddr, e: std::io::Error) -> std::i
 /// Binds and starts serving; returns once every listener is bound.
 pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Running> {
     control::auth::check_settings(&settings).map_err(std::io::Error::other)?;
+    let replay = match &settings.replay {
+        None => None,
+        Some(path) => Some(Arc::new(
+            crate::conform::replay::Replay::load(path)
+                .map_err(|e| std::io::Error::other(format!("--replay {}: {e}", path.display())))?,
+        )),
+    };
     let webhooks = crate::engine::webhooks::Webhooks::start(&world);
     let ctx = AppContext {
         plane: control::Plane::new(world.clone(), Some(webhooks.clone())),
@@ -108,6 +124,7 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
         webhooks,
         settings: Arc::new(settings),
         ready: Arc::new(AtomicBool::new(false)),
+        replay,
     };
     let listener = TcpListener::bind(ctx.settings.bind)
         .await

@@ -23,8 +23,9 @@ use base64::Engine as _;
 use carrier_sim::carriers::ctcc::des::str_enc;
 use carrier_sim::carriers::ctcc::sign::{g5_sign, joined};
 use carrier_sim::carriers::cucc::cmp::token as cmp_token;
+use carrier_sim::conform::diff::Kind;
 use carrier_sim::conform::record::{self, RecordConfig};
-use carrier_sim::conform::session;
+use carrier_sim::conform::{check, import, session};
 use carrier_sim::domain::Carrier;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -47,7 +48,7 @@ const CTCC_APP_KEY: &str = "ctcc-5g-appkey-5521";
 const CTCC_SECRET: &str = "9f3b7c1d2";
 
 const CMCC_MSISDN: &str = "14400000123";
-const CUCC_ICCID: &str = "89860612345678901236";
+const CUCC_ICCID: &str = "89860612345678901232";
 const CUCC_IMSI: &str = "460061234567890";
 const CUCC_MSISDN: &str = "8614400069552";
 const CTCC_NUMBER: &str = "14910000123";
@@ -61,28 +62,55 @@ fn xml(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "text/xml;charset=UTF-8")
 }
 
-/// The fake OneLink: a token for the right appid/password, sim-status for it.
-async fn fake_cmcc() -> MockServer {
+/// What the fake OneLink answers (cmcc.md §1 envelope, §2 token, §5
+/// sim-status and sim-data-usage; `ttl` in seconds is listed by "some docs").
+#[derive(Clone)]
+struct CmccAnswers {
+    token: String,
+    status: String,
+    usage: String,
+}
+
+impl Default for CmccAnswers {
+    fn default() -> Self {
+        CmccAnswers {
+            token: format!(
+                r#"{{"status":"0","message":"正确","result":[{{"token":"{CMCC_TOKEN}","ttl":"3600"}}]}}"#
+            ),
+            status: r#"{"status":"0","message":"正确","result":[{"cardStatus":"2","lastChangeDate":"2026-09-24 10:00:00"}]}"#.into(),
+            usage: r#"{"status":"0","message":"正确","result":[{"dataAmount":"364748.80","apnUseAmountList":[{"apnName":"CMIOT","apnUseAmount":"364748.80","pccCodeUseAmountList":[]}]}]}"#.into(),
+        }
+    }
+}
+
+/// The fake OneLink: a token for the right appid/password, then card
+/// queries carrying that token.
+async fn fake_cmcc_with(a: CmccAnswers) -> MockServer {
     let s = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v5/ec/get/token"))
         .and(query_param("appid", CMCC_APPID))
         .and(query_param("password", CMCC_PASSWORD))
-        .respond_with(json(&format!(
-            r#"{{"status":"0","message":"正确","result":[{{"token":"{CMCC_TOKEN}"}}]}}"#
-        )))
+        .respond_with(json(&a.token))
         .mount(&s)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v5/ec/query/sim-status"))
-        .and(query_param("token", CMCC_TOKEN))
-        .and(query_param("msisdn", CMCC_MSISDN))
-        .respond_with(json(
-            r#"{"status":"0","message":"正确","result":[{"cardStatus":"2","lastChangeDate":"2026-09-24 10:00:00"}]}"#,
-        ))
-        .mount(&s)
-        .await;
+    for (p, answer) in [
+        ("/v5/ec/query/sim-status", &a.status),
+        ("/v5/ec/query/sim-data-usage", &a.usage),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .and(query_param("token", CMCC_TOKEN))
+            .and(query_param("msisdn", CMCC_MSISDN))
+            .respond_with(json(answer))
+            .mount(&s)
+            .await;
+    }
     s
+}
+
+async fn fake_cmcc() -> MockServer {
+    fake_cmcc_with(CmccAnswers::default()).await
 }
 
 fn basic() -> String {
@@ -92,14 +120,19 @@ fn basic() -> String {
     )
 }
 
-/// The fake Control Center (REST, SOAP) and CMP gateway.
+/// The fake Control Center (REST, SOAP) and CMP gateway; the device answer
+/// has every field of cucc.md §3.3 (plus `extra`, raw JSON members).
 async fn fake_cucc() -> MockServer {
+    fake_cucc_with("").await
+}
+
+async fn fake_cucc_with(extra: &str) -> MockServer {
     let s = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(format!("/rws/api/v1/devices/{CUCC_ICCID}")))
         .and(header("authorization", basic().as_str()))
         .respond_with(json(&format!(
-            r#"{{"iccid":"{CUCC_ICCID}","imsi":"{CUCC_IMSI}","msisdn":"{CUCC_MSISDN}","imei":"","status":"ACTIVATED","ratePlan":"1GB月包","communicationPlan":"CP","customer":null,"endConsumerId":null,"dateActivated":"2026-09-24 02:00:00.000+0000","dateAdded":"2026-09-01 00:00:00.000+0000","dateUpdated":"2026-11-20 08:00:00.000+0000","dateShipped":"2026-09-01 00:00:00.000+0000","accountId":"100020620","fixedIPAddress":null}}"#
+            r#"{{"iccid":"{CUCC_ICCID}","imsi":"{CUCC_IMSI}","msisdn":"{CUCC_MSISDN}","imei":"","status":"ACTIVATED","ratePlan":"1GB月包","communicationPlan":"CP","customer":null,"endConsumerId":null,"dateActivated":"2026-09-24 02:00:00.000+0000","dateAdded":"2026-09-01 00:00:00.000+0000","dateUpdated":"2026-11-20 08:00:00.000+0000","dateShipped":"2026-09-01 00:00:00.000+0000","accountId":"100020620","fixedIPAddress":null,"fixedIpv6Address":null,"accountCustom1":"","accountCustom2":"","accountCustom3":"","accountCustom4":"","accountCustom5":"","accountCustom6":"","accountCustom7":"","accountCustom8":"","accountCustom9":"","accountCustom10":"","operatorCustom1":"","operatorCustom2":"","operatorCustom3":"","operatorCustom4":"","operatorCustom5":"","customerCustom1":"","customerCustom2":"","customerCustom3":"","customerCustom4":"","customerCustom5":"","simNotes":"","deviceID":null,"modemID":"","globalSimType":""{extra}}}"#
         )))
         .mount(&s)
         .await;
@@ -134,6 +167,15 @@ async fn fake_ctcc() -> MockServer {
         .and(query_param("passWord", str_enc(CTCC_PASSWORD, k1, k2, k3).as_str()))
         .respond_with(xml(&format!(
             r#"<?xml version="1.0" encoding="UTF-8"?><root><web:NEW_DATA_TICKET_QRsp xmlns:web="http://www.example.org/webservice"><CHARGE_CNT_CH>0元</CHARGE_CNT_CH><DURATION_CNT_CH>0</DURATION_CNT_CH><IRESULT>0</IRESULT><TOTALCOUNT>0</TOTALCOUNT><TOTALPAGE>0</TOTALPAGE><TOTAL_BYTES_CNT>356.20MB</TOTAL_BYTES_CNT><GROUP_TRANSACTIONID>1000000190202611270824413635</GROUP_TRANSACTIONID><number>{CTCC_NUMBER}</number></web:NEW_DATA_TICKET_QRsp></root>"#
+        )))
+        .mount(&s)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/m2m_ec/query.do"))
+        .and(query_param("method", "queryBalance"))
+        .and(query_param("passWord", str_enc(CTCC_PASSWORD, k1, k2, k3).as_str()))
+        .respond_with(xml(&format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><root><web:BALANCE_QRRsp xmlns:web="http://www.example.org/webservice"><ACCOUNTBALANCE>100000</ACCOUNTBALANCE><BALANCE>5000</BALANCE><USERBALANCE>5000</USERBALANCE><IRESULT>0</IRESULT><SMSG>处理成功！</SMSG><number>{CTCC_NUMBER}</number><GROUP_TRANSACTIONID>1000000190202611270824413636</GROUP_TRANSACTIONID></web:BALANCE_QRRsp></root>"#
         )))
         .mount(&s)
         .await;
@@ -186,18 +228,22 @@ async fn cmcc_client(base: &str) -> Vec<String> {
         .unwrap();
     let token: serde_json::Value = serde_json::from_str(&token_body).unwrap();
     let token = token["result"][0]["token"].as_str().unwrap().to_string();
-    let status = c
-        .get(format!(
-            "{base}/v5/ec/query/sim-status?transid={}&token={token}&msisdn={CMCC_MSISDN}",
-            transid()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    vec![token_body, status]
+    let mut answers = vec![token_body];
+    for call in ["query/sim-status", "query/sim-data-usage"] {
+        let a = c
+            .get(format!(
+                "{base}/v5/ec/{call}?transid={}&token={token}&msisdn={CMCC_MSISDN}",
+                transid()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        answers.push(a);
+    }
+    answers
 }
 
 /// A CUCC client: REST details, CMP details, SOAP details.
@@ -272,6 +318,22 @@ async fn ctcc_client(base: &str) -> Vec<String> {
         .text()
         .await
         .unwrap();
+    let balance_sign = str_enc(
+        &joined(&[CTCC_NUMBER, "queryBalance", CTCC_PASSWORD, CTCC_USER]),
+        k1,
+        k2,
+        k3,
+    );
+    let balance = c
+        .get(format!(
+            "{base}/m2m_ec/query.do?method=queryBalance&user_id={CTCC_USER}&passWord={pw}&sign={balance_sign}&access_number={CTCC_NUMBER}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let query = format!("access_number={CTCC_NUMBER}&queryDropCard=0");
     let ts = "20261127100000";
     let g5 = g5_sign(&format!("{query}{CTCC_SECRET}{ts}"));
@@ -288,7 +350,7 @@ async fn ctcc_client(base: &str) -> Vec<String> {
         .text()
         .await
         .unwrap();
-    vec![legacy, five_g]
+    vec![legacy, balance, five_g]
 }
 
 /// Every credential value the clients used, in every form it travelled.
@@ -313,6 +375,12 @@ fn credentials_used() -> Vec<String> {
     v.push(str_enc(CTCC_PASSWORD, k1, k2, k3));
     v.push(str_enc(
         &joined(&[CTCC_NUMBER, "queryTraffic", CTCC_PASSWORD, CTCC_USER]),
+        k1,
+        k2,
+        k3,
+    ));
+    v.push(str_enc(
+        &joined(&[CTCC_NUMBER, "queryBalance", CTCC_PASSWORD, CTCC_USER]),
         k1,
         k2,
         k3,
@@ -342,6 +410,16 @@ async fn record_session(
         Carrier::Cucc => fake_cucc().await,
         Carrier::Ctcc => fake_ctcc().await,
     };
+    record_against(carrier, upstream, dir, pseudonymise).await
+}
+
+/// Records one client's session against a given fake upstream.
+async fn record_against(
+    carrier: Carrier,
+    upstream: MockServer,
+    dir: &Path,
+    pseudonymise: bool,
+) -> (PathBuf, Vec<String>, MockServer) {
     let out = dir.join(format!("{carrier}.jsonl"));
     let rec = recorder(carrier, &upstream.uri(), &out, pseudonymise).await;
     let base = format!("http://{}", rec.addr);
@@ -399,7 +477,7 @@ async fn the_proxy_forwards_unchanged_and_no_secret_reaches_the_file() {
                 assert!(exchanges[0].request.query.contains("password=***"));
                 assert_eq!(
                     exchanges[0].response.body.text,
-                    r#"{"status":"0","message":"正确","result":[{"token":"***"}]}"#
+                    r#"{"status":"0","message":"正确","result":[{"token":"***","ttl":"3600"}]}"#
                 );
                 assert_eq!(exchanges[1].response.body.text, answers[1]);
             }
@@ -426,10 +504,10 @@ async fn the_proxy_forwards_unchanged_and_no_secret_reaches_the_file() {
                 assert!(q.contains("passWord=***") && q.contains("sign=***"), "{q}");
                 assert!(q.contains(&format!("user_id={CTCC_USER}")), "{q}");
                 assert_eq!(exchanges[0].response.body.text, answers[0]);
-                assert_eq!(exchanges[1].request.header("appkey"), Some("***"));
-                assert_eq!(exchanges[1].request.header("sign"), Some("***"));
+                assert_eq!(exchanges[2].request.header("appkey"), Some("***"));
+                assert_eq!(exchanges[2].request.header("sign"), Some("***"));
                 assert_eq!(
-                    exchanges[1].request.header("timestamp"),
+                    exchanges[2].request.header("timestamp"),
                     Some("20261127100000")
                 );
             }
@@ -488,4 +566,313 @@ fn the_record_command_refuses_a_bad_upstream() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("one of cmcc, cucc, ctcc"));
+}
+
+/// Imports a session and conforms it against a simulator started on the
+/// imported fixture.
+async fn conform_file(file: &Path) -> check::Report {
+    let exchanges = session::read(file).unwrap();
+    let (fx, _text) = import::build(&exchanges).unwrap_or_else(|p| panic!("import: {p:?}"));
+    let creds = check::TargetCredentials::from_fixture(&fx);
+    let sim = carrier_sim::Simulator::builder().fixture(fx).start().await;
+    let report = check::run(&exchanges, &sim.uri(), creds).await;
+    sim.stop().await;
+    report
+}
+
+fn endpoint<'a>(r: &'a check::Report, label: &str) -> &'a check::EndpointReport {
+    r.endpoints
+        .iter()
+        .find(|e| e.endpoint == label)
+        .unwrap_or_else(|| panic!("no {label} in\n{}", r.text()))
+}
+
+#[tokio::test]
+async fn import_then_conform_finds_nothing_where_the_simulator_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    // CMCC: the whole session conforms; the token (masked) and the status
+    // change time are live values, listed apart.
+    let (file, _, _up) = record_session(Carrier::Cmcc, dir.path(), false).await;
+    let r = conform_file(&file).await;
+    assert!(!r.failed(), "{}", r.text());
+    assert_eq!(r.exchanges, 3);
+    let live: Vec<&str> = r
+        .of_kind(Kind::Live)
+        .iter()
+        .map(|f| f.difference.path.as_str())
+        .collect();
+    assert!(live.contains(&"result[0].token"), "{live:?}");
+    // CUCC: the REST device answer with every field of the spec conforms;
+    // the SOAP gateway is not served by the simulator and is reported.
+    let (file, _, _up) = record_session(Carrier::Cucc, dir.path(), false).await;
+    let r = conform_file(&file).await;
+    let rest = endpoint(&r, "CUCC GET /rws/api/v1/devices/{id}");
+    assert!(rest.differences.is_empty(), "{}", r.text());
+    assert!(
+        rest.live.iter().any(|f| f.difference.path == "dateUpdated"),
+        "{}",
+        r.text()
+    );
+    let soap = endpoint(&r, "CUCC POST /ws/service/terminal (GetTerminalDetails)");
+    assert!(soap
+        .differences
+        .iter()
+        .any(|f| f.difference.kind == Kind::Status));
+    // CTCC: queryBalance (XML, the balances imported from it) conforms.
+    let (file, _, _up) = record_session(Carrier::Ctcc, dir.path(), false).await;
+    let r = conform_file(&file).await;
+    let balance = endpoint(&r, "CTCC GET /m2m_ec/query.do?method=queryBalance");
+    assert!(balance.differences.is_empty(), "{}", r.text());
+    assert!(
+        balance
+            .live
+            .iter()
+            .any(|f| f.difference.path.ends_with("GROUP_TRANSACTIONID")),
+        "{}",
+        r.text()
+    );
+}
+
+/// Conforms a CMCC session whose real answers are `answers`.
+async fn cmcc_report(answers: CmccAnswers) -> check::Report {
+    let dir = tempfile::tempdir().unwrap();
+    let up = fake_cmcc_with(answers).await;
+    let (file, _, _up) = record_against(Carrier::Cmcc, up, dir.path(), false).await;
+    conform_file(&file).await
+}
+
+/// The single difference of a report that is not live.
+fn only_difference(r: &check::Report) -> &carrier_sim::conform::diff::Difference {
+    let all: Vec<&check::Found> = r.endpoints.iter().flat_map(|e| &e.differences).collect();
+    assert_eq!(all.len(), 1, "{}", r.text());
+    &all[0].difference
+}
+
+#[tokio::test]
+async fn a_renamed_field_is_found_and_named() {
+    // The real token answer calls the lifetime `expiresIn`; the simulator
+    // says `ttl` with the same value.
+    let r = cmcc_report(CmccAnswers {
+        token: format!(
+            r#"{{"status":"0","message":"正确","result":[{{"token":"{CMCC_TOKEN}","expiresIn":"3600"}}]}}"#
+        ),
+        ..CmccAnswers::default()
+    })
+    .await;
+    let d = only_difference(&r);
+    assert_eq!(d.kind, Kind::Renamed);
+    assert_eq!(d.path, "result[0].expiresIn");
+    assert_eq!(d.sim.as_deref(), Some("ttl"));
+    assert!(
+        r.text()
+            .contains("renamed   result[0].expiresIn: `expiresIn` is called `ttl`"),
+        "{}",
+        r.text()
+    );
+    assert!(r.failed());
+}
+
+#[tokio::test]
+async fn a_unit_off_by_1024_is_found_and_named() {
+    // The real APN usage in bytes where the simulator says KB.
+    let r = cmcc_report(CmccAnswers {
+        usage: r#"{"status":"0","message":"正确","result":[{"dataAmount":"364748.80","apnUseAmountList":[{"apnName":"CMIOT","apnUseAmount":"373502771.20","pccCodeUseAmountList":[]}]}]}"#.into(),
+        ..CmccAnswers::default()
+    })
+    .await;
+    let d = only_difference(&r);
+    assert_eq!(d.kind, Kind::Unit);
+    assert_eq!(d.path, "result[0].apnUseAmountList[0].apnUseAmount");
+    assert!(d.detail.contains("×1024"), "{}", d.detail);
+}
+
+#[tokio::test]
+async fn a_date_layout_is_found_and_named() {
+    let r = cmcc_report(CmccAnswers {
+        status: r#"{"status":"0","message":"正确","result":[{"cardStatus":"2","lastChangeDate":"20260924100000"}]}"#.into(),
+        ..CmccAnswers::default()
+    })
+    .await;
+    let d = only_difference(&r);
+    assert_eq!(d.kind, Kind::Format);
+    assert_eq!(d.path, "result[0].lastChangeDate");
+    assert!(
+        d.detail
+            .contains("`yyyyMMddHHmmss` vs `yyyy-MM-dd HH:mm:ss`"),
+        "{}",
+        d.detail
+    );
+}
+
+#[tokio::test]
+async fn a_missing_field_is_found_and_named() {
+    // An eSIM's device answer carries `euiccid` (mehunk cucc types).
+    let dir = tempfile::tempdir().unwrap();
+    let up = fake_cucc_with(r#","euiccid":"89049032004008882600000000000001""#).await;
+    let (file, _, _up) = record_against(Carrier::Cucc, up, dir.path(), false).await;
+    let r = conform_file(&file).await;
+    let rest = endpoint(&r, "CUCC GET /rws/api/v1/devices/{id}");
+    assert_eq!(rest.differences.len(), 1, "{}", r.text());
+    let d = &rest.differences[0].difference;
+    assert_eq!((d.kind, d.path.as_str()), (Kind::Missing, "euiccid"));
+}
+
+#[tokio::test]
+async fn another_code_is_found_and_named() {
+    // The real platform refused the token (12021, cmcc.md §3).
+    let r = cmcc_report(CmccAnswers {
+        status: r#"{"status":"12021","message":"TOKEN不存在或已过期，请重新获取","result":[]}"#
+            .into(),
+        ..CmccAnswers::default()
+    })
+    .await;
+    let e = endpoint(&r, "CMCC GET /v5/ec/query/sim-status");
+    let kinds: Vec<(Kind, &str)> = e
+        .differences
+        .iter()
+        .map(|f| (f.difference.kind, f.difference.path.as_str()))
+        .collect();
+    assert!(kinds.contains(&(Kind::Code, "status")), "{}", r.text());
+    assert!(kinds.contains(&(Kind::Text, "message")), "{}", r.text());
+    let code = e
+        .differences
+        .iter()
+        .find(|f| f.difference.kind == Kind::Code)
+        .unwrap();
+    assert_eq!(code.difference.real.as_deref(), Some("12021"));
+    assert_eq!(code.difference.sim.as_deref(), Some("0"));
+}
+
+fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_carrier-sim"))
+}
+
+#[tokio::test]
+async fn the_commands_import_validate_and_gate_on_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, _, _up) = record_session(Carrier::Cmcc, dir.path(), false).await;
+    let fixture = dir.path().join("fixture.toml");
+    let out = bin()
+        .arg("import")
+        .arg(&good)
+        .arg("-o")
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bin().arg("validate").arg(&fixture).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    assert!(text.contains(CMCC_MSISDN), "{text}");
+    // A conforming session: exit 0.
+    let out = bin()
+        .arg("conform")
+        .arg(&good)
+        .arg("--fixture")
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.contains("0 difference(s)"), "{report}");
+    // A session with a difference: exit 1, the JSON names it.
+    let bad_dir = dir.path().join("bad");
+    std::fs::create_dir(&bad_dir).unwrap();
+    let up = fake_cmcc_with(CmccAnswers {
+        status: r#"{"status":"0","message":"正确","result":[{"cardStatus":"2","lastChangeDate":"2026/09/24 10:00:00"}]}"#.into(),
+        ..CmccAnswers::default()
+    })
+    .await;
+    let (bad, _, _up) = record_against(Carrier::Cmcc, up, &bad_dir, false).await;
+    let out = bin()
+        .arg("conform")
+        .arg(&bad)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["differences"], 1, "{v}");
+    let found = &v["endpoints"][1]["differences"][0];
+    assert_eq!(found["kind"], "format", "{v}");
+    assert_eq!(found["path"], "result[0].lastChangeDate", "{v}");
+    assert_eq!(found["seen_in"], serde_json::json!([2]), "{v}");
+}
+
+#[tokio::test]
+async fn replay_answers_recorded_requests_byte_for_byte_and_falls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _, _up) = record_session(Carrier::Cmcc, dir.path(), false).await;
+    let recorded = session::read(&file).unwrap();
+    let sim = carrier_sim::Simulator::builder()
+        .settings(carrier_sim::Settings {
+            replay: Some(file.clone()),
+            ..Default::default()
+        })
+        .start()
+        .await;
+    let base = sim.uri();
+    let c = reqwest::Client::new();
+    // The token comes from the simulator (demo credentials of the default fixture).
+    let t: serde_json::Value = c
+        .get(format!(
+            "{base}/v5/ec/get/token?appid={CMCC_APPID}&password=cmcc-demo-pass&transid={CMCC_APPID}2026112410000099999999"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = t["result"][0]["token"].as_str().unwrap().to_string();
+    assert_ne!(token, "***");
+    // A recorded request (another transid, another token): the recorded bytes,
+    // twice, although the default fixture has no such card.
+    for _ in 0..2 {
+        let r = c
+            .get(format!(
+                "{base}/v5/ec/query/sim-data-usage?msisdn={CMCC_MSISDN}&transid={CMCC_APPID}2026112410000000000042&token={token}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), recorded[2].response.status);
+        assert_eq!(
+            r.headers()["content-type"].to_str().unwrap(),
+            recorded[2].response.header("content-type").unwrap()
+        );
+        assert_eq!(
+            r.bytes().await.unwrap().to_vec(),
+            recorded[2].response.body.bytes()
+        );
+    }
+    // Anything else: the simulator (its `normal` CMCC card, cmcc.md §5 envelope).
+    let card = sim.cards().by_tag("cmcc", "normal").unwrap();
+    let v: serde_json::Value = c
+        .get(format!(
+            "{base}/v5/ec/query/sim-status?msisdn={}&transid={CMCC_APPID}2026112410000000000043&token={token}",
+            card.msisdn
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "0", "{v}");
+    assert_eq!(v["result"][0]["cardStatus"], "2", "{v}");
+    sim.stop().await;
 }
