@@ -6,7 +6,7 @@
 //! in [`crate::sms`]. Shapes are documented in `docs/sms.md`.
 //!
 //! ```text
-//! POST   /_sim/handsets/{id}/sms        {"to":"10010","text":"CXLL"} → {"replies":[{"from","text","time"}]}
+//! POST   /_sim/handsets/{id}/sms        {"to":"10010","text":"CXLL"} → {"replies":[{"from","text","time","parts":[..]}]}
 //! GET    /_sim/handsets/{id}/inbox      → {"messages":[{"id","from","text","time","read"}]}
 //! DELETE /_sim/handsets/{id}/inbox      → {"cleared": n}
 //! GET    /_sim/handsets/{id}/messages   → {"messages":[{"id","direction","peer","text","time"}]}
@@ -92,8 +92,8 @@ pub(super) async fn send(State(world): State<W>, Path(id): Path<String>, body: B
     let to = required(&body, "to")?;
     let text = required(&body, "text")?;
     let w = world.clone();
-    let (to, text) = (to.to_string(), text.to_string());
-    let replies = tokio::task::spawn_blocking(move || crate::sms::send_sms(&w, &iccid, &to, &text))
+    let (to, text, id) = (to.to_string(), text.to_string(), iccid.clone());
+    let replies = tokio::task::spawn_blocking(move || crate::sms::send_sms(&w, &id, &to, &text))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(|e| match e {
@@ -101,11 +101,34 @@ pub(super) async fn send(State(world): State<W>, Path(id): Path<String>, body: B
             SendError::NoDestination => bad("`to` must not be empty"),
             other => conflict(other.to_string()),
         })?;
+    let card = world.card(&iccid);
     let replies: Vec<Value> = replies
         .iter()
-        .map(|m| json!({"from": m.peer, "text": m.text, "time": rfc3339(m.time)}))
+        .map(|m| {
+            let parts = card
+                .as_ref()
+                .and_then(|c| crate::sms::parts::of_message(&world, c, m))
+                .unwrap_or_default();
+            json!({"from": m.peer, "text": m.text, "time": rfc3339(m.time), "parts": parts.iter().map(part_json).collect::<Vec<_>>()})
+        })
         .collect();
     Ok(Json(json!({ "replies": replies })))
+}
+
+/// One part of a service-number reply as the SMSC sends it.
+fn part_json(p: &crate::sms::parts::Part) -> Value {
+    let (reference, total, seq) = match p.concat {
+        Some((r, n, i)) => (Some(r), n, i),
+        None => (None, 1, 1),
+    };
+    json!({
+        "text": p.text,
+        "time": rfc3339(p.time),
+        "seq": seq,
+        "total": total,
+        "reference": reference,
+        "reference_bits": if p.wide_reference { 16 } else { 8 },
+    })
 }
 
 pub(super) async fn inbox(State(world): State<W>, Path(id): Path<String>) -> ApiResult {

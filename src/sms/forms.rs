@@ -1233,4 +1233,4 @@ pub fn find(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -14,6 +14,7 @@ pub mod format;
 pub mod forms;
 pub mod ivr;
 pub mod numbers;
+pub mod parts;
 pub mod profile;
 pub mod replies;
 pub mod ussd;

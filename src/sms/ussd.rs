@@ -6,6 +6,9 @@
 //! `{text = "...", options = {"1" = {text = "..."}}}`); China Mobile and China
 //! Unicom get a default balance menu on `*100#`. China Telecom has no USSD
 //! by default (its CDMA heritage had none), unless the fixture gives one.
+//! These menus are the simulator's own: no Chinese carrier is known to
+//! answer balance USSD; `ussd_mode = "error"` makes every code fail as the
+//! real networks seem to.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -120,6 +123,17 @@ fn render_node(world: &World, iccid: &str, text: &str) -> String {
     }
 }
 
+/// Whether the fixture asks USSD to behave as the real Chinese networks
+/// seem to (`ussd_mode = "error"`, per card, account, carrier or
+/// everybody): no public source shows a Chinese carrier answering a balance
+/// USSD (they answer such queries by SMS), so every code fails as an
+/// unknown one (`+CUSD: 4` on the modem, 404 on the handset).
+fn real_networks(world: &World, card: &crate::domain::Card) -> bool {
+    super::profile::setting(world, card, "ussd_mode")
+        .and_then(|v| v.as_str().map(|s| s.eq_ignore_ascii_case("error")))
+        .unwrap_or(false)
+}
+
 /// Opens a session with a code (replacing any open one).
 pub fn begin(world: &Arc<World>, iccid: &str, code: &str) -> Result<Reply, UssdError> {
     let card = world.card(iccid).ok_or(UssdError::NotFound)?;
@@ -127,6 +141,9 @@ pub fn begin(world: &Arc<World>, iccid: &str, code: &str) -> Result<Reply, UssdE
         return Err(UssdError::OffNetwork);
     }
     let code = super::numbers::to_half_width(code).trim().to_string();
+    if real_networks(world, &card) {
+        return Err(UssdError::UnknownCode(code));
+    }
     let root = menu(world, card.carrier, &code).ok_or(UssdError::UnknownCode(code.clone()))?;
     let st = state(world);
     let mut sessions = st.ussd.lock();

@@ -137,7 +137,7 @@ fn from_ucs2_hex(h: &str) -> String {
 
 /// A test-side SMS-DELIVER decoder (UCS2 only): originator, concatenation
 /// `(ref, total, seq)` and text.
-fn decode_deliver(hex: &str) -> (String, Option<(u8, u8, u8)>, String) {
+fn decode_deliver(hex: &str) -> (String, Option<(u16, u8, u8)>, String) {
     let b: Vec<u8> = (0..hex.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
@@ -164,8 +164,13 @@ fn decode_deliver(hex: &str) -> (String, Option<(u8, u8, u8)>, String) {
     assert_eq!(ud.len(), udl);
     let (concat, body) = if first & 0x40 != 0 {
         let hl = ud[0] as usize;
-        assert_eq!(&ud[1..3], &[0, 3]);
-        (Some((ud[3], ud[4], ud[5])), &ud[1 + hl..])
+        // IEI 00 (8-bit reference) or 08 (16-bit), TS 23.040 §9.2.3.24.
+        let concat = match (ud[1], ud[2]) {
+            (0, 3) => (ud[3] as u16, ud[4], ud[5]),
+            (8, 4) => (u16::from_be_bytes([ud[3], ud[4]]), ud[5], ud[6]),
+            other => panic!("unexpected header {other:?}"),
+        };
+        (Some(concat), &ud[1 + hl..])
     } else {
         (None, ud)
     };
@@ -245,7 +250,7 @@ async fn text_mode_gsm_and_ucs2() {
     assert_eq!(
         t.cmd("AT+CMGR=1").await,
         [
-            "+CMGR: \"REC UNREAD\",\"10010\",,\"26/11/24,10:00:00+32\"",
+            "+CMGR: \"REC UNREAD\",\"10010\",,\"26/11/24,10:00:02+32\"",
             DATA_TEXT,
             "OK"
         ]
@@ -253,7 +258,7 @@ async fn text_mode_gsm_and_ucs2() {
     // Read now.
     assert_eq!(
         t.cmd("AT+CMGR=1").await[0],
-        "+CMGR: \"REC READ\",\"10010\",,\"26/11/24,10:00:00+32\""
+        "+CMGR: \"REC READ\",\"10010\",,\"26/11/24,10:00:02+32\""
     );
 
     // UCS2: parameters and texts in hex.
@@ -267,7 +272,7 @@ async fn text_mode_gsm_and_ucs2() {
     assert_eq!(
         r[0],
         format!(
-            "+CMGR: \"REC UNREAD\",\"{}\",,\"26/11/24,10:00:00+32\"",
+            "+CMGR: \"REC UNREAD\",\"{}\",,\"26/11/24,10:00:02+32\"",
             ucs2_hex("10010")
         )
     );
@@ -325,7 +330,8 @@ async fn pdu_mode_with_a_concatenated_reply() {
     let (r1, n1, s1) = parts[0].1.unwrap();
     let (r2, n2, s2) = parts[1].1.unwrap();
     assert_eq!((r1 == r2, n1, n2, s1, s2), (true, 2, 2, 1, 2));
-    assert_eq!(parts[0].2.chars().count(), 67);
+    // The carriers' SMSC cuts at 65 characters (docs/sms.md, parts).
+    assert_eq!(parts[0].2.chars().count(), 65);
     assert_eq!(format!("{}{}", parts[0].2, parts[1].2), HELP_TEXT);
     // A short reply is a single part without a header.
     assert_eq!(
@@ -506,4 +512,70 @@ async fn malformed_input_leaves_the_modem_usable() {
     assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
     let h = Admin::new(&sim).get("/_sim/health").await;
     assert!(h.is_object());
+}
+
+/// A China Mobile reply in the real multi-part shape (decoded 10086 PDUs
+/// of 2021, XXXXzzzz000/ModemManager `test-sms-part-3gpp.c`): first octet
+/// 0x64 (UDHI, status-report indication, no more messages), sender 10086
+/// with type of address 0xA1, UCS-2, a 16-bit reference (`06 08 04 rr rr
+/// n i`), 65 characters per non-final part, all parts in the same second,
+/// 2 s after the query.
+#[tokio::test]
+async fn pdu_mode_real_shape_of_a_mobile_reply() {
+    let sim = Simulator::builder()
+        .settings(device_ports(true, false))
+        .start()
+        .await;
+    let c = Admin::new(&sim).card_by_tag("cmcc", "normal").await;
+    let mut t = Term::open(&sim).await;
+    t.cmd(&format!("AT+SIMSEL=\"{}\"", c["iccid"].as_str().unwrap()))
+        .await;
+    assert_eq!(t.cmd("AT+CMGF=1").await, ["OK"]);
+    assert_eq!(t.cmgs("\"10086\"", "CXLL").await, ["+CMGS: 0", "OK"]);
+    let mut n = 0;
+    while tokio::time::timeout(Duration::from_millis(1500), t.urc())
+        .await
+        .is_ok()
+    {
+        n += 1;
+    }
+    assert!(n >= 3, "a long reply in several parts: {n}");
+    assert_eq!(t.cmd("AT+CMGF=0").await, ["OK"]);
+    let mut text = String::new();
+    let mut reference = None;
+    for i in 1..=n {
+        let r = t.cmd(&format!("AT+CMGR={i}")).await;
+        let hex = &r[1];
+        let b: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|k| u8::from_str_radix(&hex[k..k + 2], 16).unwrap())
+            .collect();
+        let tp = 1 + b[0] as usize;
+        assert_eq!(b[tp], 0x64, "first octet");
+        assert_eq!(&b[tp + 1..tp + 3], &[5, 0xA1], "5 digits, type 0xA1");
+        // SCTS 26-11-24 10:00:02 +8 h, the same for every part.
+        assert_eq!(
+            &b[tp + 8..tp + 15],
+            &[0x62, 0x11, 0x42, 0x01, 0x00, 0x20, 0x23]
+        );
+        let (from, concat, part) = decode_deliver(hex);
+        assert_eq!(from, "10086");
+        let (r, total, seq) = concat.unwrap();
+        assert_eq!((total as usize, seq as usize), (n, i));
+        assert_eq!(b[tp + 16..tp + 19], [6, 8, 4], "16-bit reference header");
+        assert!(reference.is_none_or(|x| x == r));
+        reference = Some(r);
+        if i < n {
+            assert_eq!(part.encode_utf16().count(), 65);
+        }
+        text.push_str(&part);
+    }
+    assert!(
+        text.starts_with("【流量查询】尊敬的客户您好，截至到2026年"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("下载地址：http://hfx.net/i/W63Wz 。【中国移动】"),
+        "{text}"
+    );
 }

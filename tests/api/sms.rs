@@ -821,3 +821,63 @@ async fn spent_this_month(sim: &Simulator, c: Carrier) -> String {
     let s = format!("{}.{:02}", fen / 100, fen % 100);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
+
+/// The handset shows a long reply as the SMSC sends it (docs/sms.md,
+/// parts; decoded 2021 PDUs): 65 characters per non-final part, Unicom's
+/// 8-bit reference, the first part 2 s after the query and 5 s between
+/// parts; Mobile's 16-bit reference, all parts in the same second.
+#[tokio::test]
+async fn handset_replies_carry_the_real_multi_part_shape() {
+    let sim = sim_with(REAL_FORMS).await;
+    for (c, to, bits, gap) in [
+        (Carrier::Cucc, "10010", 8, 5),
+        (Carrier::Cmcc, "10086", 16, 0),
+    ] {
+        let (status, body) = post(
+            &sim,
+            &format!("/_sim/handsets/{}/sms", iccid(c, "normal")),
+            json!({"to": to, "text": "CXLL"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let reply = &body["replies"][0];
+        let text = reply["text"].as_str().unwrap();
+        let parts = reply["parts"].as_array().unwrap();
+        let n = text.encode_utf16().count().div_ceil(65);
+        assert!(n >= 3, "{text}");
+        assert_eq!(parts.len(), n);
+        let joined: String = parts.iter().map(|p| p["text"].as_str().unwrap()).collect();
+        assert_eq!(joined, text);
+        for (i, p) in parts.iter().enumerate() {
+            assert_eq!(p["seq"], i + 1);
+            assert_eq!(p["total"], n);
+            assert_eq!(p["reference"], parts[0]["reference"]);
+            assert_eq!(p["reference_bits"], bits);
+            let second = 2 + gap * i;
+            assert_eq!(
+                p["time"],
+                format!("2026-11-24T10:00:{second:02}+08:00"),
+                "{to} part {}",
+                i + 1
+            );
+            if i + 1 < n {
+                assert_eq!(p["text"].as_str().unwrap().encode_utf16().count(), 65);
+            }
+        }
+    }
+}
+
+/// USSD as the real networks seem to behave (docs/sms.md: no Chinese
+/// carrier is known to answer balance USSD): with `ussd_mode = "error"`
+/// every code fails as an unknown one; other carriers keep the menus.
+#[tokio::test]
+async fn ussd_can_fail_like_the_real_networks() {
+    let sim = sim_with("\n[dialects.sms.cucc]\nussd_mode = \"error\"\n").await;
+    let path = format!("/_sim/handsets/{}/ussd", iccid(Carrier::Cucc, "normal"));
+    let (s, b) = post(&sim, &path, json!({"code": "*100#"})).await;
+    assert_eq!(s, 404, "{b}");
+    assert!(b["error"].as_str().unwrap().contains("*100#"), "{b}");
+    let path = format!("/_sim/handsets/{}/ussd", iccid(Carrier::Cmcc, "normal"));
+    let (s, b) = post(&sim, &path, json!({"code": "*100#"})).await;
+    assert_eq!((s, b["more"].clone()), (200, json!(true)), "{b}");
+}

@@ -138,7 +138,29 @@ pub struct Segment {
     pub text: String,
     pub alphabet: Alphabet,
     /// `(reference, total, sequence)` when the text needed several parts.
-    pub concat: Option<(u8, u8, u8)>,
+    pub concat: Option<(u16, u8, u8)>,
+    /// The reference is 16-bit (IEI 08) rather than 8-bit (IEI 00).
+    pub wide_reference: bool,
+    /// Type of address of the originator when not the plain 0x81/0x91
+    /// (the carriers send their short codes as 0xA0 / 0xA1).
+    pub sender_toa: Option<u8>,
+    /// TP-SRI set (the carriers' service replies set it).
+    pub report_indication: bool,
+}
+
+impl Segment {
+    /// A part with the defaults of `segments` (8-bit reference, plain
+    /// address, no status-report indication).
+    pub fn plain(text: String, alphabet: Alphabet, concat: Option<(u16, u8, u8)>) -> Segment {
+        Segment {
+            text,
+            alphabet,
+            concat,
+            wide_reference: false,
+            sender_toa: None,
+            report_indication: false,
+        }
+    }
 }
 
 /// Splits a text into SMS parts: GSM 7-bit when every character allows it
@@ -156,11 +178,7 @@ pub fn segments(text: &str, reference: u8) -> Vec<Segment> {
     };
     let total: usize = text.chars().map(cost).sum();
     if total <= single {
-        return vec![Segment {
-            text: text.to_string(),
-            alphabet,
-            concat: None,
-        }];
+        return vec![Segment::plain(text.to_string(), alphabet, None)];
     }
     let mut parts: Vec<String> = vec![String::new()];
     let mut used = 0;
@@ -178,10 +196,8 @@ pub fn segments(text: &str, reference: u8) -> Vec<Segment> {
         .into_iter()
         .take(255)
         .enumerate()
-        .map(|(i, text)| Segment {
-            text,
-            alphabet,
-            concat: Some((reference, count, i as u8 + 1)),
+        .map(|(i, text)| {
+            Segment::plain(text, alphabet, Some((reference as u16, count, i as u8 + 1)))
         })
         .collect()
 }
@@ -258,8 +274,15 @@ pub fn deliver(smsc: &str, originator: &str, ts: &Scts, seg: &Segment) -> (Strin
     if seg.concat.is_some() {
         first |= 0x40; // TP-UDHI
     }
+    if seg.report_indication {
+        first |= 0x20; // TP-SRI
+    }
     tpdu.push(first);
-    tpdu.extend(encode_address(originator));
+    let mut address = encode_address(originator);
+    if let Some(toa) = seg.sender_toa {
+        address[1] = toa;
+    }
+    tpdu.extend(address);
     tpdu.push(0x00); // TP-PID
     tpdu.push(match seg.alphabet {
         Alphabet::Gsm7 => 0x00,
@@ -267,7 +290,11 @@ pub fn deliver(smsc: &str, originator: &str, ts: &Scts, seg: &Segment) -> (Strin
     });
     tpdu.extend(ts.encode());
     let udh: Vec<u8> = match seg.concat {
-        Some((r, n, i)) => vec![0x05, 0x00, 0x03, r, n, i],
+        Some((r, n, i)) if seg.wide_reference => {
+            let [hi, lo] = r.to_be_bytes();
+            vec![0x06, 0x08, 0x04, hi, lo, n, i]
+        }
+        Some((r, n, i)) => vec![0x05, 0x00, 0x03, r as u8, n, i],
         None => Vec::new(),
     };
     match seg.alphabet {

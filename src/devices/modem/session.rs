@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use super::codes::{self, Cme, Cms};
 use super::pdu::{self, Scts, Segment};
 use crate::clock::local;
+use crate::domain::card::Message;
 use crate::domain::Card;
 use crate::sms::ivr::{self, CallError};
 use crate::sms::ussd::{self, UssdError};
@@ -135,22 +136,54 @@ impl Modem {
     fn insert_card(&mut self, iccid: String) {
         self.store = vec![None; STORE_SIZE];
         self.partial.clear();
-        let inbox = self
-            .world
-            .read_card(&iccid, |c| c.inbox.clone())
-            .unwrap_or_default();
+        let card = self.world.card(&iccid);
         self.iccid = Some(iccid);
-        for m in inbox {
-            for seg in pdu::segments(&m.text, self.next_ref()) {
+        let Some(card) = card else { return };
+        for m in &card.inbox {
+            for (seg, time, _) in self.parts_of(&card, m) {
                 let _ = self.put(Stored {
                     msg_id: m.id,
                     from: m.peer.to_string(),
-                    time: m.time,
+                    time,
                     seg,
                     read: m.read,
                 });
             }
         }
+    }
+
+    /// The parts of an incoming message with their time stamps and delays:
+    /// a service number's reply in the carrier's real shape (`sms::parts`:
+    /// 65 UCS-2 characters per part, its reference size and pacing), any
+    /// other message cut by `pdu::segments`.
+    fn parts_of(&mut self, card: &Card, m: &Message) -> Vec<(Segment, Timestamp, Duration)> {
+        let Some(parts) = sms::parts::of_message(&self.world, card, m) else {
+            let r = self.next_ref();
+            return pdu::segments(&m.text, r)
+                .into_iter()
+                .map(|s| (s, m.time, Duration::ZERO))
+                .collect();
+        };
+        let real = sms::parts::shape(&self.world, card).real_delays;
+        parts
+            .into_iter()
+            .map(|p| {
+                let seg = Segment {
+                    text: p.text,
+                    alphabet: pdu::Alphabet::Ucs2,
+                    concat: p.concat,
+                    wide_reference: p.wide_reference,
+                    sender_toa: Some(sms::parts::sender_toa(&m.peer)),
+                    report_indication: true,
+                };
+                let wait = if real {
+                    Duration::try_from(p.after).unwrap_or_default()
+                } else {
+                    Duration::ZERO
+                };
+                (seg, p.time, wait)
+            })
+            .collect()
     }
 
     fn next_ref(&mut self) -> u8 {
@@ -963,18 +996,17 @@ impl Modem {
 
     /// A message reached the card (from the world's feed): the unsolicited
     /// results to show, one per stored part (`serve` paces them).
-    pub fn notice(&mut self, n: &MessageNotice) -> Vec<Vec<u8>> {
+    pub fn notice(&mut self, n: &MessageNotice) -> Vec<(Duration, Vec<u8>)> {
         let mut urcs = Vec::new();
         if self.iccid.as_deref() != Some(n.iccid.as_str()) || n.message.direction != "mt" {
             return urcs;
         }
         let Ok(card) = self.card() else { return urcs };
-        let r = self.next_ref();
-        for seg in pdu::segments(&n.message.text, r) {
+        for (seg, time, wait) in self.parts_of(&card, &n.message) {
             let stored = Stored {
                 msg_id: n.message.id,
                 from: n.message.peer.to_string(),
-                time: n.message.time,
+                time,
                 seg,
                 read: false,
             };
@@ -997,7 +1029,7 @@ impl Modem {
                 }
             };
             if let Some(l) = line {
-                urcs.push(format!("\r\n{l}\r\n").into_bytes());
+                urcs.push((wait, format!("\r\n{l}\r\n").into_bytes()));
             }
         }
         urcs
@@ -1273,7 +1305,9 @@ pub async fn serve<S>(
     let mut feed = world.messages.subscribe();
     let mut modem = Modem::new(world, iccid);
     let mut buf = [0u8; 1024];
-    let mut pending: VecDeque<Vec<u8>> = VecDeque::new();
+    // Unsolicited results waiting, each with the instant it may go out
+    // (parts paced in real time when the fixture asks for real delays).
+    let mut pending: VecDeque<(Instant, Vec<u8>)> = VecDeque::new();
     let mut hold = Instant::now();
     loop {
         let out = tokio::select! {
@@ -1286,19 +1320,20 @@ pub async fn serve<S>(
             },
             n = feed.recv() => match n {
                 Ok(n) => {
-                    pending.extend(modem.notice(&n));
+                    let at = Instant::now();
+                    pending.extend(modem.notice(&n).into_iter().map(|(wait, urc)| (at + wait, urc)));
                     continue;
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => break,
             },
-            _ = tokio::time::sleep_until(hold), if !pending.is_empty() => {
+            _ = tokio::time::sleep_until(pending.front().map_or(hold, |(due, _)| hold.max(*due))), if !pending.is_empty() => {
                 if modem.busy() {
                     hold = Instant::now() + INPUT_QUIET;
                     continue;
                 }
                 hold = Instant::now() + URC_GAP;
-                pending.pop_front().unwrap_or_default()
+                pending.pop_front().map(|(_, urc)| urc).unwrap_or_default()
             },
             _ = shutdown.wait_for(|v| *v) => break,
         };

@@ -8,8 +8,12 @@ arrives. Parts of a concatenated reply are joined by their UDH reference.
 
 Usage: python cxll.py PORT NUMBER TEXT EXPECTED_REPLY
 Exit 0 when the reassembled reply equals EXPECTED_REPLY, non-zero otherwise.
+The last line on stderr is "PARTS <json>": per part as the library decoded
+it, its number, total, concatenation IEI (0 = 8-bit, 8 = 16-bit
+reference), reference and length in characters.
 """
 
+import json
 import sys
 import threading
 
@@ -19,6 +23,7 @@ from gsmmodem.modem import GsmModem
 def main():
     port, number, text, expected = sys.argv[1:5]
     parts = {}
+    shape = []
     done = threading.Event()
     total = {"n": None}
 
@@ -30,6 +35,8 @@ def main():
         else:
             parts[concat.number] = sms.text
             total["n"] = concat.parts
+            shape.append({"number": concat.number, "parts": concat.parts, "iei": concat.id,
+                          "reference": concat.reference, "chars": len(sms.text)})
         if total["n"] is not None and len(parts) == total["n"]:
             done.set()
 
@@ -44,6 +51,7 @@ def main():
         modem.close()
     reply = "".join(parts[i] for i in sorted(parts))
     print(reply)
+    print("PARTS " + json.dumps(sorted(shape, key=lambda p: p["number"])), file=sys.stderr)
     if reply != expected:
         print("unexpected reply:\n  got      %r\n  expected %r" % (reply, expected), file=sys.stderr)
         return 1
