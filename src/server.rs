@@ -12,6 +12,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+mod panic_guard;
+
 use crate::context::Context;
 pub use crate::context::Settings;
 use crate::control::{self, ControlState};
@@ -70,6 +72,7 @@ pub fn app(ctx: &AppContext) -> Router {
         Arc::new(control::auth::AdminAuth::of(&ctx.settings)),
         control::auth::layer,
     ))
+    .layer(axum::middleware::from_fn(panic_guard::layer))
 }
 
 /// A running server: its address and a way to stop it.

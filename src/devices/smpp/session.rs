@@ -458,7 +458,7 @@ impl Session {
         if !self.state.can_submit() {
             return Err(Refusal::Status(status::ESME_RINVBNDSTS, Vec::new()));
         }
-        let limiter = &self.ctx.plane.ratelimits;
+        let limiter = &self.plane.ratelimits;
         if !limiter.admit_rate("smpp-throughput", &a.id, self.limits.throughput) {
             return Err(Refusal::Status(status::ESME_RTHROTTLED, Vec::new()));
         }
