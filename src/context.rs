@@ -51,3 +51,9 @@ pub struct Context {
     pub world: Arc<World>,
     pub settings: Arc<Settings>,
 }
+
+/// A bind failure that names the listener and its address, e.g.
+/// `SMPP listener on 0.0.0.0:2775: Address already in use`.
+pub fn bind_error(listener: &str, addr: SocketAddr, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{listener} listener on {addr}: {e}"))
+}

@@ -80,6 +80,7 @@ enum Command {
     Admin(AdminCmd),
     /// Build a fixture with the cards a recorded session reveals.
     Import {
+        /// The recorded session (JSON Lines, written by `record`).
         session: PathBuf,
         /// The fixture to write (TOML).
         #[arg(long, short)]
@@ -88,6 +89,7 @@ enum Command {
     /// Replay a recorded session against the simulator and report every
     /// difference; exit 1 when one is found.
     Conform {
+        /// The recorded session (JSON Lines, written by `record`).
         session: PathBuf,
         /// Start the simulator on this fixture (default: imported from the session).
         #[arg(long)]

@@ -14,8 +14,8 @@ use tokio::sync::watch;
 
 mod panic_guard;
 
-use crate::context::Context;
 pub use crate::context::Settings;
+use crate::context::{bind_error, Context};
 use crate::control::{self, ControlState};
 use crate::world::World;
 
@@ -102,12 +102,6 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
     }
-}
-
-/// A bind failure that names the listener and its address, e.g.
-/// `SMPP listener on 0.0.0.0:2775: Address already in use`.
-pub fn bind_error(listener: &str, addr: SocketAddr, e: std::io::Error) -> std::io::Error {
-    std::io::Error::new(e.kind(), format!("{listener} listener on {addr}: {e}"))
 }
 
 /// Binds and starts serving; returns once every listener is bound.

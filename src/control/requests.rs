@@ -470,6 +470,11 @@ struct Exchange {
     record: RequestRecord,
 }
 
+/// The payload of the unwind that drops a connection for an injected
+/// `reset` fault: hyper closes a connection whose handler unwinds, and the
+/// server's panic guard lets this one through.
+pub struct InjectedReset;
+
 impl Exchange {
     /// Reads the parameters, matches the account and cards they name,
     /// decides the faults and opens the record.
@@ -586,7 +591,7 @@ impl Exchange {
             "(connection reset)".into(),
             self.started,
         );
-        std::panic::resume_unwind(Box::new("carrier-sim: injected connection reset"));
+        std::panic::resume_unwind(Box::new(InjectedReset));
     }
 
     /// Sends the first half of the dialect's answer, then fails the body so

@@ -22,6 +22,10 @@ pub async fn layer(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     match AssertUnwindSafe(next.run(req)).catch_unwind().await {
         Ok(response) => response,
+        // An injected connection reset is meant to reach hyper.
+        Err(panic) if panic.is::<crate::control::requests::InjectedReset>() => {
+            std::panic::resume_unwind(panic)
+        }
         Err(panic) => {
             let message = panic
                 .downcast_ref::<&str>()

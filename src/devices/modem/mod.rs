@@ -24,7 +24,7 @@ pub async fn start(ctx: &Context, shutdown: watch::Receiver<bool>) -> io::Result
     if let Some(addr) = ctx.settings.modem_bind {
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|e| crate::server::bind_error("modem", addr, e))?;
+            .map_err(|e| crate::context::bind_error("modem", addr, e))?;
         let bound = listener.local_addr()?;
         *state.modem_tcp.lock() = Some(bound);
         tracing::info!("AT modem listening on {bound}");

@@ -66,7 +66,7 @@ pub async fn start(
     };
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|e| crate::server::bind_error("SMPP", addr, e))?;
+        .map_err(|e| crate::context::bind_error("SMPP", addr, e))?;
     let bound = listener.local_addr()?;
     tracing::info!("SMPP SMSC listening on {bound}");
     let smsc = Smsc::new(ctx.world.clone());
