@@ -144,44 +144,30 @@ fn parse_any_time(t: &str) -> Option<Timestamp> {
     None
 }
 
-/// Parses a duration such as `40d`, `1h`, `90m`, `30s`, `1d12h`.
+/// Parses a duration: jiff's friendly format (`40d`, `1h30m`, `90 min`,
+/// `1w 2d`, `500ms`) or ISO 8601 (`P1DT12H`). The one duration syntax of the
+/// clock, faults, traces and settings (`docs/fixtures.md` "Durations"); a
+/// day and a week are 24 h and 7 × 24 h, months and years are refused (they
+/// have no fixed length).
 pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty duration".into());
     }
-    if t.starts_with('-') {
+    let hint = "e.g. 90s, 15m, 1h30m, 2d, 1w or P1DT12H";
+    let span: jiff::Span = t
+        .parse()
+        .map_err(|e| format!("bad duration '{t}' ({hint}): {e}"))?;
+    let d = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|_| format!("duration '{t}' has no fixed length: use days or weeks, not months or years"))?;
+    if d.is_negative() {
         return Err("duration must not be negative".into());
     }
-    let mut total: i64 = 0;
-    let mut num = String::new();
-    for c in t.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: i64 = num.parse().map_err(|_| format!("bad duration '{t}'"))?;
-        num.clear();
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(format!("bad unit '{c}' in '{t}' (use s, m, h, d)")),
-        };
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("duration '{t}' is too large"))?;
-    }
-    if !num.is_empty() {
-        return Err(format!("duration '{t}' needs a unit (s, m, h, d)"));
-    }
-    if total > MAX_JUMP_SECS {
+    if d.as_secs() > MAX_JUMP_SECS {
         return Err(format!("duration '{t}' is too large (over 100 years)"));
     }
-    Ok(SignedDuration::from_secs(total))
+    Ok(d)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -336,5 +322,16 @@ mod tests {
         assert!(parse_duration("-1d").is_err());
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("5y").is_err());
+        assert!(parse_duration("1mo").is_err());
+        assert_eq!(parse_duration("1h30m").unwrap().as_secs(), 5400);
+        assert_eq!(parse_duration("1h 30m").unwrap().as_secs(), 5400);
+        assert_eq!(parse_duration("90 minutes").unwrap().as_secs(), 5400);
+        assert_eq!(parse_duration("1w").unwrap().as_secs(), 7 * 86_400);
+        assert_eq!(parse_duration("P1DT12H").unwrap().as_secs(), 36 * 3600);
+        assert_eq!(parse_duration("500ms").unwrap().as_millis(), 500);
+        assert!(parse_duration("101y").is_err());
+        assert!(parse_duration("40000d").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("soon").is_err());
     }
 }

@@ -100,17 +100,11 @@ fn one() -> f64 {
     1.0
 }
 
-/// A wall-clock window: `"250ms"` or any clock duration (`"30s"`, `"5m"`).
+/// A wall-clock window in the one duration syntax (`"250ms"`, `"30s"`,
+/// `"5m"`).
 fn window(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    if let Some(ms) = t.strip_suffix("ms") {
-        return ms
-            .parse::<u64>()
-            .map(Duration::from_millis)
-            .map_err(|_| format!("bad duration '{t}'"));
-    }
-    let d = crate::clock::parse_duration(t)?;
-    Ok(Duration::from_secs(d.as_secs().max(0) as u64))
+    let d = crate::clock::parse_duration(text)?;
+    Duration::try_from(d).map_err(|e| format!("bad duration '{text}': {e}"))
 }
 
 impl FaultSpec {

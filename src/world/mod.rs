@@ -36,6 +36,11 @@ pub enum OpError {
     Rule(#[from] DomainError),
 }
 
+/// A clock move at least this long over at least this many cards is
+/// logged when it starts (and when it ends).
+const LARGE_JUMP_DAYS: i64 = 7;
+const LARGE_JUMP_CARDS: usize = 10_000;
+
 /// A message that reached or left a card (for modems, handsets, SMPP).
 #[derive(Clone, Debug)]
 pub struct MessageNotice {
@@ -353,10 +358,26 @@ impl World {
         if target.as_second() - from.as_second() > crate::clock::MAX_JUMP_SECS {
             return Err("a clock move of over 100 years; move in smaller steps".into());
         }
+        let days = (target.as_second() - from.as_second()) / 86_400;
+        let cards = self.store.cards.len();
+        // A long move over a large fleet takes seconds: say so before and after.
+        let large = days >= LARGE_JUMP_DAYS && cards >= LARGE_JUMP_CARDS;
+        if large {
+            tracing::info!("clock: moving {days} day(s) ahead over {cards} cards");
+        }
+        let started = std::time::Instant::now();
         let events = self.engine.advance(&self.store, from, target);
         *self.now.write() = target;
         self.clock.set_base(target);
+        let count = events.len();
         self.journal.append(events);
+        if large || started.elapsed().as_secs() >= 1 {
+            tracing::info!(
+                "clock: now {} ({count} event(s), {:.1} s)",
+                crate::clock::rfc3339(target),
+                started.elapsed().as_secs_f64()
+            );
+        }
         Ok(target)
     }
 

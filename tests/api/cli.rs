@@ -30,6 +30,54 @@ fn validate_reports_every_problem_with_its_location() {
     assert!(err.contains("3 problem(s)"), "{err}");
 }
 
+/// Type errors in two cards and a semantic problem in a third are all
+/// reported in one run, each with the file's index and the line of its key
+/// (the three cards are `[[cards]]` 0, 2 and 4 of fixtures/default.toml).
+#[test]
+fn validate_reports_type_errors_and_checks_the_rest_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typed.toml");
+    let text = std::fs::read_to_string("fixtures/default.toml").unwrap();
+    let line_of = |needle: &str| text[..text.find(needle).unwrap()].lines().count() + 1;
+    let (l0, l2, l4) = (
+        line_of("balance_fen = 5000"),
+        line_of("balance_fen = 3000"),
+        line_of("iccid = \"89860000000000000050\""),
+    );
+    let broken = text
+        .replacen("balance_fen = 5000", "balance_fen = \"fifty\"", 1)
+        .replacen("balance_fen = 3000", "balance_fen = true", 1)
+        .replacen(
+            "iccid = \"89860000000000000050\"",
+            "iccid = \"89860000000000000051\"",
+            1,
+        );
+    std::fs::write(&path, broken).unwrap();
+    let out = bin().arg("validate").arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = |prefix: &str| {
+        err.lines()
+            .find(|l| l.contains(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {err}"))
+            .to_string()
+    };
+    assert!(
+        line("cards[0].balance_fen: invalid type: string \"fifty\"")
+            .ends_with(&format!("(line {l0})")),
+        "{err}"
+    );
+    assert!(
+        line("cards[2].balance_fen: invalid type: boolean").ends_with(&format!("(line {l2})")),
+        "{err}"
+    );
+    assert!(
+        line("cards[4].iccid: check digit wrong").ends_with(&format!("(line {l4})")),
+        "{err}"
+    );
+    assert!(err.contains("3 problem(s)"), "{err}");
+}
+
 #[test]
 fn validate_accepts_the_default_fixture_and_reports_syntax_errors() {
     let ok = bin()
