@@ -160,7 +160,9 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
         .map_err(|e| format!("bad duration '{t}' ({hint}): {e}"))?;
     let d = span
         .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .map_err(|_| format!("duration '{t}' has no fixed length: use days or weeks, not months or years"))?;
+        .map_err(|_| {
+            format!("duration '{t}' has no fixed length: use days or weeks, not months or years")
+        })?;
     if d.is_negative() {
         return Err("duration must not be negative".into());
     }
