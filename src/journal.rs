@@ -4,12 +4,14 @@
 
 use std::collections::VecDeque;
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
 use crate::domain::card::CARD_EVENT_CAP;
 use crate::domain::{Card, Event};
+use crate::store::Store;
 
 /// Moves a card's events since `before` out for the journal and trims the
 /// card's own history to [`CARD_EVENT_CAP`].
@@ -25,6 +27,49 @@ pub(crate) fn copy_new_events(card: &mut Card, before: usize, out: &mut Vec<Even
     if card.events.len() > CARD_EVENT_CAP {
         let excess = card.events.len() - CARD_EVENT_CAP;
         card.events.drain(..excess);
+    }
+}
+
+/// Journals events (already in order) and gives the cards' own copies
+/// the same sequence numbers, so `/_sim/cards/{id}` and `/_sim/events` agree.
+/// Must not be called while holding a card's lock.
+pub(crate) fn append_and_stamp(journal: &Journal, store: &Store, events: Vec<Event>) {
+    if events.is_empty() {
+        return;
+    }
+    let mut keys: Vec<(CompactString, u64, Timestamp, &'static str)> =
+        Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        keys.push((e.iccid.clone(), i as u64, e.time, e.kind.type_name()));
+    }
+    let first = journal.append(events);
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    for group in keys.chunk_by(|a, b| a.0 == b.0) {
+        let Some(mut card) = store.cards.get_mut(&group[0].0) else {
+            continue;
+        };
+        let numbered: Vec<(u64, Timestamp, &str)> = group
+            .iter()
+            .map(|(_, i, t, ty)| (first + i, *t, *ty))
+            .collect();
+        stamp(&mut card, &numbered);
+    }
+}
+
+/// Gives a card's newest events their journal numbers (`numbered` in journal
+/// order: seq, time, type). They are the card's last events, possibly in
+/// another order when their times are not monotonic; matched from the
+/// newest back, by time and type.
+pub(crate) fn stamp(card: &mut Card, numbered: &[(u64, Timestamp, &str)]) {
+    let from = card.events.len().saturating_sub(numbered.len());
+    for (seq, time, ty) in numbered.iter().rev() {
+        if let Some(e) = card.events[from..]
+            .iter_mut()
+            .rev()
+            .find(|e| e.seq == 0 && e.time == *time && e.kind.type_name() == *ty)
+        {
+            e.seq = *seq;
+        }
     }
 }
 
@@ -79,9 +124,11 @@ impl Journal {
         }
     }
 
-    /// Appends events (already in order), assigning sequence numbers.
-    pub fn append(&self, events: impl IntoIterator<Item = Event>) {
+    /// Appends events (already in order), assigning sequence numbers; the
+    /// `i`-th event gets the returned number plus `i`.
+    pub fn append(&self, events: impl IntoIterator<Item = Event>) -> u64 {
         let mut g = self.inner.lock();
+        let first = g.next_seq;
         let live = self.feed.receiver_count() > 0;
         let events: Vec<Event> = events.into_iter().collect();
         // Only the newest `cap` can be kept; older ones just take a number.
@@ -98,6 +145,7 @@ impl Journal {
             }
             g.events.push_back(e);
         }
+        first
     }
 
     pub fn query(&self, f: &EventFilter) -> Vec<Event> {

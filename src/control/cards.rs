@@ -100,6 +100,41 @@ pub async fn card_one(State(s): State<ControlState>, Path(id): Path<String>) -> 
     Ok(Json(views::card_detail(&card)))
 }
 
+/// `GET /_sim/cards/{id}/usage[?cycle=yyyyMM]`: a cycle's usage with its
+/// days and each day's hours (Shanghai time; the opening usage spread
+/// included), the same figures every dialect's daily and monthly views
+/// read. `hours` is left out for days older than the card's hour history.
+pub async fn card_usage(
+    State(s): State<ControlState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let iccid = find(&s.world, &id)?;
+    let card = s
+        .world
+        .card(&iccid)
+        .ok_or_else(|| not_found(format!("card {id} not found")))?;
+    let cycle = match q.get("cycle") {
+        None => crate::clock::cycle_of(s.world.now()),
+        Some(text) => parse_cycle(text)
+            .ok_or_else(|| bad(format!("cycle '{text}' is not a month (yyyyMM)")))?,
+    };
+    Ok(Json(views::cycle_usage(&card, cycle)))
+}
+
+/// `yyyyMM` (or `yyyy-MM`) → cycle number.
+fn parse_cycle(text: &str) -> Option<i32> {
+    let digits: String = text.chars().filter(|c| *c != '-').collect();
+    if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: i32 = digits[..4].parse().ok()?;
+    let m: i32 = digits[4..].parse().ok()?;
+    let in_calendar =
+        (i32::from(crate::clock::FIRST_YEAR)..=i32::from(crate::clock::LAST_YEAR)).contains(&y);
+    (in_calendar && (1..=12).contains(&m)).then_some(y * 12 + m - 1)
+}
+
 const ACTIONS: &str = "stop, resume, activate, top_up, renew, cut_data, restore_data, use_data";
 
 /// Checks an action body without running it.

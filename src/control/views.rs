@@ -86,7 +86,7 @@ pub fn card_detail(c: &Card) -> Value {
     o.insert("updated".into(), time(Some(c.updated)));
     o.insert(
         "daily_usage".into(),
-        c.days
+        crate::domain::usage::daily(c)
             .iter()
             .map(|(d, u)| json!({"date": crate::clock::day_date(*d).to_string(), "data_bytes": u.data_bytes, "sms": u.sms, "voice_seconds": u.voice_seconds}))
             .collect(),
@@ -96,6 +96,33 @@ pub fn card_detail(c: &Card) -> Value {
     o.insert("events".into(), c.events.iter().map(event).collect());
     o.insert("attrs".into(), json!(c.attrs));
     v
+}
+
+/// A cycle's usage: totals, then each day with usage and its 24 hours.
+pub fn cycle_usage(c: &Card, cycle: i32) -> Value {
+    use crate::domain::usage;
+    let in_cycle =
+        |d: i32| crate::clock::cycle_of(usage::hour_start(usage::first_hour_of_day(d))) == cycle;
+    let total = c.usage_in(cycle);
+    let days: Vec<Value> = usage::daily(c)
+        .iter()
+        .filter(|(d, _)| in_cycle(*d))
+        .map(|(d, u)| {
+            let mut day = json!({"date": crate::clock::day_date(*d).to_string(), "data_bytes": u.data_bytes, "sms": u.sms, "voice_seconds": u.voice_seconds});
+            if usage::hours_known(c, *d) {
+                day["hours"] = json!(usage::hourly(c, *d));
+            }
+            day
+        })
+        .collect();
+    json!({
+        "iccid": c.iccid,
+        "cycle": crate::clock::cycle_label(cycle),
+        "data_bytes": total.data_bytes,
+        "sms": total.sms,
+        "voice_seconds": total.voice_seconds,
+        "days": days,
+    })
 }
 
 pub fn ledger_entry(e: &LedgerEntry) -> Value {

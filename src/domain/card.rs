@@ -204,6 +204,23 @@ pub struct DayUsage {
     pub voice_seconds: u32,
 }
 
+/// Usage a card had before the simulation saw it (a fixture's `data_used`,
+/// `sms_used`, `voice_seconds_used`), with the hours it is spread over. The
+/// per-day and per-hour views add each hour's share, so they sum to the
+/// cycle's counters from the first instant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningUsage {
+    pub usage: Usage,
+    /// First hour of the spread (hours since the epoch): the cycle's first
+    /// hour, or the activation hour when the card was activated later.
+    pub first_hour: u32,
+    /// Hours the usage is spread over (at least one).
+    pub hours: u32,
+    /// Relative weight of each Shanghai hour of the day (0 = 00:00-01:00):
+    /// the card's trace shape, all equal when it has none.
+    pub shape: [u8; 24],
+}
+
 /// A message in a card's inbox or outbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -290,9 +307,20 @@ pub struct Card {
     /// Last lifecycle transition time.
     #[serde(default)]
     pub state_changed: Option<Timestamp>,
-    /// Per-day usage, newest last, capped (see [`DAY_HISTORY`]).
+    /// Per-day usage, newest last, capped (see [`DAY_HISTORY`]). The
+    /// opening usage is not in here: read days through `usage::daily`.
     #[serde(default)]
     pub days: ThinVec<(i32, DayUsage)>,
+    /// Data used per hour: (hour number since the epoch, bytes), oldest
+    /// first: the hours of the current cycle and of the previous cycle's
+    /// last day (trimmed at each rollover). An hour of more than `u32::MAX`
+    /// bytes takes several entries (all full but the last).
+    #[serde(default)]
+    pub hours: ThinVec<(u32, u32)>,
+    /// The usage the card already had when it entered the world, spread
+    /// over the elapsed hours of that cycle (`usage::daily`, `usage::hourly`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening_usage: Option<Box<OpeningUsage>>,
     /// Per-cycle totals of past cycles, newest last, capped.
     #[serde(default)]
     pub months: ThinVec<(i32, Usage)>,
@@ -332,6 +360,7 @@ pub fn canonical_attribute_key(key: &str) -> &str {
 
 /// Days of per-day usage history a card keeps.
 pub const DAY_HISTORY: usize = 62;
+
 /// Events a card keeps in its own history (the journal keeps more).
 pub const CARD_EVENT_CAP: usize = 200;
 

@@ -328,9 +328,17 @@ pub fn renew(card: &mut Card, plan: &Plan, months: u32, now: Timestamp) -> Resul
             "months must be between 1 and 120".into(),
         ));
     }
-    let fee = plan
-        .renewal_fee_fen
-        .saturating_mul(months.div_ceil(plan.term_months.max(1)) as Fen);
+    let fee = plan.renewal_price(months);
+    // A renewal is a purchase: one the balance cannot pay without falling
+    // to zero or below (which would stop the card for arrears at once) is
+    // refused and changes nothing; top up first (docs/rules.md).
+    if fee > 0 && card.balance_fen.saturating_sub(fee) <= 0 {
+        return Err(DomainError::Invalid(format!(
+            "the balance ({} yuan) does not cover the renewal of {months} months ({} yuan)",
+            super::money::yuan(card.balance_fen),
+            super::money::yuan(fee)
+        )));
+    }
     billing::charge(
         card,
         LedgerKind::Renewal,
@@ -454,6 +462,16 @@ pub fn rollover(card: &mut Card, plan: &Plan, now: Timestamp) {
         card.months.remove(0);
     }
     card.usage = Default::default();
+    super::usage::trim_hours(card, new_cycle);
+    // The opening usage's days stay readable for one more cycle, like the
+    // per-day history of the previous month.
+    if card
+        .opening_usage
+        .as_ref()
+        .is_some_and(|o| cycle_of(super::usage::hour_start(o.first_hour)) + 1 < new_cycle)
+    {
+        card.opening_usage = None;
+    }
     card.overage_charged_bytes = 0;
     card.session.sessions_this_cycle = u32::from(card.session.online);
     if let Some(t) = card.threshold.as_mut() {

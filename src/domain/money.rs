@@ -34,9 +34,11 @@ pub fn kb_2dp(bytes: u64) -> String {
 }
 
 /// Human rendering used by the service-number replies: MB with 2 decimals,
-/// switching to GB at 1024 MB and above.
+/// switching to GB from 1024.00 MB. The unit is chosen after rounding, so
+/// 1023.995 MB prints `1.00GB`, never `1024.00MB`.
 pub fn human_data(bytes: u64) -> String {
-    if bytes >= GB {
+    let hundredths_of_mb = (bytes as u128 * 100 + (MB as u128 / 2)) / MB as u128;
+    if hundredths_of_mb >= 1024 * 100 {
         format!("{}GB", gb_2dp(bytes))
     } else {
         format!("{}MB", mb_2dp(bytes))
@@ -85,6 +87,10 @@ mod tests {
         assert_eq!(human_data(GB), "1.00GB");
         assert_eq!(human_data(667 * MB + 8 * MB / 10), "667.80MB");
         assert_eq!(kb_2dp(1024 * 1024), "1024.00");
+        // 1023.995 MB rounds to 1024.00 MB: that is 1.00 GB.
+        let just_under = GB - MB / 200;
+        assert_eq!(human_data(just_under), "1.00GB");
+        assert_eq!(human_data(GB - MB / 100), "1023.99MB");
     }
 
     #[test]

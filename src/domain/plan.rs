@@ -44,6 +44,19 @@ pub struct Plan {
     pub offer_id: CompactString,
 }
 
+impl Plan {
+    /// Price of a renewal of `months`: pro rata per month of the plan's
+    /// term, `renewal_fee_fen × months / term_months` rounded half up to
+    /// the fen (a 12-month plan at 120.00 yuan renews 1 month for 10.00,
+    /// 13 months for 130.00). The one place every channel prices a renewal.
+    pub fn renewal_price(&self, months: u32) -> Fen {
+        let term = i128::from(self.term_months.max(1));
+        let total = i128::from(self.renewal_fee_fen) * i128::from(months);
+        let rounded = (2 * total + term).div_euclid(2 * term);
+        rounded.clamp(i128::from(Fen::MIN), i128::from(Fen::MAX)) as Fen
+    }
+}
+
 /// An add-on data package bought on top of the plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddOn {

@@ -11,9 +11,11 @@ use compact_str::CompactString;
 use jiff::Timestamp;
 
 use crate::clock::{cycle_of, cycle_start};
+use crate::domain::card::OpeningUsage;
 use crate::domain::lifecycle::{self, push_event};
+use crate::domain::money::MB;
 use crate::domain::usage::{self, Quota};
-use crate::domain::{Card, CardState, Event, EventKind, Plan, Reason};
+use crate::domain::{Card, CardState, Event, EventKind, LedgerKind, Plan, Reason, Usage};
 use crate::fixture::Fixture;
 use crate::journal::{copy_new_events, take_new_events};
 use crate::store::Store;
@@ -46,17 +48,91 @@ impl Engine {
         self.traces.load(fx, store);
     }
 
+    /// Cards entering the world at `start` with usage already on them (a
+    /// fixture's `data_used`, `sms_used`, `voice_seconds_used`): the usage is
+    /// spread over the elapsed hours of the cycle (from its first hour, or
+    /// the activation hour if later, to `start`) by the card's trace shape,
+    /// and overage it already has is billed at `start`. Returns the events,
+    /// sorted like a clock move's.
+    pub fn open_fleet(&self, store: &Store, start: Timestamp) -> Vec<Event> {
+        let mut out = Vec::new();
+        for mut card in store.cards.iter_mut() {
+            let card: &mut Card = &mut card;
+            if card.usage == Usage::default() || card.opening_usage.is_some() {
+                continue;
+            }
+            let Some(plan) = store.plans.get(card.plan.as_str()).map(|p| p.clone()) else {
+                continue;
+            };
+            let before = card.events.len();
+            self.open_card(card, &plan, start);
+            copy_new_events(card, before, &mut out);
+        }
+        out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.iccid.cmp(&b.iccid)));
+        out
+    }
+
+    /// See [`Engine::open_fleet`]: one card (also a card added at run time).
+    pub fn open_card(&self, card: &mut Card, plan: &Plan, start: Timestamp) {
+        // The elapsed days of the cycle: from the 1st (or the activation
+        // hour, when later) to the start of the start's day, so "today"
+        // begins empty; when no whole day has elapsed, the hours of today
+        // before the start; at the very first instant, the start's hour.
+        let cycle_first = usage::hour_number(cycle_start(card.cycle));
+        let activated = card.activated.map_or(0, usage::hour_number);
+        let now_hour = usage::hour_number(start);
+        let today = usage::first_hour_of_day(crate::clock::day_number(start));
+        let first = cycle_first.max(activated).min(now_hour);
+        let end = if today > first {
+            today
+        } else {
+            now_hour.max(first + 1)
+        };
+        let hours = end - first;
+        let day_start = first - (first + 8) % 24;
+        card.opening_usage = Some(Box::new(OpeningUsage {
+            usage: card.usage,
+            first_hour: first,
+            hours,
+            shape: self.traces.daily_shape(card, plan, day_start),
+        }));
+        // Overage already used is billed now, the way a bill lists it,
+        // not folded into the first new megabyte.
+        let quota = usage::own_quota(card, plan);
+        let in_service = matches!(card.state, CardState::Active | CardState::Suspended);
+        if card.pool.is_none()
+            && !card.auto_stop
+            && in_service
+            && plan.overage_fen_per_mb > 0
+            && quota.used > quota.allowance
+        {
+            let mb = (quota.used - quota.allowance).div_ceil(MB);
+            card.overage_charged_bytes = mb * MB;
+            crate::domain::billing::charge(
+                card,
+                LedgerKind::Overage,
+                mb as i64 * plan.overage_fen_per_mb,
+                start,
+                &format!("{mb} MB (opening usage)"),
+            );
+        }
+    }
+
     /// Advances every card from `from` to `to`; returns the events, sorted.
     pub fn advance(&self, store: &Store, from: Timestamp, to: Timestamp) -> Vec<Event> {
         let mut out: Vec<Event> = Vec::new();
         let mut exhausted_pools: Vec<(CompactString, Timestamp)> = Vec::new();
         // Pooled cards share an allowance: step them together, in time order.
-        let pooled: Vec<CompactString> = store
+        let mut pooled: Vec<CompactString> = store
             .cards
             .iter()
             .filter(|c| c.pool.is_some() && self.traces.has_traces(c))
             .map(|c| c.iccid.clone())
             .collect();
+        // In ICCID order, not the map's (seeded per process) order, so the
+        // members draining a pool within an hour always take turns the same
+        // way and a clock move gives the same world every time.
+        pooled.sort_unstable();
         if !pooled.is_empty() {
             self.advance_pooled(store, &pooled, from, to, &mut out);
         }
@@ -115,6 +191,7 @@ impl Engine {
         for (pool, at) in exhausted_pools {
             stop_pool_members(store, &pool, at, &mut out);
         }
+        roll_pools(store, to);
         out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.iccid.cmp(&b.iccid)));
         out
     }
@@ -228,9 +305,7 @@ pub fn run_calendar(card: &mut Card, plan: &Plan, t: Timestamp) {
     }
 }
 
-/// Records data on a locked card against its pool when it has one. Returns
-/// the bytes used and the pool this usage exhausted (members are stopped by
-/// the caller once the card's lock is released).
+/// Records data used now on a locked card (see [`record_data_in`]).
 pub fn record_data(
     store: &Store,
     card: &mut Card,
@@ -238,17 +313,42 @@ pub fn record_data(
     bytes: u64,
     now: Timestamp,
 ) -> (u64, Option<CompactString>) {
+    record_data_in(store, card, plan, now, &[(usage::hour_number(now), bytes)])
+}
+
+/// Records data used in `hours` (hour number, bytes) on a locked card,
+/// against its pool when it has one; the consequences carry `now`. The
+/// pool counts it in the cycle of the hour it was used in, so the last hour
+/// of a month (recorded at 00:00 on the 1st) stays in the old month. Returns
+/// the bytes used and the pool this usage exhausted (members are stopped by
+/// the caller once the card's lock is released).
+pub fn record_data_in(
+    store: &Store,
+    card: &mut Card,
+    plan: &Plan,
+    now: Timestamp,
+    hours: &[(u32, u64)],
+) -> (u64, Option<CompactString>) {
     if let Some(pool_id) = card.pool.clone() {
         if let Some(mut pool) = store.pools.get_mut(&pool_id) {
-            pool.roll_to(cycle_of(now));
+            let used_in = hours
+                .first()
+                .map_or(cycle_of(now), |(h, _)| cycle_of(usage::hour_start(*h)));
+            pool.roll_to(used_in);
             let mut q = Quota {
                 allowance: pool.data_bytes,
-                used: pool.used_bytes,
+                used: pool.used_in(used_in),
                 pooled: true,
             };
-            let used = usage::record_data(card, plan, &mut q, bytes, now);
+            let used = usage::record_data_in(card, plan, &mut q, now, hours);
+            if pool.cycle != used_in {
+                // The pool has moved on to a later month already.
+                return (used, None);
+            }
             pool.used_bytes = q.used;
-            let newly = !pool.exhausted && pool.used_bytes >= pool.data_bytes;
+            // Like a card's allowance: the pool runs dry (and stops its
+            // auto-stop members) when its usage exceeds it.
+            let newly = !pool.exhausted && pool.used_bytes > pool.data_bytes;
             if newly {
                 pool.exhausted = true;
                 push_event(
@@ -263,7 +363,15 @@ pub fn record_data(
         }
     }
     let mut q = usage::own_quota(card, plan);
-    (usage::record_data(card, plan, &mut q, bytes, now), None)
+    (usage::record_data_in(card, plan, &mut q, now, hours), None)
+}
+
+/// Brings every pool to the cycle of `now`: a new month starts empty.
+pub fn roll_pools(store: &Store, now: Timestamp) {
+    let cycle = cycle_of(now);
+    for mut p in store.pools.iter_mut() {
+        p.roll_to(cycle);
+    }
 }
 
 /// The quota a locked card draws on right now.

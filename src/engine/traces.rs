@@ -77,6 +77,32 @@ impl TraceSet {
             .any(|t| t.applies_to.matches(card))
     }
 
+    /// The card's daily shape: the relative amount its traces yield in
+    /// each Shanghai hour of the day starting at hour number `day_start`
+    /// (local midnight), scaled to 0..=255; all zero when its traces yield
+    /// nothing that day (the opening usage is then spread evenly).
+    pub fn daily_shape(&self, card: &Card, plan: &Plan, day_start: u32) -> [u8; 24] {
+        let g = self.inner.read();
+        let (traces, seed) = (&g.0, g.1);
+        let card_seed = seed ^ fnv(card.iccid.as_bytes());
+        let mut amounts = [0u64; 24];
+        for tr in traces.iter().filter(|t| t.applies_to.matches(card)) {
+            for (k, slot) in amounts.iter_mut().enumerate() {
+                let hour = i64::from(day_start) + k as i64;
+                *slot = slot.saturating_add(hour_bytes(tr, card, plan, hour, card_seed));
+            }
+        }
+        let max = amounts.iter().copied().max().unwrap_or(0);
+        let mut shape = [0u8; 24];
+        if max > 0 {
+            for (k, a) in amounts.iter().enumerate() {
+                let local = ((i64::from(day_start) + k as i64 + 8).rem_euclid(24)) as usize;
+                shape[local] = (u128::from(*a) * 255).div_ceil(u128::from(max)) as u8;
+            }
+        }
+        shape
+    }
+
     /// Accrues usage on `card` over `[t0, t1)`, hour by hour.
     pub fn accrue(
         &self,
@@ -139,14 +165,25 @@ impl TraceSet {
                 s.clamp(t + 1, step_end)
             };
             if done < target && can_carry_data(card) {
-                let day = crate::clock::day_number(Timestamp::from_second(step_end).unwrap_or(t1));
-                if !batch.take(store, card, plan, target - done, at(target), day, exhausted) {
+                // The hour belongs to the day it starts in (23:00-24:00 is
+                // the day's last hour), though it is recorded at its end.
+                let hour_no = hour as u32;
+                if !batch.take(
+                    store,
+                    card,
+                    plan,
+                    target - done,
+                    at(target),
+                    hour_no,
+                    exhausted,
+                ) {
                     while done < target && can_carry_data(card) {
                         let q = super::quota_of(store, card, plan);
                         let chunk = (target - done).min(bytes_to_next_mark(card, &q));
                         done += chunk;
                         let when = Timestamp::from_second(at(done)).unwrap_or(t1);
-                        let (_, ex) = super::record_data(store, card, plan, chunk, when);
+                        let (_, ex) =
+                            super::record_data_in(store, card, plan, when, &[(hour_no, chunk)]);
                         if let Some(p) = ex {
                             exhausted.push((p, when));
                         }
@@ -240,12 +277,17 @@ fn replay(
     {
         let s = r.time.as_second();
         if s > t && s <= end {
+            // A record at T is the usage of the second ending at T: a
+            // record at 00:00 closes the day before, like a trace hour.
+            let hour = usage::hour_number(Timestamp::from_second(s - 1).unwrap_or(r.time));
             let mut left = r.bytes;
             while left > 0 && can_carry_data(card) {
                 let q = super::quota_of(store, card, plan);
                 let chunk = left.min(bytes_to_next_mark(card, &q));
                 left -= chunk;
-                if let (_, Some(p)) = super::record_data(store, card, plan, chunk, r.time) {
+                if let (_, Some(p)) =
+                    super::record_data_in(store, card, plan, r.time, &[(hour, chunk)])
+                {
                     exhausted.push((p, r.time));
                 }
             }
@@ -257,12 +299,14 @@ fn replay(
 }
 
 /// Usage of consecutive hours of one day that cross no allowance,
-/// threshold or overage mark, recorded as one chunk at the last hour's end.
+/// threshold or overage mark, recorded as one chunk at the last hour's end
+/// (each hour still lands in its own slot of the per-hour history).
 #[derive(Default)]
 struct Batch {
+    /// (hour number, bytes) of the hours taken, oldest first.
+    hours: Vec<(u32, u64)>,
     bytes: u64,
     at: i64,
-    day: i32,
     /// Bytes that may still be added before the next mark (as of the last flush).
     room: Option<u64>,
 }
@@ -278,10 +322,11 @@ impl Batch {
         plan: &Plan,
         bytes: u64,
         at: i64,
-        day: i32,
+        hour: u32,
         exhausted: &mut Vec<(CompactString, Timestamp)>,
     ) -> bool {
-        if self.bytes > 0 && day != self.day {
+        let same_day = |h: &(u32, u64)| usage::day_of_hour(h.0) == usage::day_of_hour(hour);
+        if self.hours.first().is_some_and(|h| !same_day(h)) {
             self.flush(store, card, plan, exhausted);
         }
         let room = *self
@@ -292,8 +337,11 @@ impl Batch {
             return false;
         }
         self.bytes += bytes;
+        match self.hours.last_mut() {
+            Some((h, b)) if *h == hour => *b += bytes,
+            _ => self.hours.push((hour, bytes)),
+        }
         self.at = at;
-        self.day = day;
         true
     }
 
@@ -305,15 +353,15 @@ impl Batch {
         exhausted: &mut Vec<(CompactString, Timestamp)>,
     ) {
         self.room = None;
-        if self.bytes == 0 {
+        self.bytes = 0;
+        if self.hours.is_empty() {
             return;
         }
         let when = Timestamp::from_second(self.at).unwrap_or(Timestamp::UNIX_EPOCH);
-        if let (_, Some(p)) =
-            super::record_data(store, card, plan, std::mem::take(&mut self.bytes), when)
-        {
+        if let (_, Some(p)) = super::record_data_in(store, card, plan, when, &self.hours) {
             exhausted.push((p, when));
         }
+        self.hours.clear();
     }
 }
 
@@ -330,14 +378,28 @@ fn unit_random(seed: u64, hour: i64, salt: u64) -> f64 {
 /// Bytes a trace yields in hour number `hour` (hours since the epoch).
 fn hour_bytes(tr: &Trace, card: &Card, plan: &Plan, hour: i64, seed: u64) -> u64 {
     match &tr.kind {
-        TraceKind::Constant { per_day } => per_day.0 / 24,
+        // Each hour gets the difference of the day's cumulative amounts, so
+        // the rounding remainders carry and a day adds up to `per_day`.
+        TraceKind::Constant { per_day } => {
+            let k = (hour + 8).rem_euclid(24) as u128;
+            let day = per_day.0 as u128;
+            (day * (k + 1) / 24 - day * k / 24) as u64
+        }
         TraceKind::DailyProfile { per_day, hours } => {
+            let k = (hour + 8).rem_euclid(24) as usize;
             let total: f64 = hours.iter().sum();
-            if hours.len() != 24 || total <= 0.0 {
-                return per_day.0 / 24;
+            if hours.len() != 24 || total <= 0.0 || !total.is_finite() {
+                let day = per_day.0 as u128;
+                return (day * (k as u128 + 1) / 24 - day * k as u128 / 24) as u64;
             }
-            let local_hour = ((hour + 8).rem_euclid(24)) as usize;
-            (per_day.0 as f64 * hours[local_hour] / total) as u64
+            let upto = |n: usize| -> u64 {
+                if n >= 24 {
+                    return per_day.0;
+                }
+                let w: f64 = hours[..n].iter().sum();
+                ((per_day.0 as f64 * w / total).floor() as u64).min(per_day.0)
+            };
+            upto(k + 1).saturating_sub(upto(k))
         }
         TraceKind::RandomWalk { per_day, spread } => {
             let f: f64 = (unit_random(seed, hour, 1) * 2.0 - 1.0) * spread.clamp(0.0, 1.0);
@@ -346,15 +408,17 @@ fn hour_bytes(tr: &Trace, card: &Card, plan: &Plan, hour: i64, seed: u64) -> u64
         TraceKind::Bursts { size, chance } if unit_random(seed, hour, 2) < *chance => size.0,
         TraceKind::Bursts { .. } => 0,
         TraceKind::ReachPercent { percent, by_day } => {
-            let hours = (*by_day).clamp(1, 31) as u64 * 24;
-            let local = crate::clock::local(
-                Timestamp::from_second(hour * HOUR).unwrap_or(Timestamp::UNIX_EPOCH),
-            );
-            if local.day() as u32 > *by_day {
+            let hours = (*by_day).clamp(1, 31) as u128 * 24;
+            let at = Timestamp::from_second(hour * HOUR).unwrap_or(Timestamp::UNIX_EPOCH);
+            let month_start = crate::clock::cycle_start(crate::clock::cycle_of(at)).as_second();
+            let i = ((hour * HOUR - month_start) / HOUR) as u128;
+            if i >= hours {
                 return 0;
             }
             let allowance = plan.data_bytes + card.addon_bytes(card.cycle);
-            ((allowance as f64 * percent / 100.0) / hours as f64) as u64
+            let target = (allowance as f64 * percent / 100.0).max(0.0) as u128;
+            // Cumulative, so the target is reached exactly on `by_day`.
+            (target * (i + 1) / hours - target * i / hours) as u64
         }
         TraceKind::Burn { total, start, end } => {
             let (s, e) = (start.as_second(), end.as_second());

@@ -97,6 +97,8 @@ impl World {
         self.engine.load(&fx, &self.store);
         *self.now.write() = fx.start;
         self.journal.clear();
+        let opening = self.engine.open_fleet(&self.store, fx.start);
+        crate::journal::append_and_stamp(&self.journal, &self.store, opening);
     }
 
     /// Back to the fixture as loaded (clock included).
@@ -228,8 +230,15 @@ impl World {
                 **slot = c;
             }
             let new = crate::journal::take_new_events(&mut slot, before);
+            // Journaled under the card's lock, so the card's copies get the
+            // journal's numbers (they are the card's last events, in order).
+            let n = new.len().min(slot.events.len());
+            let first = self.journal.append(new);
+            let len = slot.events.len();
+            for (i, e) in slot.events[len - n..].iter_mut().enumerate() {
+                e.seq = first + i as u64;
+            }
             drop(slot);
-            self.journal.append(new);
             (out, exhausted_pool, imei_moved)
         };
         if let Some((old, new)) = imei_moved {
@@ -242,9 +251,20 @@ impl World {
     }
 
     /// Adds a card (operator), journaled as created.
-    pub fn insert_card(&self, card: Card, by: &str) -> Result<(), String> {
+    pub fn insert_card(&self, mut card: Card, by: &str) -> Result<(), String> {
         let iccid = card.iccid.clone();
+        // Usage it arrives with is spread over the cycle and its overage
+        // billed, as for a fixture's cards.
+        let mut opening = Vec::new();
+        if card.usage != crate::domain::Usage::default() && card.opening_usage.is_none() {
+            if let Some(plan) = self.plan(&card.plan) {
+                let before = card.events.len();
+                self.engine.open_card(&mut card, &plan, self.now());
+                opening = card.events[before..].to_vec();
+            }
+        }
         self.store.insert_card(card)?;
+        crate::journal::append_and_stamp(&self.journal, &self.store, opening);
         self.edit(&iccid, by, |e| e.created())
             .map_err(|e| e.to_string())
     }
@@ -275,7 +295,7 @@ impl World {
         let mut out = Vec::new();
         crate::engine::stop_pool_members(&self.store, pool, self.now(), &mut out);
         out.sort_by(|a, b| a.iccid.cmp(&b.iccid));
-        self.journal.append(out);
+        crate::journal::append_and_stamp(&self.journal, &self.store, out);
     }
 
     /// Delivers an SMS to a card's inbox (mobile-terminated): counts against
@@ -370,7 +390,7 @@ impl World {
         *self.now.write() = target;
         self.clock.set_base(target);
         let count = events.len();
-        self.journal.append(events);
+        crate::journal::append_and_stamp(&self.journal, &self.store, events);
         if large || started.elapsed().as_secs() >= 1 {
             tracing::info!(
                 "clock: now {} ({count} event(s), {:.1} s)",

@@ -44,7 +44,9 @@ fn state_events(w: &World, id: &str) -> Vec<(String, String, String)> {
 
 #[test]
 fn auto_stop_card_stops_at_the_exact_minute_and_resumes_on_the_first() {
-    // 900 MB used of 1 GB at 10:00 on Nov 24; 1 MB/h → 124 h to go → Nov 29 14:00.
+    // 900 MB used of 1 GB at 10:00 on Nov 24; 1 MB/h → 124 h to go → the
+    // allowance is reached at Nov 29 14:00:00 and exceeded (the stop,
+    // docs/rules.md) by the next byte, one second later.
     let w = world_with(
         &card(
             1,
@@ -58,7 +60,7 @@ fn auto_stop_card_stops_at_the_exact_minute_and_resumes_on_the_first() {
         state_events(&w, &id),
         vec![
             (
-                "2026-11-29T14:00:00+08:00".to_string(),
+                "2026-11-29T14:00:01+08:00".to_string(),
                 "suspended".to_string(),
                 "over_quota".to_string()
             ),
@@ -86,7 +88,9 @@ fn auto_stop_card_stops_at_the_exact_minute_and_resumes_on_the_first() {
 
 #[test]
 fn card_without_auto_stop_pays_overage_until_the_balance_runs_out() {
-    // At the allowance, 1 yuan left, 2 fen per MB: 50 MB → 50 h → Nov 26 12:00.
+    // At the allowance, 1 yuan left, 2 fen per MB: every started MB is
+    // charged when it starts (docs/rules.md), so the 50th MB, started by its
+    // first byte one second into hour 49, empties the balance: Nov 26 11:00:01.
     let w = world_with(
         &card(
             1,
@@ -99,7 +103,7 @@ fn card_without_auto_stop_pays_overage_until_the_balance_runs_out() {
     assert_eq!(
         state_events(&w, &id),
         vec![(
-            "2026-11-26T12:00:00+08:00".to_string(),
+            "2026-11-26T11:00:01+08:00".to_string(),
             "suspended".to_string(),
             "arrears".to_string()
         )]
@@ -108,7 +112,7 @@ fn card_without_auto_stop_pays_overage_until_the_balance_runs_out() {
     assert_eq!(c.balance_fen, 0);
     assert_eq!(
         c.usage.data_bytes,
-        1024 * MB + 50 * MB,
+        1024 * MB + 49 * MB + 1,
         "a suspended card accrues no data"
     );
     let overage: Vec<i64> = c
@@ -206,8 +210,8 @@ time,iccid,bytes,sms
     assert_eq!(c.usage.sms, 2);
     assert_eq!(
         c.usage.data_bytes,
-        1024 * MB,
-        "usage stops at the allowance for an auto-stop card"
+        1024 * MB + 1,
+        "usage stops at the first byte beyond the allowance for an auto-stop card"
     );
     assert_eq!(
         state_events(&w, &id),

@@ -278,7 +278,8 @@ async fn telecom_commands_for_a_normal_card() {
 }
 
 // near: 1000 MB used → 24 MB left. over: exactly 1 GB used, auto-stopped.
-// overage: 1100 MB = 1.07 GB used, 76 MB beyond, 5 fen = 0.05 yuan per MB.
+// overage: 1100 MB = 1.07 GB used, 76 MB beyond, 5 fen = 0.05 yuan per MB
+// (76 × 5 fen = 3.80 yuan billed at the start).
 #[tokio::test]
 async fn data_replies_follow_the_card_state() {
     let sim = sim().await;
@@ -299,7 +300,8 @@ async fn data_replies_follow_the_card_state() {
     );
     assert_eq!(
         ask_one(&sim, c, "overage", "10010", "CXHF").await,
-        format!("截至{DATE}，您的账户余额为30.00元。本月已超出套餐流量76.00MB，超出部分按0.05元/MB计费。【中国联通】")
+        // 30.00 yuan less the opening overage, billed at the start (docs/rules.md).
+        format!("截至{DATE}，您的账户余额为26.20元。本月已超出套餐流量76.00MB，超出部分按0.05元/MB计费。【中国联通】")
     );
     assert_eq!(
         ask_one(&sim, Carrier::Cmcc, "over", "10086", "CXLL").await,

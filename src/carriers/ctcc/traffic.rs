@@ -102,12 +102,11 @@ pub fn parse_day(s: &str) -> Option<i32> {
     )))
 }
 
-/// Recorded days of use within `[from, to]`.
+/// Days of use within `[from, to]` (the opening usage spread included).
 fn days_between(card: &Card, from: i32, to: i32) -> Vec<(i32, DayUsage)> {
-    card.days
-        .iter()
+    crate::domain::usage::daily(card)
+        .into_iter()
         .filter(|(d, u)| *d >= from && *d <= to && u.data_bytes > 0)
-        .copied()
         .collect()
 }
 

@@ -108,8 +108,7 @@ pub fn get_terminal_usage_data_details(call: &Call) -> OpResult {
         .card(&id)
         .ok_or_else(|| Fault::new(FaultKind::TerminalNotFound, "Terminal not found"))?;
     let billable = cycle < cycle_of(world.now());
-    let days: Vec<(i32, u64)> = card
-        .days
+    let days: Vec<(i32, u64)> = crate::domain::usage::daily(&card)
         .iter()
         .rev()
         .filter(|(d, u)| u.data_bytes > 0 && cycle_of(day_start(*d)) == cycle)
