@@ -6,8 +6,9 @@
 use serde_json::Value;
 
 use super::cmcc::{
-    is_datetime, v2, ACTIVATION_READY, CANCELLED, INVENTORY, LOW_BALANCE, LOW_BALANCE_ICCID,
-    MANUAL_STOP, NORMAL_ICCID, NORMAL_IMSI, NORMAL_MSISDN, POOL_A, POOL_ID, TEST_READY,
+    is_datetime, v2, ACTIVATION_READY, CANCELLED, DATA_CUT, INVENTORY, LOW_BALANCE,
+    LOW_BALANCE_ICCID, MANUAL_STOP, NORMAL_ICCID, NORMAL_IMSI, NORMAL_MSISDN, POOL_A, POOL_ID,
+    TEST_READY,
 };
 use crate::common::cmcc::Cmcc;
 
@@ -426,4 +427,172 @@ async fn stop_restart_status_and_data_diagnosis() {
         )
         .await;
     assert_eq!(d["APNList"]["APNInfo"][0]["APNStatus"], "0");
+}
+
+// ------------------------------------------------ v2 service-open calls
+
+#[tokio::test]
+async fn v2_service_open_status_follows_the_switches() {
+    // querysmsopenstatus / querygprsopenstatus / queryapnopenstatus /
+    // useropenservice (CMIOT_API2102/2103/2104/2107, ebids …429/…430/…431/
+    // …447): `issignsms`, `issigngprs`, [{status, apnname}], and `msisdn`,
+    // `issignCall`, `issignGprs`, `issignSms`, `issignApn` — zhangjie29net/
+    // amlink ApiModels.cs; its caller parses issign* as integers (> 0 = open)
+    // and maps an APN `status` of "01" to open.
+    let env = Cmcc::start().await;
+    let id = [("msisdn", NORMAL_MSISDN)];
+    let r = v2(&env, "querysmsopenstatus", "0001000000429", &id).await;
+    assert_eq!(r["result"][0]["issignsms"], "1", "{r}");
+    let r = v2(&env, "querygprsopenstatus", "0001000000430", &id).await;
+    assert_eq!(r["result"][0]["issigngprs"], "1", "{r}");
+    let r = v2(&env, "queryapnopenstatus", "0001000000431", &id).await;
+    assert_eq!(r["result"][0]["status"], "01", "{r}");
+    assert!(
+        !r["result"][0]["apnname"].as_str().unwrap().is_empty(),
+        "{r}"
+    );
+    let r = v2(&env, "useropenservice", "0001000000447", &id).await;
+    let svc = &r["result"][0];
+    assert_eq!(svc["msisdn"], NORMAL_MSISDN, "{r}");
+    for k in ["issignCall", "issignGprs", "issignSms", "issignApn"] {
+        assert_eq!(svc[k], "1", "{k}: {r}");
+    }
+
+    // A card whose data the customer cut: GPRS and its APN closed.
+    let cut = [("msisdn", DATA_CUT)];
+    let r = v2(&env, "querygprsopenstatus", "0001000000430", &cut).await;
+    assert_eq!(r["result"][0]["issigngprs"], "0", "{r}");
+    let r = v2(&env, "queryapnopenstatus", "0001000000431", &cut).await;
+    assert_ne!(r["result"][0]["status"], "01", "{r}");
+
+    // SMS switched off with the v5 call (operType 1 = off) shows in v2.
+    let token = env.token().await;
+    env.ok(
+        &token,
+        "/operate/sim-sms-function",
+        &[("msisdn", NORMAL_MSISDN), ("operType", "1")],
+    )
+    .await;
+    let r = v2(&env, "querysmsopenstatus", "0001000000429", &id).await;
+    assert_eq!(r["result"][0]["issignsms"], "0", "{r}");
+    let r = v2(&env, "useropenservice", "0001000000447", &id).await;
+    assert_eq!(r["result"][0]["issignSms"], "0", "{r}");
+    assert_eq!(r["result"][0]["issignCall"], "1", "{r}");
+    // smsstatusreset (CMIOT_API4001, ebid …034): status "0" reset, "100"
+    // refresh failed (the manual's two values, as a public Java client
+    // reads them): a card that cannot take SMS is not reset.
+    let r = v2(&env, "smsstatusreset", "0001000000034", &id).await;
+    assert_eq!(r["result"][0]["status"], "100", "{r}");
+    let other = [("msisdn", POOL_A)];
+    let r = v2(&env, "smsstatusreset", "0001000000034", &other).await;
+    assert_eq!(r["result"][0]["status"], "0", "{r}");
+    let r = v2(
+        &env,
+        "smsstatusreset",
+        "0001000000034",
+        &[("msisdn", CANCELLED)],
+    )
+    .await;
+    assert_eq!(r["result"][0]["status"], "100", "{r}");
+}
+
+#[tokio::test]
+async fn v2_online_count_is_the_enterprises_cards_in_session() {
+    // querygprsonlinecardcount (CMIOT_API2101, ebid …428): no card
+    // parameter, result[0].gprstotalnum (amlink ApiModels.cs). The expected
+    // count is read from the admin plane's card list.
+    let env = Cmcc::start().await;
+    let admin = crate::common::admin::Admin::new(&env.sim);
+    let list = admin
+        .get("/_sim/cards?account=cmcc-demo&carrier=cmcc&page_size=1000")
+        .await;
+    let online = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["online"] == true)
+        .count();
+    assert!(
+        online > 0,
+        "the default fleet has online CMCC cards: {list}"
+    );
+    let r = v2(&env, "querygprsonlinecardcount", "0001000000428", &[]).await;
+    assert_eq!(r["status"], "0", "{r}");
+    assert_eq!(
+        r["result"][0]["gprstotalnum"],
+        online.to_string().as_str(),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn v2_batch_calls_take_the_list_under_the_singular_name() {
+    // The PHP ChinaMobileAPI client sends batchquerycardinfo /
+    // batchquerycardlifecycle with a singular `msisdn` holding the
+    // `_`-joined list, where the manual says `msisdns`.
+    let env = Cmcc::start().await;
+    let list = format!("{TEST_READY}_{INVENTORY}");
+    let r = v2(
+        &env,
+        "batchquerycardlifecycle",
+        "0001000000929",
+        &[("msisdn", &list)],
+    )
+    .await;
+    assert_eq!(r["status"], "0", "{r}");
+    assert_eq!(r["result"][0]["lifecycle"], "01", "{r}");
+    assert_eq!(r["result"][1]["lifecycle"], "02", "{r}");
+    let r = v2(
+        &env,
+        "batchquerycardinfo",
+        "0001000000928",
+        &[("msisdn", &list)],
+    )
+    .await;
+    assert_eq!(r["result"].as_array().unwrap().len(), 2, "{r}");
+    assert_eq!(r["result"][1]["msisdn"], INVENTORY, "{r}");
+}
+
+#[tokio::test]
+async fn group_info_lists_the_enterprises_groups() {
+    // /query/group-info (CMIOT_API23E06): pageSize ≤ 50, startNum from 1;
+    // result[0].totalCount and groupList [{groupId, groupName, offeringId,
+    // offeringName}] (IoTCard/IoTOS reads all four). The default fleet's CMCC
+    // enterprise has one group, the pool of POOL_A; its offering is the one
+    // group-by-member reports for a member.
+    let env = Cmcc::start().await;
+    let token = env.token().await;
+    let r = env
+        .ok(
+            &token,
+            "/query/group-info",
+            &[("pageSize", "50"), ("startNum", "1")],
+        )
+        .await;
+    assert_eq!(r["totalCount"], "1", "{r}");
+    let g = &r["groupList"][0];
+    assert_eq!(g["groupId"], POOL_ID, "{r}");
+    assert_eq!(g["groupName"], "CMCC 演示流量池", "{r}");
+    let by_member = env
+        .ok(&token, "/query/group-by-member", &[("msisdn", POOL_A)])
+        .await;
+    assert_eq!(
+        g["offeringId"], by_member["groupList"][0]["offeringId"],
+        "{r}"
+    );
+    assert!(!g["offeringName"].as_str().unwrap().is_empty(), "{r}");
+    let past = env
+        .ok(
+            &token,
+            "/query/group-info",
+            &[("pageSize", "50"), ("startNum", "2")],
+        )
+        .await;
+    assert_eq!(past["totalCount"], "1");
+    assert_eq!(past["groupList"].as_array().unwrap().len(), 0, "{past}");
+    assert_eq!(
+        env.status(&token, "/query/group-info", &[("pageSize", "51")])
+            .await,
+        "11000"
+    );
 }

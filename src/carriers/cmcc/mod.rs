@@ -225,6 +225,7 @@ const V5_ROUTES: &[(&str, V5)] = &[
     ("/operate/network-speed", change::network_speed),
     ("/query/group-by-member", pool::group_by_member),
     ("/query/group-member", pool::group_member),
+    ("/query/group-info", pool::group_info),
     ("/query/group-data-usage", pool::group_data_usage),
     ("/query/group_data_usage", pool::group_data_usage),
     ("/query/group-data-margin", pool::group_data_margin),

@@ -119,7 +119,8 @@ impl Params {
         found.ok_or_else(|| Fail::bad("msisdn、iccid、imsi 必须有且只有一项"))
     }
 
-    /// Exactly one of msisdns / iccids / imsis, split on `_`, 1..=max items.
+    /// Exactly one of msisdns / iccids / imsis (or, when none is given, a
+    /// singular msisdn / iccid / imsi), split on `_`, 1..=max items.
     pub fn batch_ids(&self, max: usize) -> Result<(IdKind, Vec<&str>), Fail> {
         let mut found = None;
         for (kind, name) in [
@@ -134,6 +135,13 @@ impl Params {
                 found = Some((kind, v));
             }
         }
+        // The PHP ChinaMobileAPI client sends the `_`-joined list under the
+        // singular name (`msisdn=a_b`) for the v2 batch calls: accept it.
+        let found = found.or_else(|| {
+            [IdKind::Msisdn, IdKind::Iccid, IdKind::Imsi]
+                .into_iter()
+                .find_map(|kind| self.get(kind.name()).map(|v| (kind, v)))
+        });
         let (kind, list) =
             found.ok_or_else(|| Fail::bad("msisdns、iccids、imsis 必须有且只有一项"))?;
         let items: Vec<&str> = list.split('_').map(str::trim).collect();

@@ -73,6 +73,51 @@ pub fn group_member(c: &Call) -> Reply {
     })])
 }
 
+/// `/query/group-info` (CMIOT_API23E06): the enterprise's groups, paged
+/// like group-member (`pageSize` ≤ 50, `startNum` from 1); result[0] is
+/// `totalCount` and `groupList` [{groupId, groupName, offeringId,
+/// offeringName}] (IoTCard/IoTOS reads all four). A group's offering is the
+/// plan of its members (the first by MSISDN), empty for an empty group.
+pub fn group_info(c: &Call) -> Reply {
+    let size = page_param(c, "pageSize", PAGE_MAX)?;
+    if size > PAGE_MAX {
+        return Err(Fail::bad("pageSize 不能大于50"));
+    }
+    let page = page_param(c, "startNum", 1)?;
+    let w = c.world();
+    let mut pools: Vec<Pool> = w
+        .store
+        .pools
+        .iter()
+        .filter(|p| p.carrier == Carrier::Cmcc && p.account == c.account)
+        .map(|p| p.clone())
+        .collect();
+    pools.sort_by(|a, b| a.id.cmp(&b.id));
+    let list: Vec<_> = pools
+        .iter()
+        .skip((page - 1).saturating_mul(size))
+        .take(size)
+        .map(|p| {
+            let plan = w
+                .store
+                .cards
+                .iter()
+                .filter(|k| k.carrier == Carrier::Cmcc && k.pool.as_deref() == Some(p.id.as_str()))
+                .min_by(|a, b| a.msisdn.cmp(&b.msisdn))
+                .and_then(|k| w.plan(&k.plan));
+            json!({
+                "groupId": p.id, "groupName": p.name,
+                "offeringId": plan.as_ref().map(|pl| pl.offer_id.to_string()).unwrap_or_default(),
+                "offeringName": plan.map(|pl| pl.name).unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(vec![json!({
+        "totalCount": pools.len().to_string(),
+        "groupList": list,
+    })])
+}
+
 /// `/query/group-by-member` (CMIOT_API23E02).
 pub fn group_by_member(c: &Call) -> Reply {
     let (_, _, iccid) = c.card()?;

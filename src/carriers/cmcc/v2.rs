@@ -44,6 +44,12 @@ const APIS: &[(&str, &str, V2)] = &[
     ("batchquerycardinfo", "0001000000928", batch_card_info),
     ("batchquerycardlifecycle", "0001000000929", batch_lifecycle),
     ("batchqueryrealtimegprsinfo", "0001000000931", batch_gprs),
+    ("smsstatusreset", "0001000000034", sms_status_reset),
+    ("querygprsonlinecardcount", "0001000000428", online_count),
+    ("querysmsopenstatus", "0001000000429", sms_open_status),
+    ("querygprsopenstatus", "0001000000430", gprs_open_status),
+    ("queryapnopenstatus", "0001000000431", apn_open_status),
+    ("useropenservice", "0001000000447", user_open_service),
 ];
 
 /// `/v2/{apiName}`.
@@ -363,6 +369,75 @@ fn batch_gprs(c: &Call) -> Reply {
             "gprsTotal": kb_2dp(total), "gprsUsed": kb_2dp(used),
             "gprsLeft": kb_2dp(total.saturating_sub(used)),
         })
+    })
+}
+
+/// "1" when a service is signed (open), "0" when not: the amlink client
+/// parses these as integers and treats > 0 as open.
+fn signed(open: bool) -> &'static str {
+    if open {
+        "1"
+    } else {
+        "0"
+    }
+}
+
+/// Data (GPRS) is open unless the customer cut it.
+fn data_open(card: &Card) -> bool {
+    !card.reasons.contains(Reason::DataCut)
+}
+
+/// `querysmsopenstatus` (CMIOT_API2102): `issignsms`.
+fn sms_open_status(c: &Call) -> Reply {
+    read(c, |card| json!({"issignsms": signed(card.sms_enabled)}))
+}
+
+/// `querygprsopenstatus` (CMIOT_API2103): `issigngprs`.
+fn gprs_open_status(c: &Call) -> Reply {
+    read(c, |card| json!({"issigngprs": signed(data_open(card))}))
+}
+
+/// `queryapnopenstatus` (CMIOT_API2104): one item per APN, `apnname` and
+/// `status` ("01" open; the amlink client maps "01" to open and anything
+/// else to closed, so "00" is closed here).
+fn apn_open_status(c: &Call) -> Reply {
+    let v = c.read(|card| {
+        let status = if data_open(card) { "01" } else { "00" };
+        json!({"apnname": card.session.apn, "status": status})
+    })?;
+    Ok(vec![v])
+}
+
+/// `useropenservice` (CMIOT_API2107): the card's services, `issignCall`,
+/// `issignGprs`, `issignSms`, `issignApn` with its `msisdn`.
+fn user_open_service(c: &Call) -> Reply {
+    read(c, |card| {
+        json!({
+            "msisdn": card.msisdn,
+            "issignCall": signed(card.voice_enabled),
+            "issignGprs": signed(data_open(card)),
+            "issignSms": signed(card.sms_enabled),
+            "issignApn": signed(data_open(card) && !card.session.apn.is_empty()),
+        })
+    })
+}
+
+/// `querygprsonlinecardcount` (CMIOT_API2101): no card parameter; the
+/// enterprise's cards with a data session now, `gprstotalnum`.
+fn online_count(c: &Call) -> Reply {
+    let n = count(c, |k| k.session.online);
+    Ok(vec![json!({"gprstotalnum": n.to_string()})])
+}
+
+/// `smsstatusreset` (CMIOT_API4001): clears a card's stuck SMS state in the
+/// network; result `status` "0" when reset. The world keeps no stuck SMS
+/// state, so a card that can still receive SMS (live, SMS switched on) is
+/// reset and any other answers "100" (refresh failed), as the manual's two
+/// result values say.
+fn sms_status_reset(c: &Call) -> Reply {
+    read(c, |card| {
+        let ok = card.is_live() && card.sms_enabled;
+        json!({"status": if ok { "0" } else { "100" }})
     })
 }
 
