@@ -16,7 +16,7 @@
 //! | surfaces | `carriers/{cmcc,cucc,ctcc}`, `sms`, `devices/{modem,smpp}`, `control`, `web`, `conform` | wire protocols: parse, call world operations, render |
 //! | context | `context` | what the surfaces are given: the world and the run-time settings |
 //! | world | `world` (`ops.rs`: the named card operations) | the one place card state changes; the gate for clock moves |
-//! | engine | `engine`, `journal` | usage traces over time, rollover and expiry; the event journal |
+//! | engine | `engine`, `journal`, `outbound` | usage traces over time, rollover and expiry; the event journal; the one outbound delivery worker (webhooks, CUCC push) |
 //! | store | `store`, `fixture` | the fleet store and its indexes; the fixture that describes a fleet |
 //! | domain | `domain`, `clock` | carrier-neutral types and rules, the simulated calendar; no I/O |
 //!
@@ -73,6 +73,7 @@ pub mod domain;
 pub mod engine;
 pub mod fixture;
 pub mod journal;
+pub mod outbound;
 pub mod server;
 pub mod sms;
 pub mod store;

@@ -17,13 +17,13 @@ mod panic_guard;
 pub use crate::context::Settings;
 use crate::context::{bind_error, Context};
 use crate::control::{self, ControlState};
+use crate::outbound::Outbound;
 use crate::world::World;
 
 /// Everything the listeners share.
 #[derive(Clone)]
 pub struct AppContext {
     pub world: Arc<World>,
-    pub webhooks: crate::engine::webhooks::Webhooks,
     pub settings: Arc<Settings>,
     pub ready: Arc<AtomicBool>,
     /// Faults, request journal, metrics and snapshots of the control plane.
@@ -52,10 +52,6 @@ pub fn app(ctx: &AppContext) -> Router {
     });
     let mut app = Router::new()
         .merge(control)
-        .merge(crate::engine::webhooks::router(
-            ctx.world.clone(),
-            ctx.webhooks.clone(),
-        ))
         .merge(crate::carriers::router(&ctx.shared()));
     if let Some(replay) = &ctx.replay {
         // Innermost, so that replayed answers are journaled like the rest.
@@ -114,11 +110,10 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
                 .map_err(|e| std::io::Error::other(format!("--replay {}: {e}", path.display())))?,
         )),
     };
-    let webhooks = crate::engine::webhooks::Webhooks::start(&world);
+    let outbound = Outbound::start(&world.journal);
     let ctx = AppContext {
-        plane: control::Plane::new(world.clone(), Some(webhooks.clone())),
+        plane: control::Plane::new(world.clone(), outbound),
         world,
-        webhooks,
         settings: Arc::new(settings),
         ready: Arc::new(AtomicBool::new(false)),
         replay,

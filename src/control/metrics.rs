@@ -149,11 +149,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the world's gauges refreshed.
-    pub fn render(
-        &self,
-        world: &World,
-        webhooks: Option<&crate::engine::webhooks::Webhooks>,
-    ) -> String {
+    pub fn render(&self, world: &World, webhooks: &super::webhooks::Webhooks) -> String {
         self.cards.clear();
         for (carrier, state, n) in world.state_counts() {
             self.cards
@@ -169,16 +165,13 @@ impl Metrics {
             world.journal.last_seq(),
             std::sync::atomic::Ordering::Relaxed,
         );
-        if let Some(w) = webhooks {
-            let all = w.deliveries(None);
-            let ok = all.iter().filter(|d| d.ok).count();
-            self.deliveries
-                .get_or_create(&DeliveryLabels { ok: "true".into() })
-                .set(ok as i64);
-            self.deliveries
-                .get_or_create(&DeliveryLabels { ok: "false".into() })
-                .set((all.len() - ok) as i64);
-        }
+        let (ok, failed) = webhooks.delivery_counts();
+        self.deliveries
+            .get_or_create(&DeliveryLabels { ok: "true".into() })
+            .set(ok as i64);
+        self.deliveries
+            .get_or_create(&DeliveryLabels { ok: "false".into() })
+            .set(failed as i64);
         let mut out = String::new();
         let _ = encode(&mut out, &self.registry.lock());
         out

@@ -3,8 +3,9 @@
 //! Handlers live in one file per resource: [`status`] (health, readiness,
 //! reset, metrics), [`clock`], [`accounts`], [`plans`], [`pools`],
 //! [`cards`] (list, read, create, delete, actions) with [`card_patch`] and
-//! [`cards_bulk`], [`events`], [`traces`], [`ops`] (faults, rate limits,
-//! request journal), [`snapshots`], [`handsets`], [`modems`] and [`docs`].
+//! [`cards_bulk`], [`events`] (query and live stream), [`traces`], [`ops`]
+//! (faults, rate limits, request journal), [`snapshots`], [`handsets`],
+//! [`modems`], [`webhooks`], [`cucc_push`] and [`docs`].
 //! The mechanisms they drive sit beside them: [`faults`], [`ratelimits`],
 //! [`requests`], [`inspector`] (live journal, fired faults), [`fleet`]
 //! (sorting, risk, totals, CSV over the fleet), [`snapshot`], [`metrics`], [`auth`]; [`specs`] builds
@@ -19,6 +20,7 @@ pub mod cards;
 pub mod cards_bulk;
 pub mod cli;
 pub mod clock;
+pub mod cucc_push;
 pub mod docs;
 pub mod events;
 pub mod faults;
@@ -40,6 +42,7 @@ pub mod specs;
 pub mod status;
 pub mod traces;
 pub mod views;
+pub mod webhooks;
 
 pub use crate::carriers::dialect::carrier_of_path;
 pub use cards::{card_filter, check_action, find, run_action};
@@ -54,7 +57,9 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::carriers::cucc::push::CuccPush;
 use crate::domain::Carrier;
+use crate::outbound::Outbound;
 use crate::world::{OpError, World};
 
 /// State shared by the admin handlers.
@@ -79,18 +84,23 @@ pub struct Plane {
     pub metrics: metrics::Metrics,
     pub snapshots:
         parking_lot::Mutex<std::collections::BTreeMap<String, Arc<snapshot::WorldSnapshot>>>,
-    pub webhooks: Option<crate::engine::webhooks::Webhooks>,
+    /// The one delivery worker, and the two formats it sends: webhook
+    /// subscriptions and China Unicom push callbacks.
+    pub outbound: Outbound,
+    pub webhooks: Arc<webhooks::Webhooks>,
+    pub cucc_push: Arc<CuccPush>,
 }
 
 impl Plane {
     /// A plane for a world; the fault RNG is seeded from the fixture seed.
-    pub fn new(
-        world: Arc<World>,
-        webhooks: Option<crate::engine::webhooks::Webhooks>,
-    ) -> Arc<Plane> {
+    /// Webhooks and CUCC push callbacks are sent through `outbound`.
+    pub fn new(world: Arc<World>, outbound: Outbound) -> Arc<Plane> {
         let seed = world.fixture().seed;
         let ratelimits = ratelimits::RateLimits::new(world.clone());
         Arc::new(Plane {
+            webhooks: webhooks::Webhooks::start(&outbound),
+            cucc_push: CuccPush::start(world.clone(), &outbound),
+            outbound,
             world,
             faults: faults::Faults::new(seed),
             ratelimits,
@@ -98,7 +108,6 @@ impl Plane {
             fired: inspector::FiredLog::default(),
             metrics: metrics::Metrics::new(),
             snapshots: Default::default(),
-            webhooks,
         })
     }
 }

@@ -18,8 +18,8 @@ use utoipa::openapi::{
 };
 
 use super::{
-    accounts, card_patch, cards, cards_bulk, clock, docs, events, handsets, modems, ops, plans,
-    pools, snapshots, status, traces, ControlState,
+    accounts, card_patch, cards, cards_bulk, clock, cucc_push, docs, events, handsets, modems, ops,
+    plans, pools, snapshots, status, traces, webhooks, ControlState,
 };
 
 /// One admin operation.
@@ -137,6 +137,15 @@ pub static OPS: &[Op] = &[
     Op { params: CARD, ..op!("delete", "/_sim/cards/{id}", "cards", "Delete a card", 200, [404], || delete(cards::card_delete)) },
     Op { params: CARD, body: Some(r#"{"action": "top_up", "amount_fen": 1000}"#), ..op!("post", "/_sim/cards/{id}/actions", "cards", "Run an action: stop, resume, activate, top_up, renew, cut_data, restore_data, use_data", 200, [400, 404, 409], || post(cards::card_action)) },
     Op { query: &[("card", "ICCID/MSISDN/IMSI"), ("account", "account id"), ("type", "comma-separated event types"), ("from", "RFC 3339"), ("to", "RFC 3339"), ("after", "event seq cursor"), ("limit", "1 to 10000")], ..op!("get", "/_sim/events", "events", "Query the event journal", 200, [400, 404], || get(events::events)) },
+    Op { query: &[("card", "ICCID"), ("account", "account id"), ("type", "comma-separated event types"), ("after", "event seq: replay the journal after it first")], produces: "text/event-stream", ..op!("get", "/_sim/events/stream", "events", "Live events as they are journaled (Server-Sent Events, `id` = seq, `event` = type, `data` = the event's JSON)", 200, [], || get(events::stream)) },
+    op!("get", "/_sim/webhooks", "webhooks", "List webhook subscriptions", 200, [], || get(webhooks::list)),
+    Op { body: Some(r#"{"account": "cmcc-demo", "url": "http://127.0.0.1:9/hook", "types": ["state_changed"], "secret": "s3cret"}"#), ..op!("post", "/_sim/webhooks", "webhooks", "Subscribe a URL to an account's events (JSON of /_sim/events, signed `X-CarrierSim-Signature: sha256=<hex HMAC-SHA256>`, in order, retried with backoff)", 201, [400], || post(webhooks::add)) },
+    Op { params: &[("id", "wh-1")], ..op!("delete", "/_sim/webhooks/{id}", "webhooks", "Remove a subscription (what it still had queued is not sent)", 200, [404], || delete(webhooks::remove)) },
+    Op { query: &[("webhook", "subscription id")], ..op!("get", "/_sim/webhooks/deliveries", "webhooks", "Webhook delivery attempts, oldest first (the last 10000 of all outbound deliveries)", 200, [], || get(webhooks::deliveries)) },
+    op!("get", "/_sim/cucc/push", "webhooks", "China Unicom push: the effective callback URL of every CUCC account (registered, else the fixture's; null = none)", 200, [], || get(cucc_push::list)),
+    Op { body: Some(r#"{"account": "cucc-demo", "url": "http://127.0.0.1:9/cucc-push"}"#), ..op!("post", "/_sim/cucc/push", "webhooks", "Register a CUCC account's push callback URL (Control Center form posts: eventId, eventType, timestamp, signature, signature2, data XML)", 200, [400, 404], || post(cucc_push::register)) },
+    Op { query: &[("account", "CUCC account id (required)")], ..op!("delete", "/_sim/cucc/push", "webhooks", "Forget a CUCC account's registered callback URL (the fixture's applies again)", 200, [400], || delete(cucc_push::unregister)) },
+    Op { query: &[("account", "CUCC account id")], ..op!("get", "/_sim/cucc/push/deliveries", "webhooks", "China Unicom push attempts, oldest first", 200, [], || get(cucc_push::deliveries)) },
     op!("get", "/_sim/traces", "traces", "List usage traces", 200, [], || get(traces::traces_list)),
     Op { body: Some(r#"{"kind": "burn", "total": "500MB", "over": "1h", "applies_to": {"tag": "normal"}}"#), ..op!("post", "/_sim/traces", "traces", "Add or replace a usage trace", 200, [400], || post(traces::traces_add)) },
     Op { params: &[("id", "normal-steady")], ..op!("delete", "/_sim/traces/{id}", "traces", "Remove a trace", 200, [404], || delete(traces::traces_remove)) },
@@ -218,7 +227,7 @@ pub fn document() -> OpenApi {
                 .title("carrier-sim admin API")
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
-                    "The /_sim control plane of carrier-sim: status, clock, entities, faults, request journal, snapshots, metrics. Errors are {\"error\": \"...\"}.",
+                    "The /_sim control plane of carrier-sim: status, clock, entities, events, webhooks and push callbacks, faults, request journal, snapshots, metrics. Errors are {\"error\": \"...\"}.",
                 ))
                 .build(),
         )

@@ -67,6 +67,6 @@ pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
 }
 
 pub async fn metrics(State(s): State<ControlState>) -> Response {
-    let text = s.plane.metrics.render(&s.world, s.plane.webhooks.as_ref());
+    let text = s.plane.metrics.render(&s.world, &s.plane.webhooks);
     ([(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)], text).into_response()
 }

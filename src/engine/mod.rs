@@ -5,7 +5,6 @@
 //! sorted by (time, ICCID) so the journal is the same whatever the jump sizes.
 
 pub mod traces;
-pub mod webhooks;
 
 use compact_str::CompactString;
 use jiff::Timestamp;

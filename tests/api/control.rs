@@ -1165,17 +1165,6 @@ fn unrouted(status: StatusCode, body: &str) -> bool {
     (status == StatusCode::NOT_FOUND && body.is_empty()) || status == StatusCode::METHOD_NOT_ALLOWED
 }
 
-/// `/_sim` routes still registered outside the route table: they move into
-/// `src/control` with the one outbound delivery worker (issue 14). Each
-/// entry must still be registered outside, so the list shrinks as they move.
-const OUTSIDE_THE_TABLE: &[&str] = &[
-    "/_sim/webhooks",
-    "/_sim/webhooks/{id}",
-    "/_sim/webhooks/deliveries",
-    "/_sim/events/stream",
-    "/_sim/cucc/push",
-];
-
 /// Every `.route("/_sim...")` / `.nest("/_sim...")` literal in `src/`.
 fn sim_routes_registered_in_source() -> Vec<(String, String)> {
     fn walk(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
@@ -1220,18 +1209,8 @@ async fn openapi_lists_every_sim_route_the_server_answers() {
 
     for (file, route) in sim_routes_registered_in_source() {
         assert!(
-            paths.contains_key(&route) || OUTSIDE_THE_TABLE.contains(&route.as_str()),
+            paths.contains_key(&route),
             "{file} registers {route} outside the admin route table (src/control/openapi.rs)"
-        );
-    }
-    let outside: Vec<String> = sim_routes_registered_in_source()
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect();
-    for route in OUTSIDE_THE_TABLE {
-        assert!(
-            outside.iter().any(|r| r == route) && !paths.contains_key(*route),
-            "{route} is in the route table now: drop it from OUTSIDE_THE_TABLE"
         );
     }
 

@@ -1171,6 +1171,93 @@ async fn failed_pushes_are_retried() {
     assert_eq!(form_of(&reqs[0])["eventId"], form_of(&reqs[1])["eventId"]);
 }
 
+/// An account's pushes leave in journal order, a failed one retried before
+/// the next is sent; each is signed as docs/cucc.md gives the algorithm
+/// (base64 HMAC-SHA256 under the account's apiKey) and every attempt is in
+/// the delivery log.
+#[tokio::test]
+async fn pushes_of_an_account_keep_journal_order_and_are_logged() {
+    use hmac::{Hmac, Mac};
+    use wiremock::matchers::method;
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    wiremock::Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let sim = Simulator::start().await;
+    let r = client()
+        .post(format!("{}/_sim/cucc/push", sim.uri()))
+        .json(&json!({"account": USER, "url": server.uri()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let iccid = Admin::new(&sim).iccid_by_tag("cucc", "normal").await;
+    for status in ["DEACTIVATED", "ACTIVATED", "DEACTIVATED"] {
+        let (s, _) = put(&sim, &iccid, json!({ "status": status })).await;
+        assert_eq!(s, 200);
+    }
+    let reqs = received(&server, 4).await;
+    assert_eq!(reqs.len(), 4, "three pushes, the first one twice");
+    let forms: Vec<_> = reqs.iter().map(form_of).collect();
+    assert_eq!(forms[0]["eventId"], forms[1]["eventId"], "the retry first");
+    let states: Vec<&str> = forms[1..]
+        .iter()
+        .map(|f| {
+            let d = &f["data"];
+            let at = d.find("<currentState>").unwrap() + "<currentState>".len();
+            &d[at..at + d[at..].find('<').unwrap()]
+        })
+        .collect();
+    assert_eq!(states, ["DEACTIVATED", "ACTIVATED", "DEACTIVATED"]);
+    let sign = |text: &str| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(KEY.as_bytes()).unwrap();
+        mac.update(text.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    };
+    for f in &forms {
+        assert_eq!(f["signature"], sign(&f["timestamp"]));
+        let all = format!(
+            "{}{}{}{}",
+            f["eventId"], f["eventType"], f["timestamp"], f["data"]
+        );
+        assert_eq!(f["signature2"], sign(&all));
+    }
+    let log: Value = client()
+        .get(format!(
+            "{}/_sim/cucc/push/deliveries?account={USER}",
+            sim.uri()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attempts: Vec<(u64, u64)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["attempt"].as_u64().unwrap(),
+                d["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(attempts, [(1, 503), (2, 200), (1, 200), (1, 200)]);
+    assert_eq!(log["items"][0]["event_id"], forms[0]["eventId"].as_str());
+    assert_eq!(log["items"][0]["event_type"], "SIM_STATE_CHANGE");
+    assert_eq!(log["items"][0]["account"], USER);
+}
+
 #[tokio::test]
 async fn imei_changes_are_pushed_as_imei_change() {
     use wiremock::matchers::method;

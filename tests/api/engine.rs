@@ -5,8 +5,8 @@
 use crate::common::admin::Admin;
 use crate::common::{card, iccid, world};
 use carrier_sim::clock::{parse_time, rfc3339};
+use carrier_sim::control::webhooks::{sign, SIGNATURE_HEADER};
 use carrier_sim::domain::{EventKind, LedgerKind};
-use carrier_sim::engine::webhooks::{sign, SIGNATURE_HEADER};
 use carrier_sim::{Simulator, World};
 use jiff::SignedDuration;
 use reqwest::Method;

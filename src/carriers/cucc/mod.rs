@@ -1,7 +1,8 @@
 //! China Unicom (CUCC) dialect: the Jasper / Cisco Control Center style REST
 //! API under `/rws/api/v1` (HTTP Basic, plain JSON, `{"errorMessage",
 //! "errorCode"}` errors) and Unicom's CMP open gateway under `/api/...`
-//! (SM3-signed JSON envelope). Push events go to per-account callback URLs.
+//! (SM3-signed JSON envelope). Push events go to per-account callback URLs
+//! (`push.rs`, the CUCC format of the one delivery worker).
 //! This file holds the dialect's state, the router (one line per
 //! endpoint) and the helpers every handler shares: the error type, dates,
 //! query parameters, paging, body reading and the owned-card lookup.
@@ -45,7 +46,6 @@ pub const MAX_PAGE_SIZE: usize = 50;
 /// The dialect's state.
 pub struct Cucc {
     pub world: Arc<World>,
-    pub push: push::Registry,
 }
 
 /// Router state.
@@ -339,9 +339,7 @@ fn m(r: MethodRouter<Shared>) -> MethodRouter<Shared> {
 pub fn router(ctx: &Context) -> Router {
     let state: Shared = Arc::new(Cucc {
         world: ctx.world.clone(),
-        push: push::Registry::default(),
     });
-    push::start(&state);
     const V1: &str = "/rws/api/v1";
     let rest = Router::new()
         .route("/echo/{param}", m(get(echo)))
@@ -375,12 +373,6 @@ pub fn router(ctx: &Context) -> Router {
         .route(cmp::REALNAME, m(post(cmp::real_name_status)))
         .route(cmp::DETAILS, m(post(cmp::terminal_details)))
         .route(cmp::EDIT, m(post(cmp::edit_terminal)))
-        .route(
-            "/_sim/cucc/push",
-            m(get(push::list)
-                .post(push::register)
-                .delete(push::unregister)),
-        )
         .with_state(state)
         .merge(soap)
 }

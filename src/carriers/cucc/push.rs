@@ -1,55 +1,155 @@
-//! Control Center push events. Each CUCC account may have a callback URL
+//! Control Center push events, the CUCC format of the one delivery worker
+//! ([`crate::outbound`]). Each CUCC account may have a callback URL
 //! (registered at `/_sim/cucc/push`, or from the fixture: `[dialects.cucc]
 //! push_url` for every account, `push_urls = { <account> = <url> }` per
-//! account). A background task follows the world's journal and POSTs,
-//! form-encoded, `eventId`, `eventType`, `timestamp`, `signature`,
-//! `signature2` and `data` (an XML document) for SIM_STATE_CHANGE,
-//! IMEI_CHANGE, CTD_USAGE (usage thresholds), SESSION_START and
-//! SESSION_STOP. `signature` = base64 HMAC-SHA256(apiKey, timestamp);
-//! `signature2` = base64 HMAC-SHA256(apiKey, eventId + eventType +
-//! timestamp + data) (the real algorithm is unsure, see docs/cucc.md).
-//! A failed delivery (transport error or non-2xx) is retried twice.
+//! account). For SIM_STATE_CHANGE, IMEI_CHANGE, CTD_USAGE (usage
+//! thresholds), SESSION_START and SESSION_STOP the account's callback gets
+//! a form-encoded POST of `eventId`, `eventType`, `timestamp`, `signature`,
+//! `signature2` and `data` (an XML document). `signature` = base64
+//! HMAC-SHA256(apiKey, timestamp); `signature2` = base64
+//! HMAC-SHA256(apiKey, eventId + eventType + timestamp + data) (the real
+//! algorithm is unsure, see docs/cucc.md). The worker sends each account's
+//! pushes in order and tries a push three times (200 ms, then 400 ms
+//! apart) before giving it up.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{RawQuery, State};
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
-use serde_json::{json, Value};
-use sha2::Sha256;
-use tokio::sync::broadcast::error::RecvError;
+use serde_json::Value;
 
-use super::codes::{ErrorKind, Jasper};
-use super::{jdate, ok_json, ApiError, ApiResult, Cucc, Query, Shared};
+use super::codes::Jasper;
+use super::jdate;
 use crate::domain::{Carrier, Event, EventKind};
+use crate::outbound::{hmac_sha256, Encoder, Outbound, Outgoing, Retry};
 use crate::world::World;
 
 /// XML namespace of the Control Center schema.
 const NS: &str = "http://api.jasperwireless.com/ws/schema";
+/// The format's name in the delivery log.
+pub const FORMAT: &str = "cucc_push";
+/// How a push is tried: three attempts, 200 ms then 400 ms apart, 5 s each.
+const RETRY: Retry = Retry {
+    attempts: 3,
+    first_delay: Duration::from_millis(200),
+    timeout: Duration::from_secs(5),
+};
 
-/// Callback URLs registered at run time, per account id.
-#[derive(Default)]
-pub struct Registry {
+/// The callback URLs and the push format of the delivery worker.
+pub struct CuccPush {
+    world: Arc<World>,
+    outbound: Outbound,
+    /// Callback URLs registered at run time, per account id.
     urls: Mutex<BTreeMap<String, String>>,
 }
 
-impl Registry {
+/// Prefix of the lanes of CUCC accounts in the delivery worker.
+const LANE: &str = "cucc-push/";
+
+/// The lane of an account's pushes in the delivery worker.
+pub fn subscriber(account: &str) -> String {
+    format!("{LANE}{account}")
+}
+
+/// The account of a lane named by [`subscriber`].
+pub fn account_of(subscriber: &str) -> &str {
+    subscriber.strip_prefix(LANE).unwrap_or(subscriber)
+}
+
+impl CuccPush {
+    /// The push format of `world`'s CUCC accounts, sending through
+    /// `outbound` for as long as the returned value is held.
+    pub fn start(world: Arc<World>, outbound: &Outbound) -> Arc<CuccPush> {
+        let push = Arc::new(CuccPush {
+            world,
+            outbound: outbound.clone(),
+            urls: Mutex::default(),
+        });
+        let format: Arc<dyn Encoder> = push.clone();
+        outbound.register(Arc::downgrade(&format));
+        push
+    }
+
+    /// Whether `account` is a CUCC account.
+    pub fn is_cucc_account(&self, account: &str) -> bool {
+        self.world
+            .account(account)
+            .is_some_and(|a| a.carrier == Carrier::Cucc)
+    }
+
     /// The URL for an account: registered, else the fixture's.
-    pub fn url_for(&self, world: &World, account: &str) -> Option<String> {
+    pub fn url_for(&self, account: &str) -> Option<String> {
         if let Some(u) = self.urls.lock().get(account) {
             return Some(u.clone());
         }
-        let fx = world.fixture();
+        let fx = self.world.fixture();
         let cfg = fx.dialects.get("cucc")?;
         cfg.get("push_urls")
             .and_then(|m| m.get(account))
             .or_else(|| cfg.get("push_url"))
             .and_then(Value::as_str)
             .map(str::to_string)
+    }
+
+    /// The effective callback URL of every CUCC account (`None`: no push).
+    pub fn urls(&self) -> Vec<(String, Option<String>)> {
+        self.world
+            .accounts()
+            .into_iter()
+            .filter(|a| a.carrier == Carrier::Cucc)
+            .map(|a| {
+                let url = self.url_for(&a.id);
+                (a.id.to_string(), url)
+            })
+            .collect()
+    }
+
+    /// Registers an account's callback URL (the caller checked both).
+    pub fn register(&self, account: &str, url: &str) {
+        self.urls
+            .lock()
+            .insert(account.to_string(), url.to_string());
+    }
+
+    /// Forgets an account's registered URL (the fixture's applies again);
+    /// pushes still queued for it are dropped.
+    pub fn unregister(&self, account: &str) -> bool {
+        let removed = self.urls.lock().remove(account).is_some();
+        if removed {
+            self.outbound.close(&subscriber(account));
+        }
+        removed
+    }
+}
+
+impl Encoder for CuccPush {
+    fn format(&self) -> &'static str {
+        FORMAT
+    }
+
+    fn encode(&self, e: &Event) -> Vec<Outgoing> {
+        let Some(account) = self.world.account(&e.account) else {
+            return Vec::new();
+        };
+        if account.carrier != Carrier::Cucc {
+            return Vec::new();
+        }
+        let (Some(url), Some(p)) = (self.url_for(&e.account), push_of(e)) else {
+            return Vec::new();
+        };
+        let body = form(&p, account.credentials.api_key.as_deref().unwrap_or(""));
+        vec![Outgoing {
+            subscriber: subscriber(&e.account),
+            url,
+            content_type: "application/x-www-form-urlencoded",
+            headers: Vec::new(),
+            body: body.into_bytes(),
+            retry: RETRY,
+            event_id: p.event_id,
+            event_type: p.event_type.to_string(),
+        }]
     }
 }
 
@@ -165,9 +265,8 @@ pub fn push_of(e: &Event) -> Option<Push> {
 
 /// base64 HMAC-SHA256.
 pub fn sign(key: &str, text: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
-    mac.update(text.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    base64::engine::general_purpose::STANDARD
+        .encode(hmac_sha256(key.as_bytes(), &[text.as_bytes()]))
 }
 
 /// The form body of a push.
@@ -185,112 +284,6 @@ pub fn form(p: &Push, key: &str) -> String {
         .append_pair("signature2", &sig2)
         .append_pair("data", &p.data)
         .finish()
-}
-
-/// Starts the delivery task (when a Tokio runtime is running).
-pub fn start(state: &Shared) {
-    let Ok(rt) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    let rx = state.world.journal.subscribe();
-    let weak = Arc::downgrade(state);
-    rt.spawn(deliver_loop(rx, weak));
-}
-
-async fn deliver_loop(mut rx: tokio::sync::broadcast::Receiver<Event>, weak: Weak<Cucc>) {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap_or_default();
-    loop {
-        let e = match rx.recv().await {
-            Ok(e) => e,
-            Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return,
-        };
-        let Some(st) = weak.upgrade() else { return };
-        let Some(account) = st.world.account(&e.account) else {
-            continue;
-        };
-        if account.carrier != Carrier::Cucc {
-            continue;
-        }
-        let (Some(url), Some(p)) = (st.push.url_for(&st.world, &e.account), push_of(&e)) else {
-            continue;
-        };
-        let body = form(&p, account.credentials.api_key.as_deref().unwrap_or(""));
-        tokio::spawn(send(client.clone(), url, body));
-    }
-}
-
-/// Attempts before a push is given up; the delay doubles from 200 ms.
-const ATTEMPTS: u32 = 3;
-
-/// POSTs one push, retrying on a transport error or a non-2xx answer.
-async fn send(client: reqwest::Client, url: String, body: String) {
-    let mut delay = Duration::from_millis(200);
-    for attempt in 1..=ATTEMPTS {
-        let res = client
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.clone())
-            .send()
-            .await;
-        match res {
-            Ok(r) if r.status().is_success() => return,
-            Ok(r) => tracing::debug!("cucc push to {url}: HTTP {}", r.status()),
-            Err(e) => tracing::debug!("cucc push to {url} failed: {e}"),
-        }
-        if attempt < ATTEMPTS {
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
-    }
-}
-
-/// `GET /_sim/cucc/push`: the effective callback URL of every CUCC account.
-pub async fn list(State(st): State<Shared>) -> ApiResult {
-    let mut m = serde_json::Map::new();
-    for a in st.world.accounts() {
-        if a.carrier == Carrier::Cucc {
-            let url = st.push.url_for(&st.world, &a.id);
-            m.insert(a.id.to_string(), json!(url));
-        }
-    }
-    ok_json(&Value::Object(m))
-}
-
-/// `POST /_sim/cucc/push` `{"account": "...", "url": "http://..."}`.
-pub async fn register(State(st): State<Shared>, body: Body) -> ApiResult {
-    let m = super::read_json_object(body).await?;
-    let account = m.get("account").and_then(Value::as_str).unwrap_or("");
-    let url = m.get("url").and_then(Value::as_str).unwrap_or("");
-    let known = st
-        .world
-        .account(account)
-        .is_some_and(|a| a.carrier == Carrier::Cucc);
-    if !known {
-        return Err(ApiError::with(
-            ErrorKind::NotFound,
-            format!("Unknown CUCC account: {account}"),
-        ));
-    }
-    if reqwest::Url::parse(url).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
-        return Err(ApiError::param(format!("Invalid callback url: {url}")));
-    }
-    st.push
-        .urls
-        .lock()
-        .insert(account.to_string(), url.to_string());
-    ok_json(&json!({"account": account, "url": url}))
-}
-
-/// `DELETE /_sim/cucc/push?account=...`.
-pub async fn unregister(State(st): State<Shared>, RawQuery(q): RawQuery) -> ApiResult {
-    let q = Query::parse(q.as_deref());
-    let account = q.need("account")?;
-    let removed = st.push.urls.lock().remove(account).is_some();
-    ok_json(&json!({"account": account, "removed": removed}))
 }
 
 #[cfg(test)]
@@ -357,7 +350,11 @@ mod tests {
                 "data"
             ]
         );
-        assert_eq!(sign("k", "x"), sign("k", "x"));
+        // Python: base64.b64encode(hmac.new(b"k", b"x", hashlib.sha256).digest())
+        assert_eq!(
+            sign("k", "x"),
+            "w47ciBXISJ9kc4l49EAI+FljRVRfC6po72/PXFPlcYk="
+        );
         assert_ne!(sign("k", "x"), sign("j", "x"));
     }
 }
