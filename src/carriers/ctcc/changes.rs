@@ -109,7 +109,7 @@ fn disabled_reply(call: &Call, result: &str, msg: &str) -> Out {
 }
 
 /// `<SvcCont><Response>…</Response><GROUP_TRANSACTIONID>` of the order methods.
-fn response_xml(call: &Call, rsp_type: &str, code: &str, desc: &str) -> Out {
+pub(super) fn response_xml(call: &Call, rsp_type: &str, code: &str, desc: &str) -> Out {
     let mut x = Xml::new();
     x.open("SvcCont")
         .open("Response")

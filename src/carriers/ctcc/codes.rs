@@ -195,6 +195,126 @@ pub fn speed_label(code: u16) -> Option<&'static str> {
     SPEEDS.iter().find(|s| s.0 == code).map(|s| s.1)
 }
 
+/// `(city, province, division code)`: the province (short name, as
+/// getOnlineStatus's `provname` `山东` in the reply captured by
+/// youandmeyxx/vxDemo) and the GB/T 2260 code of every provincial capital
+/// and the larger prefecture cities. Municipalities are their own
+/// province. The pool member calls show `8` + the code as `org_id`
+/// (`8320100` = 南京 in the vendor's sample).
+const CITY_PROVINCE: [(&str, &str, &str); 48] = [
+    ("北京", "北京", "110100"),
+    ("上海", "上海", "310100"),
+    ("天津", "天津", "120100"),
+    ("重庆", "重庆", "500100"),
+    ("南京", "江苏", "320100"),
+    ("苏州", "江苏", "320500"),
+    ("无锡", "江苏", "320200"),
+    ("常州", "江苏", "320400"),
+    ("杭州", "浙江", "330100"),
+    ("宁波", "浙江", "330200"),
+    ("温州", "浙江", "330300"),
+    ("广州", "广东", "440100"),
+    ("深圳", "广东", "440300"),
+    ("珠海", "广东", "440400"),
+    ("东莞", "广东", "441900"),
+    ("佛山", "广东", "440600"),
+    ("济南", "山东", "370100"),
+    ("青岛", "山东", "370200"),
+    ("烟台", "山东", "370600"),
+    ("成都", "四川", "510100"),
+    ("武汉", "湖北", "420100"),
+    ("长沙", "湖南", "430100"),
+    ("郑州", "河南", "410100"),
+    ("石家庄", "河北", "130100"),
+    ("太原", "山西", "140100"),
+    ("呼和浩特", "内蒙古", "150100"),
+    ("沈阳", "辽宁", "210100"),
+    ("大连", "辽宁", "210200"),
+    ("长春", "吉林", "220100"),
+    ("哈尔滨", "黑龙江", "230100"),
+    ("合肥", "安徽", "340100"),
+    ("福州", "福建", "350100"),
+    ("厦门", "福建", "350200"),
+    ("南昌", "江西", "360100"),
+    ("南宁", "广西", "450100"),
+    ("海口", "海南", "460100"),
+    ("三亚", "海南", "460200"),
+    ("贵阳", "贵州", "520100"),
+    ("昆明", "云南", "530100"),
+    ("拉萨", "西藏", "540100"),
+    ("西安", "陕西", "610100"),
+    ("兰州", "甘肃", "620100"),
+    ("西宁", "青海", "630100"),
+    ("银川", "宁夏", "640100"),
+    ("乌鲁木齐", "新疆", "650100"),
+    ("香港", "香港", "810000"),
+    ("澳门", "澳门", "820000"),
+    ("台北", "台湾", "710000"),
+];
+
+/// Provinces and regions by short name, to recognise a place that already
+/// names one (`山东`, `山东省`, `广西壮族自治区`).
+const PROVINCES: [&str; 34] = [
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+];
+
+/// The province reported for a card's session place: the province of a
+/// known city, the province a place already names, else `江苏` (the
+/// simulator's home province, where its default place 南京 lies).
+pub fn province_of(place: &str) -> &'static str {
+    if let Some((_, p, _)) = CITY_PROVINCE.iter().find(|(c, _, _)| place.starts_with(c)) {
+        return p;
+    }
+    PROVINCES
+        .iter()
+        .find(|p| place.starts_with(**p))
+        .copied()
+        .unwrap_or("江苏")
+}
+
+/// The member's `org_id` (归属地) of the flow-pool calls: `8` + the
+/// division code of the place, 南京's `8320100` for a place not in the table.
+pub fn org_id(place: &str) -> String {
+    let code = CITY_PROVINCE
+        .iter()
+        .find(|(c, _, _)| place.starts_with(c))
+        .map_or("320100", |(_, _, code)| *code);
+    format!("8{code}")
+}
+
 /// Monthly IMEI re-binding calls allowed per card.
 pub const IMEI_REBIND_PER_MONTH: u32 = 3;
 
@@ -212,5 +332,12 @@ mod tests {
         assert_eq!(speed_label(9), None);
         assert_eq!(OrderType::parse("21"), Some(OrderType::TestDeactivate));
         assert_eq!(main_status_name(5), "停机");
+        assert_eq!(province_of("南京市"), "江苏");
+        assert_eq!(province_of("珠海市"), "广东");
+        assert_eq!(province_of("山东省"), "山东");
+        assert_eq!(province_of("北京市"), "北京");
+        assert_eq!(province_of(""), "江苏");
+        assert_eq!(org_id("南京市"), "8320100");
+        assert_eq!(org_id("济南市"), "8370100");
     }
 }

@@ -12,6 +12,12 @@ use super::Fail;
 use crate::carriers::dialect::{gateway_timeout, Dialect, ErrorContext, NeutralError, RateLimit};
 use crate::domain::Carrier;
 
+/// Per-method limits a minute per account that public clients document:
+/// getSIMList 10 (the comment 电信接口每分钟10次 beside a getSIMList call
+/// in a public Java task class, package `com.zycm.zybao.service.task`,
+/// `RefreshMediaIotTask`; repository not identified, found by content).
+pub const METHOD_LIMITS: [(&str, u32); 1] = [("getSIMList", 10)];
+
 /// The legacy self-management API (`/m2m_ec/*.do?method=...`).
 pub struct Legacy;
 /// The 5G CMP gateway.
@@ -55,13 +61,16 @@ impl Dialect for Legacy {
     }
     /// Spec ctcc.md §6: queryPakage, queryTraffic and queryTrafficByDate
     /// at 500 per minute per account (`[dialects.ctcc]
-    /// rate_limit_per_minute`, 0 = off).
+    /// rate_limit_per_minute`), and each method of [`METHOD_LIMITS`] on its
+    /// own (`[dialects.ctcc] method_limits_per_minute = { getSIMList = 10
+    /// }` changes or, with 0, lifts one). `rate_limit_per_minute = 0`
+    /// turns every CTCC default off.
     fn rate_limits(&self, fx: &crate::fixture::Fixture) -> Vec<RateLimit> {
         let n = super::Settings::from_fixture(fx).rate_limit;
         if n == 0 {
             return Vec::new();
         }
-        vec![RateLimit {
+        let mut rules = vec![RateLimit {
             id: format!("ctcc-query-{n}-per-minute"),
             carrier: Carrier::Ctcc,
             endpoint: Some("/m2m_ec/".into()),
@@ -72,7 +81,32 @@ impl Dialect for Legacy {
             per: "1m".into(),
             burst: None,
             per_method: false,
-        }]
+        }];
+        let overrides = fx
+            .dialects
+            .get("ctcc")
+            .and_then(|c| c.get("method_limits_per_minute"))
+            .and_then(serde_json::Value::as_object);
+        for (method, default) in METHOD_LIMITS {
+            let limit = overrides
+                .and_then(|o| o.get(method))
+                .and_then(serde_json::Value::as_u64)
+                .map_or(default, |v| v.min(u64::from(u32::MAX)) as u32);
+            if limit == 0 {
+                continue;
+            }
+            rules.push(RateLimit {
+                id: format!("ctcc-{method}-{limit}-per-minute"),
+                carrier: Carrier::Ctcc,
+                endpoint: Some("/m2m_ec/".into()),
+                methods: vec![method.to_string()],
+                limit,
+                per: "1m".into(),
+                burst: None,
+                per_method: true,
+            });
+        }
+        rules
     }
     /// The `method` parameter names the interface.
     fn method<'a>(&self, path: &'a str, params: &'a [(String, String)]) -> &'a str {

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::codes::{main_status, main_status_name, Code};
 use super::{changes, list, status, traffic, Call, Fail, Flavor, Handler, Ident, Out, Shared};
 use crate::clock::{cycle_label, cycle_of};
+use crate::domain::card::{CardState, Reason, ReasonSet};
 use crate::domain::money::mb_2dp;
 use crate::domain::Carrier;
 
@@ -57,6 +58,11 @@ pub const ROUTES: &[(&str, Ident, Handler)] = &[
         "/openapi/v1/prodinst/getTelephone",
         Ident::Card,
         status::get_telephone,
+    ),
+    (
+        "/openapi/v1/flowpool/forwardFlowPoolMember",
+        Ident::Card,
+        super::pools::forward_members,
     ),
     (
         "/openapi/v1/prodinst/cradStatus",
@@ -392,6 +398,29 @@ pub fn batch_sim_status(call: &Call) -> Result<Out, Fail> {
     ))
 }
 
+/// The stop reasons a card had before a state change when no earlier
+/// change is kept: the change's own reason added or removed, and for a
+/// suspended card whose change names no reason (renewal, rollover, top-up)
+/// a stop that is not a data cut, so that the old main status reads 停机.
+fn reasons_before(from: CardState, why: &str, after: ReasonSet) -> ReasonSet {
+    if !matches!(from, CardState::Suspended | CardState::PreCancel) {
+        return ReasonSet::empty();
+    }
+    let mut prior = after;
+    match Reason::parse(why) {
+        Some(r) if after.contains(r) => {
+            prior.remove(r);
+        }
+        Some(r) => {
+            prior.insert(r);
+        }
+        None => {
+            prior.insert(Reason::Manual);
+        }
+    }
+    prior
+}
+
 /// cradStatus (sic, LC005): the card's main-status changes, newest first,
 /// paged by `page` (from 1) and `size` (1–100, default 10).
 pub fn card_status_changes(call: &Call) -> Result<Out, Fail> {
@@ -409,34 +438,40 @@ pub fn card_status_changes(call: &Call) -> Result<Out, Fail> {
     let changes: Vec<Value> = call
         .world()
         .read_card(&call.iccid, |c| {
-            c.events
-                .iter()
-                .rev()
-                .filter_map(|e| match &e.kind {
-                    crate::domain::EventKind::StateChanged {
-                        from,
-                        to,
-                        reason,
-                        reasons,
-                        ..
-                    } => {
-                        let old = super::codes::main_status_of(*from, Default::default());
-                        let new = super::codes::main_status_of(*to, *reasons);
-                        (old != new).then(|| {
-                            json!({
-                                "accessNumber": c.msisdn,
-                                "changeTime": super::fmt_time(e.time),
-                                "oldStatusCd": old.to_string(),
-                                "oldStatusName": main_status_name(old),
-                                "newStatusCd": new.to_string(),
-                                "newStatusName": main_status_name(new),
-                                "reason": reason,
-                            })
-                        })
-                    }
-                    _ => None,
-                })
-                .collect()
+            let mut before: Option<ReasonSet> = None;
+            let mut list: Vec<Value> = Vec::new();
+            for e in c.events.iter() {
+                let crate::domain::EventKind::StateChanged {
+                    from,
+                    to,
+                    reason,
+                    reasons,
+                    ..
+                } = &e.kind
+                else {
+                    continue;
+                };
+                // The reasons in force before this change are the ones
+                // the previous change left (every change of the set is a
+                // state_changed event); the oldest kept event infers them.
+                let prior = before.unwrap_or_else(|| reasons_before(*from, reason, *reasons));
+                before = Some(*reasons);
+                let old = super::codes::main_status_of(*from, prior);
+                let new = super::codes::main_status_of(*to, *reasons);
+                if old != new {
+                    list.push(json!({
+                        "accessNumber": c.msisdn,
+                        "changeTime": super::fmt_time(e.time),
+                        "oldStatusCd": old.to_string(),
+                        "oldStatusName": main_status_name(old),
+                        "newStatusCd": new.to_string(),
+                        "newStatusName": main_status_name(new),
+                        "reason": reason,
+                    }));
+                }
+            }
+            list.reverse();
+            list
         })
         .ok_or(Fail::new(Code::NotFound))?;
     let total = changes.len();

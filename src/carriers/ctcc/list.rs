@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::codes::main_status;
 use super::traffic::parse_day;
 use super::xml::Xml;
-use super::{fmt_time, Call, Fail, Out};
+use super::{Call, Fail, Out};
 use crate::clock::{cycle_of, day_number};
 use crate::domain::money::{mb_2dp, MB};
 use crate::domain::{Card, Carrier, Pool};
@@ -17,7 +17,7 @@ use crate::world::CardFilter;
 pub const PAGE: usize = 50;
 
 /// The caller's CTCC cards, in ICCID order.
-fn my_cards(call: &Call, pool: Option<&str>) -> Vec<Card> {
+pub(super) fn my_cards(call: &Call, pool: Option<&str>) -> Vec<Card> {
     let filter = CardFilter {
         carrier: Some(Carrier::Ctcc),
         account: Some(call.account.to_string()),
@@ -81,11 +81,13 @@ pub fn sim_list(call: &Call) -> Result<Out, Fail> {
         .skip((page - 1) * PAGE)
         .take(PAGE)
         .map(|c| {
+            // The captured reply (ctcc-more.md addendum) has these five
+            // fields only: activationTime `yyyyMMdd`, "" before
+            // activation, and no createTime.
             json!({
                 "accNumber": c.msisdn,
                 "iccid": c.iccid,
-                "activationTime": c.activated.map(fmt_time).unwrap_or_default(),
-                "createTime": fmt_time(c.opened),
+                "activationTime": super::fmt_day(c.activated),
                 "custId": cust,
                 "simStatus": [main_status(&c).to_string()],
             })
@@ -104,7 +106,7 @@ fn list_reply(call: &Call, page: usize, list: Vec<Value>) -> Out {
 }
 
 /// The caller's pools.
-fn my_pools(call: &Call) -> Vec<Pool> {
+pub(super) fn my_pools(call: &Call) -> Vec<Pool> {
     let mut v: Vec<Pool> = call
         .world()
         .store
@@ -117,7 +119,7 @@ fn my_pools(call: &Call) -> Vec<Pool> {
     v
 }
 
-fn pool_arg(call: &Call) -> Result<Result<Pool, Out>, Fail> {
+pub(super) fn pool_arg(call: &Call) -> Result<Result<Pool, Out>, Fail> {
     let nbr = call
         .p
         .get("poolNbr")
@@ -129,7 +131,7 @@ fn pool_arg(call: &Call) -> Result<Result<Pool, Out>, Fail> {
         .ok_or_else(|| svc_error(call, "-4", "流量池号码错误或不属于该用户")))
 }
 
-fn svc_error(call: &Call, code: &str, msg: &str) -> Out {
+pub(super) fn svc_error(call: &Call, code: &str, msg: &str) -> Out {
     let mut x = Xml::new();
     x.open("SvcCont")
         .leaf("resultCode", code)
@@ -140,7 +142,7 @@ fn svc_error(call: &Call, code: &str, msg: &str) -> Out {
 }
 
 /// Used bytes of a pool this month.
-fn pool_used(call: &Call, p: &Pool) -> u64 {
+pub(super) fn pool_used(call: &Call, p: &Pool) -> u64 {
     p.used_in(cycle_of(call.world().now()))
 }
 

@@ -14,11 +14,15 @@ pub mod g5;
 pub mod list;
 pub mod location;
 pub mod package;
+pub mod pools;
+pub mod realname;
+pub mod records;
 pub mod sign;
 pub mod status;
 pub mod traffic;
 pub mod xml;
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -330,6 +334,103 @@ pub const METHODS: &[Method] = &[
         list::pool_mem_qry,
     ),
     m("getLocationByPhone", C, &[], true, location::by_phone),
+    // Round 2: the calls public clients make (ctcc-more.md §1–10).
+    m("queryIMSI", N, &["imei"], true, records::imsi_by_imei),
+    m("queryBindDetection", C, &[], true, records::bind_detection),
+    m(
+        "querySmsDetail",
+        C,
+        &["start_time", "end_time"],
+        true,
+        records::sms_detail,
+    ),
+    m(
+        "getOrdersByAccessNumber",
+        C,
+        &[],
+        true,
+        records::orders_by_number,
+    ),
+    m(
+        "getOrdersByRequestId",
+        N,
+        &["requestId"],
+        true,
+        records::orders_by_request,
+    ),
+    m("queryRoutes", C, &[], true, records::routes),
+    m("queryCardStatus", C, &[], true, records::card_status),
+    m(
+        "monthlyUsage",
+        N,
+        &["date", "type"],
+        true,
+        records::monthly_usage,
+    ),
+    m(
+        "getPoolMemberList",
+        N,
+        &["poolNbr", "currentPage"],
+        true,
+        pools::member_list,
+    ),
+    m(
+        "getPoolMember",
+        N,
+        &["poolNbr", "member_accNbr"],
+        true,
+        pools::member,
+    ),
+    m(
+        "poolMemAdd",
+        N,
+        &["poolNbr", "member_accNbr", "flow_quota"],
+        false,
+        pools::member_add,
+    ),
+    m(
+        "modifyPoolMember",
+        N,
+        &["poolNbr", "member_accNbr", "flow_quota"],
+        false,
+        pools::member_modify,
+    ),
+    m(
+        "poolMemDelete",
+        N,
+        &["poolNbr", "member_accNbr"],
+        false,
+        pools::member_delete,
+    ),
+    m(
+        "forwardFlowPoolMember",
+        C,
+        &["pageIndex"],
+        true,
+        pools::forward_members,
+    ),
+    m(
+        "forwardPoolQueryIot",
+        C,
+        &["billingCycleID"],
+        true,
+        pools::forward_pool_usage,
+    ),
+    m(
+        "getForwardGroupNumbers",
+        N,
+        &[],
+        true,
+        pools::forward_groups,
+    ),
+    m(
+        "realNameRecIot",
+        C,
+        &["certNumber"],
+        false,
+        realname::record,
+    ),
+    m("ordinaryRealNameClear", C, &[], false, realname::clear),
 ];
 
 /// The identifier parameters, in the order they are looked for.
@@ -536,13 +637,25 @@ fn run_legacy(ct: &Ctcc, p: &Params) -> Result<Out, Fail> {
         .get("sign")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Fail::bad("必传参数sign缺失。"))?;
+    // Parameters sent encrypted (realNameRecIot's certNumber) are signed
+    // in plain text.
+    let extras: Vec<Cow<str>> = method
+        .sign_extras
+        .iter()
+        .map(|e| {
+            let v = p.or_empty(e);
+            if realname::ENCRYPTED_PARAMS.contains(e) {
+                Cow::Owned(realname::plain_value(&key, v))
+            } else {
+                Cow::Borrowed(v)
+            }
+        })
+        .collect();
     let mut expected: Vec<&str> = vec![user_id, password.as_str(), method.name];
     if let Some((_, v)) = ident {
         expected.push(v);
     }
-    for e in method.sign_extras {
-        expected.push(p.or_empty(e));
-    }
+    expected.extend(extras.iter().map(|e| e.as_ref()));
     let required = &expected[..expected.len() - method.sign_extras.len()];
     let values: Vec<&str> = p.pairs.iter().map(|(_, v)| v.as_str()).collect();
     if !sign::verify_legacy(&key, sign, &expected, required, &values, settings.sign_mode) {

@@ -269,7 +269,7 @@ pub fn online_status(call: &Call) -> Result<Out, Fail> {
         "apn": s.apn,
         "rattype": "6",
         "imei": card.imei,
-        "provname": if s.city.is_empty() { "江苏" } else { &s.city },
+        "provname": super::codes::province_of(&s.city),
         "duration": duration.to_string(),
         "stopTime": s.ended.map(fmt_time).unwrap_or_default(),
         "startTime": s.started.map(fmt_time).unwrap_or_default(),

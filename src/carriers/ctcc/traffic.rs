@@ -9,7 +9,7 @@ use super::xml::Xml;
 use super::{Call, Fail, Out};
 use crate::clock::{cycle_of, cycle_start, day_date, day_number, from_local};
 use crate::domain::card::DayUsage;
-use crate::domain::money::{kb_2dp, mb_2dp, yuan};
+use crate::domain::money::{mb_2dp, yuan, KB};
 use crate::domain::{Card, LedgerKind};
 
 const NS: &str = "http://www.example.org/webservice";
@@ -135,8 +135,11 @@ fn ticket(call: &Call, t: Snapshot) -> Out {
             .plan(&t.plan)
             .map(|p| p.name)
             .unwrap_or_default();
+        let mut cumulative = 0u64;
         for (day, u) in &t.days {
             let d = day_date(*day);
+            let kb = carried_kb(cumulative, u.data_bytes);
+            cumulative += u.data_bytes;
             x.open("NEW_DATA_TICKET_QRlist")
                 .leaf("TICKET_NUMBER", &t.msisdn)
                 .leaf("TICKET_TYPE", place)
@@ -144,13 +147,27 @@ fn ticket(call: &Call, t: Snapshot) -> Out {
                 .leaf("START_TIME", &format!("{} 00:00", d.strftime("%Y-%m-%d")))
                 .leaf("DURATION_CH", "24小时00分00秒")
                 .leaf("TICKET_CHARGE_CH", "0.00元")
-                .leaf("BYTES_CNT", &format!("{}KB", kb_2dp(u.data_bytes)))
+                .leaf("BYTES_CNT", &format!("{kb}KB"))
                 .leaf("CCG_PRODUCT_NAME", &plan)
                 .close("NEW_DATA_TICKET_QRlist");
         }
     }
     x.close(TAG).close("root");
     Out::Xml(x.finish())
+}
+
+/// Hundredths of a KB in `bytes`, rounded half up.
+fn kb_hundredths(bytes: u64) -> u64 {
+    ((bytes as u128 * 100 + u128::from(KB / 2)) / u128::from(KB)) as u64
+}
+
+/// One detail record's `BYTES_CNT` number (KB, 2 decimals) with the
+/// rounding carried from the records before it (`before` bytes), so the
+/// records add up to the rounded total of the period instead of drifting
+/// by up to 0.005 KB each.
+fn carried_kb(before: u64, bytes: u64) -> String {
+    let h = kb_hundredths(before + bytes) - kb_hundredths(before);
+    format!("{}.{:02}", h / 100, h % 100)
 }
 
 #[cfg(test)]
@@ -167,5 +184,21 @@ mod tests {
         assert!(parse_day("20261325").is_none());
         assert!(parse_day("2026112").is_none());
         assert!(parse_day("2026-11-").is_none());
+    }
+
+    #[test]
+    fn detail_records_carry_their_rounding() {
+        // Three records of 1 byte each: 0.00 + 0.00 + 0.00 would lose the
+        // 3 bytes; carried, they show what the total rounds to.
+        let sum: u64 = (0..3u64)
+            .map(|before| {
+                carried_kb(before, 1)
+                    .replace('.', "")
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(sum, kb_hundredths(3));
+        assert_eq!(carried_kb(0, 5 * 1024 * 1024), "5120.00");
     }
 }
