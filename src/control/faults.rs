@@ -9,14 +9,24 @@
 //! Faults apply before routing, so they work on every carrier path whether
 //! or not a handler serves it. The error bodies come from the path's
 //! dialect ([`crate::carriers::dialect`]): this file holds no carrier codes.
+//!
+//! The `/_sim/faults` handlers are at the end: list, add, remove and clear
+//! rules, and the history of those that fired (`/_sim/faults/fired`).
 
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
+use super::{bad, find, inspector, json_body, not_found, ApiError, ApiResult, ControlState};
 pub use crate::carriers::dialect::NeutralError;
 use crate::domain::Carrier;
 
@@ -301,6 +311,77 @@ impl Faults {
         }
         d
     }
+}
+
+// ---- `/_sim/faults` ----
+
+/// `GET /_sim/faults`: the rules in force with how often each fired.
+pub async fn faults_list(State(s): State<ControlState>) -> Json<Value> {
+    let items = serde_json::to_value(s.plane.faults.list()).unwrap_or(Value::Null);
+    Json(json!({"items": items}))
+}
+
+/// `POST /_sim/faults`: adds a rule (201 with its id); an unknown card or
+/// account is a 404, anything else wrong a 400 naming the field.
+pub async fn faults_add(State(s): State<ControlState>, body: Bytes) -> Result<Response, ApiError> {
+    let m = json_body(&body)?;
+    const KINDS: &str = "latency, carrier_error, http, reset, truncate, timeout";
+    match m.get("kind").and_then(Value::as_str) {
+        None => return Err(bad(format!("missing 'kind' ({KINDS})"))),
+        Some(k) if !KINDS.split(", ").any(|x| x == k) => {
+            return Err(bad(format!("unknown kind '{k}' ({KINDS})")))
+        }
+        Some(_) => {}
+    }
+    let text = Value::Object(m).to_string();
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    let spec: FaultSpec = serde_path_to_error::deserialize(de).map_err(|e| {
+        let p = e.path().to_string();
+        if p == "." {
+            bad(format!("bad fault: {}", e.inner()))
+        } else {
+            bad(format!("bad fault at {p}: {}", e.inner()))
+        }
+    })?;
+    let card = match &spec.card {
+        Some(c) => Some(find(&s.world, c)?.to_string()),
+        None => None,
+    };
+    if let Some(a) = &spec.account {
+        if s.world.account(a).is_none() {
+            return Err(not_found(format!("account {a} not found")));
+        }
+    }
+    let id = s.plane.faults.add(spec, card).map_err(bad)?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+/// `DELETE /_sim/faults`: removes every rule.
+pub async fn faults_clear(State(s): State<ControlState>) -> Json<Value> {
+    s.plane.faults.clear();
+    Json(json!({"cleared": true}))
+}
+
+/// `DELETE /_sim/faults/{id}`.
+pub async fn fault_remove(State(s): State<ControlState>, Path(id): Path<String>) -> ApiResult {
+    if s.plane.faults.remove(&id) {
+        Ok(Json(json!({"removed": id})))
+    } else {
+        Err(not_found(format!("fault {id} not found")))
+    }
+}
+
+/// `GET /_sim/faults/fired`: every recorded firing, newest first.
+pub async fn fired_list(State(s): State<ControlState>) -> Json<Value> {
+    let mut items = s.plane.fired.list();
+    items.reverse();
+    Json(json!({"items": items, "cap": inspector::FIRED_CAP}))
+}
+
+/// `DELETE /_sim/faults/fired`: forgets the history.
+pub async fn fired_clear(State(s): State<ControlState>) -> Json<Value> {
+    s.plane.fired.clear();
+    Json(json!({"cleared": true}))
 }
 
 #[cfg(test)]

@@ -3,15 +3,16 @@
 //! Handlers live in one file per resource: [`status`] (health, readiness,
 //! reset, metrics), [`clock`], [`accounts`], [`plans`], [`pools`],
 //! [`cards`] (list, read, create, delete, actions) with [`card_patch`] and
-//! [`cards_bulk`], [`events`] (query and live stream), [`traces`], [`ops`]
-//! (faults, rate limits, request journal), [`snapshots`], [`handsets`],
-//! [`modems`], [`webhooks`], [`cucc_push`] and [`docs`].
-//! The mechanisms they drive sit beside them: [`faults`], [`ratelimits`],
-//! [`requests`], [`inspector`] (live journal, fired faults), [`fleet`]
-//! (sorting, risk, totals, CSV over the fleet), [`snapshot`], [`metrics`], [`auth`]; [`specs`] builds
-//! admin-made entities through the fixture's format and rules. Every client-caused error is a 4xx
-//! `{"error": "..."}` naming the problem and changing nothing. Documented
-//! in `docs/admin-api.md`.
+//! [`cards_bulk`], [`events`] (query and live stream), [`traces`],
+//! [`faults`] (rules and their firings), [`ratelimits`], [`requests`] (the
+//! request journal), [`snapshots`], [`handsets`], [`modems`], [`webhooks`],
+//! [`cucc_push`] and [`docs`]; where a resource is also a mechanism (faults,
+//! rate limits, the request journal) its handlers close the file. Beside
+//! them: [`inspector`] (live journal, fired faults), [`fleet`] (sorting,
+//! risk, totals, CSV over the fleet), [`snapshot`], [`metrics`], [`auth`];
+//! [`specs`] builds admin-made entities through the fixture's format and
+//! rules. Every client-caused error is a 4xx `{"error": "..."}` naming the
+//! problem and changing nothing. Documented in `docs/admin-api.md`.
 
 pub mod accounts;
 pub mod auth;
@@ -31,7 +32,6 @@ pub mod inspector;
 pub mod metrics;
 pub mod modems;
 pub mod openapi;
-pub mod ops;
 pub mod plans;
 pub mod pools;
 pub mod ratelimits;

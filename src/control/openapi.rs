@@ -18,8 +18,8 @@ use utoipa::openapi::{
 };
 
 use super::{
-    accounts, card_patch, cards, cards_bulk, clock, cucc_push, docs, events, handsets, modems, ops,
-    plans, pools, snapshots, status, traces, webhooks, ControlState,
+    accounts, card_patch, cards, cards_bulk, clock, cucc_push, docs, events, faults, handsets,
+    modems, plans, pools, ratelimits, requests, snapshots, status, traces, webhooks, ControlState,
 };
 
 /// One admin operation.
@@ -149,18 +149,18 @@ pub static OPS: &[Op] = &[
     op!("get", "/_sim/traces", "traces", "List usage traces", 200, [], || get(traces::traces_list)),
     Op { body: Some(r#"{"kind": "burn", "total": "500MB", "over": "1h", "applies_to": {"tag": "normal"}}"#), ..op!("post", "/_sim/traces", "traces", "Add or replace a usage trace", 200, [400], || post(traces::traces_add)) },
     Op { params: &[("id", "normal-steady")], ..op!("delete", "/_sim/traces/{id}", "traces", "Remove a trace", 200, [404], || delete(traces::traces_remove)) },
-    op!("get", "/_sim/faults", "faults", "List fault rules with how often they fired", 200, [], || get(ops::faults_list)),
-    Op { body: Some(r#"{"carrier": "ctcc", "kind": "carrier_error", "error": "too_frequent", "count": 1}"#), ..op!("post", "/_sim/faults", "faults", "Add a fault rule (latency, carrier_error, http, reset, truncate, timeout)", 201, [400, 404], || post(ops::faults_add)) },
-    op!("delete", "/_sim/faults", "faults", "Remove every fault rule", 200, [], || delete(ops::faults_clear)),
-    op!("get", "/_sim/faults/fired", "faults", "Fault rules that fired (newest first, the last 1000), kept after a rule retires", 200, [], || get(ops::fired_list)),
-    op!("delete", "/_sim/faults/fired", "faults", "Forget the fired-fault history", 200, [], || delete(ops::fired_clear)),
-    Op { params: &[("id", "fault-1")], ..op!("delete", "/_sim/faults/{id}", "faults", "Remove one fault rule", 200, [404], || delete(ops::fault_remove)) },
-    op!("get", "/_sim/ratelimits", "faults", "Per-account rate limits in force (CTCC queries 500/minute by default)", 200, [], || get(ops::ratelimits_list)),
-    Op { body: Some(r#"{"items": [{"id": "ctcc-query-500-per-minute", "carrier": "ctcc", "endpoint": "/m2m_ec/", "methods": ["queryPakage", "queryTraffic", "queryTrafficByDate"], "limit": 500, "per": "1m"}]}"#), ..op!("put", "/_sim/ratelimits", "faults", "Replace the rate-limit table ({\"items\": []} turns limits off)", 200, [400], || put(ops::ratelimits_put)) },
-    Op { query: &[("carrier", "cmcc, cucc or ctcc"), ("method", "HTTP method"), ("path", "path substring"), ("status", "HTTP status (0 = reset)"), ("account", "account id"), ("card", "ICCID/MSISDN/IMSI"), ("after", "seq cursor"), ("limit", "1 to 10000")], ..op!("get", "/_sim/requests", "requests", "The carrier-API request journal (secrets masked)", 200, [400, 404], || get(ops::requests_list)) },
-    op!("delete", "/_sim/requests", "requests", "Clear the request journal", 200, [], || delete(ops::requests_clear)),
-    Op { query: &[("carrier", "cmcc, cucc or ctcc"), ("method", "HTTP method"), ("path", "path substring"), ("status", "HTTP status (0 = reset)"), ("account", "account id"), ("card", "ICCID/MSISDN/IMSI"), ("after", "seq cursor (default: the newest)")], produces: "text/event-stream", ..op!("get", "/_sim/requests/stream", "requests", "Journaled requests as they happen (Server-Sent Events `request`)", 200, [400, 404], || get(ops::requests_stream)) },
-    Op { body: Some(r#"{"cap": 20000}"#), ..op!("post", "/_sim/requests/config", "requests", "Resize the request journal (`cap`) or turn recording on/off (`enabled`)", 200, [400], || post(ops::requests_config)) },
+    op!("get", "/_sim/faults", "faults", "List fault rules with how often they fired", 200, [], || get(faults::faults_list)),
+    Op { body: Some(r#"{"carrier": "ctcc", "kind": "carrier_error", "error": "too_frequent", "count": 1}"#), ..op!("post", "/_sim/faults", "faults", "Add a fault rule (latency, carrier_error, http, reset, truncate, timeout)", 201, [400, 404], || post(faults::faults_add)) },
+    op!("delete", "/_sim/faults", "faults", "Remove every fault rule", 200, [], || delete(faults::faults_clear)),
+    op!("get", "/_sim/faults/fired", "faults", "Fault rules that fired (newest first, the last 1000), kept after a rule retires", 200, [], || get(faults::fired_list)),
+    op!("delete", "/_sim/faults/fired", "faults", "Forget the fired-fault history", 200, [], || delete(faults::fired_clear)),
+    Op { params: &[("id", "fault-1")], ..op!("delete", "/_sim/faults/{id}", "faults", "Remove one fault rule", 200, [404], || delete(faults::fault_remove)) },
+    op!("get", "/_sim/ratelimits", "faults", "Per-account rate limits in force (CTCC queries 500/minute by default)", 200, [], || get(ratelimits::ratelimits_list)),
+    Op { body: Some(r#"{"items": [{"id": "ctcc-query-500-per-minute", "carrier": "ctcc", "endpoint": "/m2m_ec/", "methods": ["queryPakage", "queryTraffic", "queryTrafficByDate"], "limit": 500, "per": "1m"}]}"#), ..op!("put", "/_sim/ratelimits", "faults", "Replace the rate-limit table ({\"items\": []} turns limits off)", 200, [400], || put(ratelimits::ratelimits_put)) },
+    Op { query: &[("carrier", "cmcc, cucc or ctcc"), ("method", "HTTP method"), ("path", "path substring"), ("status", "HTTP status (0 = reset)"), ("account", "account id"), ("card", "ICCID/MSISDN/IMSI"), ("after", "seq cursor"), ("limit", "1 to 10000")], ..op!("get", "/_sim/requests", "requests", "The carrier-API request journal (secrets masked)", 200, [400, 404], || get(requests::requests_list)) },
+    op!("delete", "/_sim/requests", "requests", "Clear the request journal", 200, [], || delete(requests::requests_clear)),
+    Op { query: &[("carrier", "cmcc, cucc or ctcc"), ("method", "HTTP method"), ("path", "path substring"), ("status", "HTTP status (0 = reset)"), ("account", "account id"), ("card", "ICCID/MSISDN/IMSI"), ("after", "seq cursor (default: the newest)")], produces: "text/event-stream", ..op!("get", "/_sim/requests/stream", "requests", "Journaled requests as they happen (Server-Sent Events `request`)", 200, [400, 404], || get(requests::requests_stream)) },
+    Op { body: Some(r#"{"cap": 20000}"#), ..op!("post", "/_sim/requests/config", "requests", "Resize the request journal (`cap`) or turn recording on/off (`enabled`)", 200, [400], || post(requests::requests_config)) },
     op!("get", "/_sim/snapshots", "snapshots", "List named in-memory snapshots", 200, [], || get(snapshots::snapshots_list)),
     Op { body: Some(r#"{"name": "before-test"}"#), ..op!("post", "/_sim/snapshots", "snapshots", "Take a named in-memory snapshot", 201, [400], || post(snapshots::snapshot_create)) },
     Op { params: &[("name", "before-test")], ..op!("delete", "/_sim/snapshots/{name}", "snapshots", "Forget a named snapshot", 200, [404], || delete(snapshots::snapshot_delete)) },

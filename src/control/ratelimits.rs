@@ -10,12 +10,18 @@
 //! never locks an account out; a jump of the simulated clock refills them
 //! too, as a window on the carrier's side would have passed (see
 //! [`HybridClock`]).
+//!
+//! The `/_sim/ratelimits` handlers (read and replace the table) are at the
+//! end.
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
 use compact_str::CompactString;
 use dashmap::DashMap;
 use governor::clock::Clock;
@@ -24,7 +30,9 @@ use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::Quota;
 use parking_lot::Mutex;
+use serde_json::{json, Value};
 
+use super::{bad, json_body, ApiResult, ControlState};
 pub use crate::carriers::dialect::RateLimit;
 use crate::carriers::dialect::{Dialect, DIALECTS};
 use crate::fixture::Fixture;
@@ -260,4 +268,26 @@ fn checked_defaults(fx: &Fixture) -> Vec<Rule> {
         .into_iter()
         .filter_map(|r| Rule::checked(r).ok())
         .collect()
+}
+
+// ---- `/_sim/ratelimits` ----
+
+/// `GET /_sim/ratelimits`: the rules in force.
+pub async fn ratelimits_list(State(s): State<ControlState>) -> Json<Value> {
+    Json(json!({"items": s.plane.ratelimits.list()}))
+}
+
+/// `{"items": [...]}` replaces the table; `{"items": []}` turns limits off.
+pub async fn ratelimits_put(State(s): State<ControlState>, body: Bytes) -> ApiResult {
+    let m = json_body(&body)?;
+    let items = m
+        .get("items")
+        .cloned()
+        .ok_or_else(|| bad("missing 'items' (a list of limits; [] turns limits off)"))?;
+    let text = items.to_string();
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    let rules: Vec<RateLimit> = serde_path_to_error::deserialize(de)
+        .map_err(|e| bad(format!("items{}: {}", e.path(), e.inner())))?;
+    s.plane.ratelimits.replace(rules).map_err(bad)?;
+    Ok(Json(json!({"items": s.plane.ratelimits.list()})))
 }

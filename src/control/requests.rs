@@ -5,21 +5,26 @@
 //! account and cards it names are matched, faults are decided and applied,
 //! and request and response are recorded — secrets masked — in a capped
 //! ring buffer with filters, and counted in the metrics.
+//!
+//! The `/_sim/requests` handlers (query, clear, configure, follow live) are
+//! at the end.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use super::faults::{Decision, FaultKind, RequestFacts};
-use super::Plane;
+use super::{bad, find, inspector, json_body, ApiError, ApiResult, ControlState, Plane};
 use crate::carriers::dialect::{dialect_of, gateway_timeout, Dialect, ErrorContext, NeutralError};
 use crate::domain::Carrier;
 use crate::store::CardRef;
@@ -683,6 +688,112 @@ fn default_http_body(status: u16) -> String {
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error");
     format!("<html><body><h1>{status} {reason}</h1></body></html>")
+}
+
+// ---- `/_sim/requests` ----
+
+/// `GET /_sim/requests`: journaled carrier-API requests by carrier,
+/// method, path, status, account, card and cursor.
+pub async fn requests_list(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let num = |k: &str| -> Result<Option<u64>, ApiError> {
+        q.get(k)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| bad(format!("{k} must be a non-negative integer, got '{v}'")))
+            })
+            .transpose()
+    };
+    let limit = num("limit")?.unwrap_or(100);
+    if limit == 0 || limit > 10_000 {
+        return Err(bad("limit must be between 1 and 10000"));
+    }
+    let status = num("status")?
+        .map(|v| u16::try_from(v).map_err(|_| bad("status must be an HTTP status")))
+        .transpose()?;
+    let card = match q.get("card") {
+        Some(c) => Some(find(&s.world, c)?.to_string()),
+        None => None,
+    };
+    let f = RequestFilter {
+        carrier: q
+            .get("carrier")
+            .map(|c| {
+                Carrier::parse(c)
+                    .ok_or_else(|| bad(format!("unknown carrier '{c}' (cmcc, cucc, ctcc)")))
+            })
+            .transpose()?,
+        method: q.get("method").cloned(),
+        path: q.get("path").cloned(),
+        status,
+        account: q.get("account").cloned(),
+        card,
+        after: num("after")?,
+        limit: limit as usize,
+    };
+    let items = s.plane.requests.query(&f);
+    let next = items.last().map(|r| r.seq);
+    Ok(Json(json!({
+        "items": items,
+        "total": s.plane.requests.len(),
+        "cap": s.plane.requests.cap(),
+        "enabled": s.plane.requests.enabled(),
+        "next_after": next,
+    })))
+}
+
+/// `DELETE /_sim/requests`: empties the journal.
+pub async fn requests_clear(State(s): State<ControlState>) -> Json<Value> {
+    s.plane.requests.clear();
+    Json(json!({"cleared": true}))
+}
+
+/// `GET /_sim/requests/stream`: journaled requests as they happen (SSE).
+pub async fn requests_stream(
+    State(s): State<ControlState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    Ok(inspector::requests_stream(s.plane.clone(), &q)?.into_response())
+}
+
+/// `{"cap": 5000}` resizes the ring buffer; `{"enabled": false}` stops
+/// recording (faults and rate limits still apply).
+pub async fn requests_config(State(s): State<ControlState>, body: Bytes) -> ApiResult {
+    let m = json_body(&body)?;
+    if m.is_empty() {
+        return Err(bad(
+            "give 'cap' (1 to 1000000) and/or 'enabled' (true or false)",
+        ));
+    }
+    let cap = match m.get("cap") {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| bad("'cap' must be an integer between 1 and 1000000"))?,
+        ),
+    };
+    let enabled = match m.get("enabled") {
+        None => None,
+        Some(v) => Some(
+            v.as_bool()
+                .ok_or_else(|| bad("'enabled' must be true or false"))?,
+        ),
+    };
+    if let Some(k) = m.keys().find(|k| *k != "cap" && *k != "enabled") {
+        return Err(bad(format!("unknown field '{k}' (cap, enabled)")));
+    }
+    if let Some(cap) = cap {
+        s.plane.requests.set_cap(cap as usize);
+    }
+    if let Some(on) = enabled {
+        s.plane.requests.set_enabled(on);
+    }
+    Ok(Json(
+        json!({"cap": s.plane.requests.cap(), "enabled": s.plane.requests.enabled()}),
+    ))
 }
 
 #[cfg(test)]
