@@ -28,7 +28,17 @@ pub struct Settings {
     /// A recorded session whose answers are given back before the
     /// simulator is asked (`serve --replay`); loaded when the server starts.
     pub replay: Option<std::path::PathBuf>,
+    /// Cap on the worlds on demand (`POST /_sim/worlds` answers 429 past it).
+    pub max_worlds: usize,
+    /// Idle time after which a world on demand is deleted (`None`: never),
+    /// unless its creation names its own.
+    pub world_ttl: Option<std::time::Duration>,
 }
+
+/// Default of [`Settings::max_worlds`].
+pub const DEFAULT_MAX_WORLDS: usize = 1000;
+/// Default of [`Settings::world_ttl`]: an hour without a request.
+pub const DEFAULT_WORLD_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -41,6 +51,8 @@ impl Default for Settings {
             admin_token: None,
             open_metrics: false,
             replay: None,
+            max_worlds: DEFAULT_MAX_WORLDS,
+            world_ttl: Some(DEFAULT_WORLD_TTL),
         }
     }
 }

@@ -143,10 +143,29 @@ struct ServeArgs {
     /// simulator answers the rest (docs/conformance.md).
     #[arg(long)]
     replay: Option<PathBuf>,
+    /// Cap on the worlds on demand created with POST /_sim/worlds.
+    #[arg(long, env = "CARRIER_SIM_MAX_WORLDS", default_value_t = carrier_sim::context::DEFAULT_MAX_WORLDS)]
+    max_worlds: usize,
+    /// Idle time after which a world on demand is deleted ("1h", "30m"; "0" never).
+    #[arg(long, env = "CARRIER_SIM_WORLD_TTL", default_value = "1h", value_parser = parse_ttl)]
+    world_ttl: TtlArg,
 }
 
 /// `HOST:PORT` to a socket address; a name (`localhost`) is resolved, and
 /// its IPv4 address preferred so `localhost:8080` means what curl expects.
+/// A world TTL: a duration, or `0` for none.
+#[derive(Clone, Copy, Debug)]
+struct TtlArg(Option<std::time::Duration>);
+
+fn parse_ttl(text: &str) -> Result<TtlArg, String> {
+    if text.trim() == "0" {
+        return Ok(TtlArg(None));
+    }
+    let d = carrier_sim::clock::parse_duration(text)?;
+    let d = std::time::Duration::try_from(d).map_err(|e| e.to_string())?;
+    Ok(TtlArg((!d.is_zero()).then_some(d)))
+}
+
 fn parse_bind(text: &str) -> Result<SocketAddr, String> {
     if let Ok(addr) = text.parse::<SocketAddr>() {
         return Ok(addr);
@@ -265,6 +284,8 @@ fn main() -> ExitCode {
                 admin_token: args.admin_token,
                 open_metrics: args.open_metrics,
                 replay: args.replay,
+                max_worlds: args.max_worlds,
+                world_ttl: args.world_ttl.0,
             };
             serve(args.fixture, args.seed, settings)
         }

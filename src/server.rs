@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 mod panic_guard;
+pub mod worlds;
 
 pub use crate::context::Settings;
 use crate::context::{bind_error, Context};
@@ -30,6 +31,8 @@ pub struct AppContext {
     pub plane: Arc<control::Plane>,
     /// The recorded answers of `Settings::replay`, once loaded.
     pub replay: Option<Arc<crate::conform::replay::Replay>>,
+    /// The worlds on demand (the root application only).
+    pub worlds: Option<Arc<worlds::Worlds>>,
 }
 
 impl AppContext {
@@ -49,6 +52,10 @@ pub fn app(ctx: &AppContext) -> Router {
         world: ctx.world.clone(),
         ready: ctx.ready.clone(),
         plane: ctx.plane.clone(),
+        worlds: ctx
+            .worlds
+            .clone()
+            .map(|w| w as Arc<dyn control::worlds::WorldHost>),
     });
     let mut app = Router::new()
         .merge(control)
@@ -60,15 +67,24 @@ pub fn app(ctx: &AppContext) -> Router {
             crate::conform::replay::layer,
         ));
     }
-    app.layer(axum::middleware::from_fn_with_state(
-        ctx.plane.clone(),
-        control::requests::layer,
-    ))
-    .layer(axum::middleware::from_fn_with_state(
-        Arc::new(control::auth::AdminAuth::of(&ctx.settings)),
-        control::auth::layer,
-    ))
-    .layer(axum::middleware::from_fn(panic_guard::layer))
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.plane.clone(),
+            control::requests::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(control::auth::AdminAuth::of(&ctx.settings)),
+            control::auth::layer,
+        ))
+        .layer(axum::middleware::from_fn(panic_guard::layer));
+    match &ctx.worlds {
+        // Outermost: a world's requests go through its own layers only.
+        Some(worlds) => app.layer(axum::middleware::from_fn_with_state(
+            worlds.clone(),
+            worlds::dispatch,
+        )),
+        None => app,
+    }
 }
 
 /// A running server: its address and a way to stop it.
@@ -111,10 +127,12 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
         )),
     };
     let outbound = Outbound::start(&world.journal);
+    let settings = Arc::new(settings);
     let ctx = AppContext {
         plane: control::Plane::new(world.clone(), outbound),
         world,
-        settings: Arc::new(settings),
+        worlds: Some(worlds::Worlds::new(settings.clone())),
+        settings,
         ready: Arc::new(AtomicBool::new(false)),
         replay,
     };
@@ -134,16 +152,36 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
         let _ = rx_http.wait_for(|v| *v).await;
     });
     let ticker_world = ctx.world.clone();
+    let ticker_worlds = ctx.worlds.clone();
     let mut rx_tick = rx.clone();
     let handle = tokio::spawn(async move {
         let ticker = tokio::spawn(async move {
             let mut iv = tokio::time::interval(Duration::from_millis(200));
+            let mut ticks: u64 = 0;
             loop {
                 tokio::select! {
                     _ = iv.tick() => {
+                        ticks += 1;
+                        let mut running: Vec<Arc<World>> = Vec::new();
                         if ticker_world.clock.speed().is_some() {
-                            let w = ticker_world.clone();
-                            let _ = tokio::task::spawn_blocking(move || w.catch_up()).await;
+                            running.push(ticker_world.clone());
+                        }
+                        if let Some(worlds) = &ticker_worlds {
+                            // Idle worlds go about once a second.
+                            if ticks.is_multiple_of(5) {
+                                worlds.reap();
+                            }
+                            running.extend(
+                                worlds.worlds().into_iter().filter(|w| w.clock.speed().is_some()),
+                            );
+                        }
+                        if !running.is_empty() {
+                            let _ = tokio::task::spawn_blocking(move || {
+                                for w in running {
+                                    w.catch_up();
+                                }
+                            })
+                            .await;
                         }
                     }
                     _ = rx_tick.changed() => if *rx_tick.borrow() { break },

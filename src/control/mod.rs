@@ -6,7 +6,7 @@
 //! [`cards_bulk`], [`events`] (query and live stream), [`traces`],
 //! [`faults`] (rules and their firings), [`ratelimits`], [`requests`] (the
 //! request journal), [`snapshots`], [`handsets`], [`modems`], [`webhooks`],
-//! [`cucc_push`] and [`docs`]; where a resource is also a mechanism (faults,
+//! [`cucc_push`], [`worlds`] and [`docs`]; where a resource is also a mechanism (faults,
 //! rate limits, the request journal) its handlers close the file. Beside
 //! them: [`inspector`] (live journal, fired faults), [`fleet`] (sorting,
 //! risk, totals, CSV over the fleet), [`snapshot`], [`metrics`], [`auth`];
@@ -43,6 +43,7 @@ pub mod status;
 pub mod traces;
 pub mod views;
 pub mod webhooks;
+pub mod worlds;
 
 pub use crate::carriers::dialect::carrier_of_path;
 pub use cards::{card_filter, check_action, find, run_action};
@@ -69,6 +70,8 @@ pub struct ControlState {
     /// Set once every listener is bound.
     pub ready: Arc<AtomicBool>,
     pub plane: Arc<Plane>,
+    /// The registry of worlds on demand (the root server only).
+    pub worlds: Option<Arc<dyn worlds::WorldHost>>,
 }
 
 /// The control plane's own state: faults, request journal, metrics and

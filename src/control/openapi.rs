@@ -19,7 +19,8 @@ use utoipa::openapi::{
 
 use super::{
     accounts, card_patch, cards, cards_bulk, clock, cucc_push, docs, events, faults, handsets,
-    modems, plans, pools, ratelimits, requests, snapshots, status, traces, webhooks, ControlState,
+    modems, plans, pools, ratelimits, requests, snapshots, status, traces, webhooks, worlds,
+    ControlState,
 };
 
 /// One admin operation.
@@ -184,6 +185,10 @@ pub static OPS: &[Op] = &[
     Op { produces: "text/html", ..op!("get", "/_sim/ui/", "dashboard", "Permanent redirect to /_sim/ui", 308, [], || get(crate::web::to_index)) },
     Op { params: &[("file", "app.js")], produces: "text/javascript", ..op!("get", "/_sim/ui/{file}", "dashboard", "Dashboard files: index.html, zh-CN.js, app.js, app.css, favicon.svg", 200, [404], || get(crate::web::asset)) },
     Op { produces: "application/openmetrics-text", ..op!("get", "/_sim/metrics", "status", "OpenMetrics text (Prometheus)", 200, [], || get(status::metrics)) },
+    Op { body: Some(r#"{"builtin": "default", "seed": 7, "ttl": "30m"}"#), ..op!("post", "/_sim/worlds", "worlds", "Create an isolated world (fixture text or object, or builtin \"default\"; seed, start, idle ttl); served under /w/{id}/ with its own /_sim", 201, [400, 404, 429], || post(worlds::create)) },
+    op!("get", "/_sim/worlds", "worlds", "List the worlds on demand with their URLs", 200, [404], || get(worlds::list)),
+    Op { params: &[("id", "w1")], ..op!("get", "/_sim/worlds/{id}", "worlds", "One world with its URLs", 200, [404], || get(worlds::one)) },
+    Op { params: &[("id", "w1")], ..op!("delete", "/_sim/worlds/{id}", "worlds", "Delete a world and free its memory", 200, [404], || delete(worlds::delete)) },
     op!("get", "/_sim/openapi.json", "status", "This document", 200, [], || get(docs::openapi_json)),
     Op { produces: "text/html", ..op!("get", "/_sim/docs", "status", "Swagger UI (offline)", 200, [], || get(docs::docs_index)) },
     Op { params: &[("file", "swagger-ui.css")], produces: "text/css", ..op!("get", "/_sim/docs/{file}", "status", "Swagger UI assets", 200, [404], || get(docs::docs_asset)) },

@@ -32,3 +32,4 @@ mod smpp_client;
 mod sms;
 mod web_ui;
 mod wire_errors;
+mod worlds;
