@@ -1,7 +1,11 @@
 //! The fleet store: cards keyed by ICCID in a sharded concurrent map, with
 //! secondary indexes (MSISDN, IMSI, IMEI) and a sorted ICCID list for stable
-//! paging; accounts, plans and pools beside them. An operation on one card
-//! holds that card's shard lock, so it is atomic (no lost update, no torn read).
+//! paging, and a per-account change index by (dateUpdated, ICCID)
+//! ([`changes`]); accounts, plans and pools beside them. An operation on one
+//! card holds that card's shard lock, so it is atomic (no lost update, no
+//! torn read).
+
+pub mod changes;
 
 use compact_str::CompactString;
 use dashmap::DashMap;
@@ -52,6 +56,8 @@ pub struct Store {
     pub accounts: DashMap<CompactString, Account>,
     pub plans: DashMap<CompactString, Plan>,
     pub pools: DashMap<CompactString, Pool>,
+    /// Every card change per account, oldest first (kept by the world).
+    pub changes: changes::ChangeIndex,
 }
 
 impl Store {
@@ -66,10 +72,16 @@ impl Store {
         self.accounts.clear();
         self.plans.clear();
         self.pools.clear();
+        self.changes.clear();
     }
 
     /// Inserts many cards at once (sorted order rebuilt once).
     pub fn insert_cards(&self, cards: Vec<Card>) {
+        self.changes.add_all(
+            cards
+                .iter()
+                .map(|c| (c.account.as_str(), c.iccid.as_str(), c.updated)),
+        );
         let mut order = self.order.write();
         order.reserve(cards.len());
         for card in cards {
@@ -98,6 +110,7 @@ impl Store {
             let pos = order.binary_search(&card.iccid).unwrap_or_else(|p| p);
             order.insert(pos, card.iccid.clone());
         }
+        self.changes.touch(&card.account, &card.iccid, card.updated);
         self.cards.insert(card.iccid.clone(), Box::new(card));
         Ok(())
     }
@@ -107,6 +120,7 @@ impl Store {
         self.unindex(Kind::Msisdn, &card.msisdn);
         self.unindex(Kind::Imsi, &card.imsi);
         self.unindex(Kind::Imei, &card.imei);
+        self.changes.remove(&card.account, iccid);
         let mut order = self.order.write();
         if let Ok(pos) = order.binary_search_by(|k| k.as_str().cmp(iccid)) {
             order.remove(pos);
@@ -191,6 +205,25 @@ impl Store {
 
     pub fn card_count(&self) -> usize {
         self.cards.len()
+    }
+
+    /// Brings the change index up to date with every card whose
+    /// `updated` is at or after `from` (after the engine or a bulk rule
+    /// changed cards in place): the changes are collected first and
+    /// recorded after the map is released, oldest first.
+    pub fn record_changes_since(&self, from: jiff::Timestamp) {
+        let mut changed: Vec<(jiff::Timestamp, CompactString, CompactString)> = self
+            .cards
+            .iter()
+            .filter(|c| c.updated >= from)
+            .map(|c| (c.updated, c.account.clone(), c.iccid.clone()))
+            .collect();
+        changed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.cmp(&b.2)));
+        for (at, account, iccid) in changed {
+            if self.changes.latest(&account, &iccid) != Some(at) {
+                self.changes.touch(&account, &iccid, at);
+            }
+        }
     }
 
     /// Visits ICCIDs in sorted order without copying the list.

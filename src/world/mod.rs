@@ -23,6 +23,7 @@ use crate::store::{CardRef, Store};
 mod ops;
 
 pub use crate::domain::card::attribute_key;
+pub use crate::store::changes::{Change, Since};
 pub use ops::{CardEdit, Flag, Meter, PoolError, SpeedLimit};
 
 /// Why an operation on a card did not happen.
@@ -202,6 +203,7 @@ impl World {
             let _g = self.gate.read();
             let now = self.now();
             let mut slot = self.store.cards.get_mut(iccid).ok_or(OpError::NotFound)?;
+            let updated_before = slot.updated;
             let plan = self
                 .plan(&slot.plan)
                 .ok_or_else(|| OpError::NoPlan(slot.plan.to_string()))?;
@@ -238,7 +240,15 @@ impl World {
             for (i, e) in slot.events[len - n..].iter_mut().enumerate() {
                 e.seq = first + i as u64;
             }
+            let changed =
+                (slot.updated != updated_before).then(|| (slot.account.clone(), slot.updated));
             drop(slot);
+            // Recorded after the card's lock is released (readers of the
+            // index lock it first, then read cards), still inside the gate
+            // so a clock move cannot slip in between.
+            if let Some((account, at)) = changed {
+                self.store.changes.touch(&account, iccid, at);
+            }
             (out, exhausted_pool, imei_moved)
         };
         if let Some((old, new)) = imei_moved {
@@ -294,6 +304,7 @@ impl World {
         let _g = self.gate.read();
         let mut out = Vec::new();
         crate::engine::stop_pool_members(&self.store, pool, self.now(), &mut out);
+        self.store.record_changes_since(self.now());
         out.sort_by(|a, b| a.iccid.cmp(&b.iccid));
         crate::journal::append_and_stamp(&self.journal, &self.store, out);
     }
@@ -387,6 +398,7 @@ impl World {
         }
         let started = std::time::Instant::now();
         let events = self.engine.advance(&self.store, from, target);
+        self.store.record_changes_since(from);
         *self.now.write() = target;
         self.clock.set_base(target);
         let count = events.len();
@@ -434,6 +446,93 @@ impl World {
         (items, total)
     }
 
+    /// One page of an account's card changes in modification order, the
+    /// oldest first (the change index, see [`crate::store::changes`]),
+    /// each card at its latest change, rendered under the card's lock.
+    ///
+    /// Without a filter the page is the positions `[skip, skip + take)` of
+    /// the window, so it costs O(take) and stays put while cards change
+    /// (a change made meanwhile is listed at the end; the superseded
+    /// position is left out, so a page may hold fewer than `take`);
+    /// `matched` counts positions. With a filter the page is the
+    /// `skip`-th to `skip + take`-th matching card, read in order up to the
+    /// page (with `count_all`, to the window's end, and `matched` counts
+    /// them all). Cards removed since, or of another account, are left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn card_changes<R>(
+        &self,
+        account: &str,
+        since: Since,
+        till: Option<Timestamp>,
+        filter: Option<&dyn Fn(&Card) -> bool>,
+        skip: usize,
+        take: usize,
+        count_all: bool,
+        mut render: impl FnMut(&Change, &Card) -> R,
+    ) -> ChangePage<R> {
+        let _g = self.gate.read();
+        let changes = &self.store.changes;
+        let (start, end) = changes.window(account, since, till);
+        let mut items = Vec::new();
+        let mut show = |change: &Change, items: &mut Vec<R>, wanted: bool| -> bool {
+            if !change.latest {
+                return false;
+            }
+            let Some(card) = self.store.cards.get(change.iccid.as_str()) else {
+                return false;
+            };
+            if card.account != account || !filter.is_none_or(|f| f(&card)) {
+                return false;
+            }
+            if wanted {
+                items.push(render(change, &card));
+            }
+            true
+        };
+        if filter.is_none() {
+            let from = start.saturating_add(skip).min(end);
+            let to = from.saturating_add(take).min(end);
+            for change in changes.slice(account, from, to) {
+                show(&change, &mut items, true);
+            }
+            return ChangePage {
+                items,
+                last: to >= end,
+                matched: end - start,
+            };
+        }
+        // Filtered: walk the window in chunks (the index is not locked
+        // while cards are read), counting matches.
+        const CHUNK: usize = 512;
+        let mut matched = 0usize;
+        let mut last = true;
+        let mut pos = start;
+        'walk: while pos < end {
+            let chunk = changes.slice(account, pos, (pos + CHUNK).min(end));
+            if chunk.is_empty() {
+                break;
+            }
+            pos += chunk.len();
+            for change in &chunk {
+                let in_page = matched >= skip && matched < skip.saturating_add(take);
+                if show(change, &mut items, in_page) {
+                    matched += 1;
+                    if matched > skip.saturating_add(take) {
+                        last = false;
+                        if !count_all {
+                            break 'walk;
+                        }
+                    }
+                }
+            }
+        }
+        ChangePage {
+            items,
+            last,
+            matched,
+        }
+    }
+
     /// Counts of cards per (carrier, state).
     pub fn state_counts(&self) -> Vec<(crate::domain::Carrier, CardState, usize)> {
         let mut counts = std::collections::BTreeMap::new();
@@ -453,6 +552,17 @@ impl World {
         *self.now.write() = ts;
         self.clock.reset_to(ts);
     }
+}
+
+/// A page of [`World::card_changes`].
+#[derive(Debug)]
+pub struct ChangePage<R> {
+    pub items: Vec<R>,
+    /// No change in the window after this page.
+    pub last: bool,
+    /// Changes in the window that pass the filter (without a filter, or with
+    /// `count_all`, all of them; otherwise counted up to one past the page).
+    pub matched: usize,
 }
 
 /// Messages a card keeps per box.

@@ -132,7 +132,7 @@ async fn fake_cucc_with(extra: &str) -> MockServer {
         .and(path(format!("/rws/api/v1/devices/{CUCC_ICCID}")))
         .and(header("authorization", basic().as_str()))
         .respond_with(json(&format!(
-            r#"{{"iccid":"{CUCC_ICCID}","imsi":"{CUCC_IMSI}","msisdn":"{CUCC_MSISDN}","imei":"","status":"ACTIVATED","ratePlan":"1GB月包","communicationPlan":"CP","customer":null,"endConsumerId":null,"dateActivated":"2026-09-24 02:00:00.000+0000","dateAdded":"2026-09-01 00:00:00.000+0000","dateUpdated":"2026-11-20 08:00:00.000+0000","dateShipped":"2026-09-01 00:00:00.000+0000","accountId":"100020620","fixedIPAddress":null,"fixedIpv6Address":null,"accountCustom1":"","accountCustom2":"","accountCustom3":"","accountCustom4":"","accountCustom5":"","accountCustom6":"","accountCustom7":"","accountCustom8":"","accountCustom9":"","accountCustom10":"","operatorCustom1":"","operatorCustom2":"","operatorCustom3":"","operatorCustom4":"","operatorCustom5":"","customerCustom1":"","customerCustom2":"","customerCustom3":"","customerCustom4":"","customerCustom5":"","simNotes":"","deviceID":null,"modemID":"","globalSimType":""{extra}}}"#
+            r#"{{"iccid":"{CUCC_ICCID}","imsi":"{CUCC_IMSI}","msisdn":"{CUCC_MSISDN}","imei":"","status":"ACTIVATED","ratePlan":"1GB月包","communicationPlan":"CP","customer":null,"endConsumerId":null,"dateActivated":"2026-09-24 02:00:00.000+0000","dateAdded":"2026-09-01 00:00:00.000+0000","dateUpdated":"2026-11-20 08:00:00.000+0000","dateShipped":"2026-09-01 00:00:00.000+0000","accountId":"100020620","fixedIPAddress":null,"fixedIpv6Address":null,"accountCustom1":"","accountCustom2":"","accountCustom3":"","accountCustom4":"","accountCustom5":"","accountCustom6":"","accountCustom7":"","accountCustom8":"","accountCustom9":"","accountCustom10":"","operatorCustom1":"","operatorCustom2":"","operatorCustom3":"","operatorCustom4":"","operatorCustom5":"","customerCustom1":"","customerCustom2":"","customerCustom3":"","customerCustom4":"","customerCustom5":"","simNotes":"","euiccid":null,"deviceID":null,"modemID":"","globalSimType":"","simProfileId":""{extra}}}"#
         )))
         .mount(&s)
         .await;
@@ -706,15 +706,17 @@ async fn a_date_layout_is_found_and_named() {
 
 #[tokio::test]
 async fn a_missing_field_is_found_and_named() {
-    // An eSIM's device answer carries `euiccid` (mehunk cucc types).
+    // A deployment whose device answer carries `accountName` (a field a
+    // Tele2 Control Center integration lists for Get Device Details; public
+    // code index file 56233037030), which carrier-sim does not send.
     let dir = tempfile::tempdir().unwrap();
-    let up = fake_cucc_with(r#","euiccid":"89049032004008882600000000000001""#).await;
+    let up = fake_cucc_with(r#","accountName":"演示物联网科技有限公司""#).await;
     let (file, _, _up) = record_against(Carrier::Cucc, up, dir.path(), false).await;
     let r = conform_file(&file).await;
     let rest = endpoint(&r, "CUCC GET /rws/api/v1/devices/{id}");
     assert_eq!(rest.differences.len(), 1, "{}", r.text());
     let d = &rest.differences[0].difference;
-    assert_eq!((d.kind, d.path.as_str()), (Kind::Missing, "euiccid"));
+    assert_eq!((d.kind, d.path.as_str()), (Kind::Missing, "accountName"));
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@
 //! `{"status","message"}` with the codes of `codes::cmp`; business outcomes
 //! of the ws family are `data.resultCode`/`data.resultDesc`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +16,7 @@ use jiff::Timestamp;
 use serde_json::{json, Map, Value};
 use sm3::{Digest, Sm3};
 
-use super::codes::{cmp as code, cmp_refusal, Jasper};
+use super::codes::{self, cmp as code, cmp_refusal, Jasper};
 use super::devices::{attr, change_status, msisdn, CUSTOM_FIELDS};
 use super::{json_bytes, Shared};
 use crate::clock::{cycle_start, fmt_local};
@@ -113,10 +115,23 @@ async fn open(world: &World, body: Body) -> Result<Call, Response> {
     })
 }
 
+/// Answers numbered so far (the sequence part of `messageId`).
+static ANSWERS: AtomicU64 = AtomicU64::new(1);
+
+/// The gateway's own `messageId` of an answer: 18 digits, not the caller's
+/// `trans_id` (the public sample `"200601007122189938"` in mehunk's
+/// `cucc-cmp` response type). Read here as the Shanghai date `yyMMdd` then
+/// a 12-digit sequence; what the real 12 digits encode is not public.
+pub fn message_id(now: Timestamp) -> String {
+    let n = ANSWERS.fetch_add(1, Ordering::Relaxed) % 1_000_000_000_000;
+    format!("{}{n:012}", fmt_local(now, "%y%m%d"))
+}
+
 /// `data` of a ws-family answer: the common fields plus `extra`.
-fn ws_data(trans_id: &str, now: Timestamp, result: (&str, &str), extra: Value) -> Value {
+/// `trans_id` is the caller's; the answer carries its own `messageId`.
+fn ws_data(_trans_id: &str, now: Timestamp, result: (&str, &str), extra: Value) -> Value {
     let mut d = json!({
-        "messageId": trans_id,
+        "messageId": message_id(now),
         "resultCode": result.0,
         "resultDesc": result.1,
         "timestamp": fmt_local(now, "%Y-%m-%d %H:%M:%S"),
@@ -265,20 +280,20 @@ fn terminal(world: &World, account: &Account, c: &Card) -> Value {
         "monthToDateVoiceUsageMO": "0",
         "dateShipped": fmt_local(c.opened, "%Y-%m-%d 00:00:00"),
         "dateModified": fmt_local(c.updated, "%Y-%m-%d %H:%M:%S.0"),
-        "dateAdded": day(c.opened),
+        "dateAdded": fmt_local(c.opened, "%Y-%m-%d %H:%M:%S.0"),
         "dateActivated": c.activated.map(day).unwrap_or_default(),
         "dateReceivied": day(c.opened),
         "accountId": account.customer_no,
         "operatorAccountId": "",
         "modemId": a("modemID"),
-        "secureSimId": "",
+        "secureSimId": attr(c, "secureSimId").unwrap_or("1"),
         "lockStatus": "0",
         "Customer": a("customer"),
         "ctdSessionCount": c.session.sessions_this_cycle,
-        "overageLimitOverride": attr(c, "overageLimitOverride").unwrap_or("DEFAULT"),
+        "overageLimitOverride": codes::cmp_override(attr(c, "overageLimitOverride")),
         "fixedIpAddress": a("ipv4Address"),
         "simNotes": a("simNotes"),
-        "copyRulePwd": "",
+        "copyRulePwd": attr(c, "copyRulePwd").unwrap_or("1"),
         "overageLimitReached": c.reasons.contains(Reason::OverQuota).to_string(),
     });
     let m = t.as_object_mut().expect("object");

@@ -2,8 +2,8 @@
 //! `errorCode` string, standard message), the Jasper status names with their
 //! CMP numeric codes and the neutral states they render, the mapping of
 //! domain refusals to messages and CMP `resultCode`s, and the CMP gateway's
-//! envelope codes. Codes marked "chosen" in `docs/cucc.md` are the
-//! simulator's own stable choices where the spec is unsure.
+//! envelope codes. `docs/cucc.md` gives the public source of each REST
+//! code and marks the ones that remain the simulator's own guesses.
 
 use axum::http::StatusCode;
 
@@ -25,6 +25,9 @@ pub enum ErrorKind {
     NotFound,
     /// A refused status change or other business rule.
     BusinessRule,
+    /// A status change back to a pre-activation state (TEST_READY,
+    /// ACTIVATION_READY, INVENTORY) that the card may not make.
+    PreActivation,
     /// The caller's rate limit is exhausted.
     RateLimited,
     /// The platform is overloaded (chosen code).
@@ -71,9 +74,15 @@ pub const ERRORS: &[(ErrorKind, u16, &str, &str)] = &[
         "Request violates a business rule",
     ),
     (
+        ErrorKind::PreActivation,
+        400,
+        "10000029",
+        "This SIM may not be moved back to a Pre Activation status",
+    ),
+    (
         ErrorKind::RateLimited,
         429,
-        "10000029",
+        "40000029",
         "Rate limit exceeded",
     ),
     (
@@ -182,6 +191,29 @@ impl Jasper {
     }
 }
 
+/// `overageLimitOverride` as the CMP gateway writes it: `(REST value, CMP
+/// code)`. The public sample shows `"0"` for a card left at the default;
+/// `1` and `2` for the two overrides follow the REST order (guessed).
+pub const CMP_OVERRIDES: [(&str, &str); 3] = [
+    ("DEFAULT", "0"),
+    ("TEMPORARY_OVERRIDE", "1"),
+    ("PERMANENT_OVERRIDE", "2"),
+];
+
+/// The CMP code of a card's `overageLimitOverride` (unset = `DEFAULT`).
+pub fn cmp_override(rest: Option<&str>) -> &'static str {
+    let rest = rest.unwrap_or("DEFAULT");
+    CMP_OVERRIDES
+        .iter()
+        .find(|r| r.0 == rest)
+        .map_or("0", |r| r.1)
+}
+
+/// Whether a Jasper status name is a pre-activation state.
+pub fn is_pre_activation(name: &str) -> bool {
+    matches!(name, "TEST_READY" | "ACTIVATION_READY" | "INVENTORY")
+}
+
 /// The REST message for a refused status change.
 pub fn refusal_message(e: &DomainError) -> String {
     let why = match e {
@@ -209,9 +241,7 @@ pub fn cmp_refusal(e: &DomainError) -> (&'static str, &'static str) {
         DomainError::Cancelled => ("1101", "卡已销户，不能变更状态"),
         DomainError::Expired => ("1102", "套餐已过期，不能变更状态"),
         DomainError::Arrears => ("1103", "账户欠费，不能变更状态"),
-        DomainError::InvalidTransition { to, .. }
-            if matches!(*to, "TEST_READY" | "ACTIVATION_READY" | "INVENTORY") =>
-        {
+        DomainError::InvalidTransition { to, .. } if is_pre_activation(to) => {
             ("1104", "账户阻止状态变更为预激活状态")
         }
         DomainError::OverQuota => ("1105", "超出流量限额，不能变更状态"),

@@ -11,12 +11,10 @@ use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::codes::{ErrorKind, Jasper};
-use super::{
-    jdate, jdate_opt, ok_json, owned, page_of, ApiError, ApiResult, PathParam, Query, Shared,
-};
+use super::{jdate, jdate_opt, ok_json, owned, ApiError, ApiResult, PathParam, Query, Shared};
 use crate::domain::lifecycle::DomainError;
 use crate::domain::{Card, CardState, Carrier, Plan};
-use crate::world::{attribute_key, CardEdit, World};
+use crate::world::{attribute_key, CardEdit, Since, World};
 
 /// The custom fields of a device, as named on the wire.
 pub const CUSTOM_FIELDS: [&str; 20] = [
@@ -131,9 +129,15 @@ impl Serialize for DeviceView<'_> {
             m.serialize_entry(f, attr(c, f).unwrap_or(""))?;
         }
         m.serialize_entry("simNotes", attr(c, "simNotes").unwrap_or(""))?;
+        // eSIM identity: Cisco's DeviceDetails schema calls it `eid`, but
+        // the two public clients of real answers (mehunk's Unicom types, an
+        // Entel client) both read `euiccid`: the card's `cucc.euiccid`
+        // attribute, `null` for a plain SIM.
+        m.serialize_entry("euiccid", &attr(c, "euiccid"))?;
         m.serialize_entry("deviceID", &attr(c, "deviceID"))?;
         m.serialize_entry("modemID", attr(c, "modemID").unwrap_or(""))?;
         m.serialize_entry("globalSimType", "")?;
+        m.serialize_entry("simProfileId", attr(c, "simProfileId").unwrap_or(""))?;
         m.end()
     }
 }
@@ -169,7 +173,25 @@ pub async fn details(
     Ok(super::json_bytes(axum::http::StatusCode::OK, body))
 }
 
-/// `GET /devices?modifiedSince=...`: 4-field summaries in ICCID order.
+/// The fields a search entry can carry, in the order they are written: the
+/// four of Control Center's answer, then `dateUpdated` (only when asked for
+/// with `fields=`; it is the change's time, which an incremental sync keeps
+/// as its next `modifiedSince`).
+const SEARCH_FIELDS: [&str; 5] = [
+    "iccid",
+    "status",
+    "ratePlan",
+    "communicationPlan",
+    "dateUpdated",
+];
+/// The entry of Control Center's Search Devices answer.
+const SEARCH_DEFAULT: [&str; 4] = ["iccid", "status", "ratePlan", "communicationPlan"];
+
+/// `GET /devices?modifiedSince=...`: the account's device changes in the
+/// window, sorted by modification date, oldest change first (Cisco's
+/// Search Devices), paged by `pageNumber`/`pageSize` over the world's
+/// change index. A device changed while a client pages is listed again at
+/// its new change; the entries already passed keep their positions.
 pub async fn search(State(st): State<Shared>, caller: Caller, RawQuery(q): RawQuery) -> ApiResult {
     let q = Query::parse(q.as_deref());
     q.need("modifiedSince")?;
@@ -196,26 +218,56 @@ pub async fn search(State(st): State<Shared>, caller: Caller, RawQuery(q): RawQu
             return ok_json(&json!({"pageNumber": number, "devices": [], "lastPage": true}));
         }
     }
+    let fields: Vec<&str> = match q.get("fields").filter(|f| !f.trim().is_empty()) {
+        Some(list) => {
+            let asked: Vec<&str> = list.split(',').map(str::trim).collect();
+            let known: Vec<&str> = SEARCH_FIELDS
+                .into_iter()
+                .filter(|f| asked.contains(f))
+                .collect();
+            if known.is_empty() {
+                SEARCH_DEFAULT.to_vec()
+            } else {
+                known
+            }
+        }
+        None => SEARCH_DEFAULT.to_vec(),
+    };
     let customs: Vec<(&str, &str)> = CUSTOM_FIELDS
         .iter()
         .filter_map(|f| q.get(f).map(|v| (*f, v)))
         .collect();
-    let rows: Vec<Value> = super::account_cards(&st.world, &caller.account)
-        .iter()
-        .filter(|c| c.updated >= since && till.is_none_or(|t| c.updated <= t))
-        .filter(|c| status.is_none_or(|s| Jasper::of(c.state) == s))
-        .filter(|c| customs.iter().all(|(f, v)| attr(c, f).unwrap_or("") == *v))
-        .map(|c| {
-            json!({
-                "iccid": c.iccid,
-                "status": Jasper::of(c.state).name(),
-                "ratePlan": rate_plan_name(&st.world, &c.plan),
-                "communicationPlan": comm_plan(c),
-            })
-        })
-        .collect();
-    let (items, last) = page_of(&rows, number, size);
-    ok_json(&json!({"pageNumber": number, "devices": items, "lastPage": last}))
+    let matches = |c: &Card| {
+        c.carrier == Carrier::Cucc
+            && status.is_none_or(|s| Jasper::of(c.state) == s)
+            && customs.iter().all(|(f, v)| attr(c, f).unwrap_or("") == *v)
+    };
+    let filter: Option<&dyn Fn(&Card) -> bool> =
+        (status.is_some() || !customs.is_empty()).then_some(&matches as &dyn Fn(&Card) -> bool);
+    let page = st.world.card_changes(
+        &caller.account,
+        Since::AtOrAfter(since),
+        till,
+        filter,
+        (number - 1).saturating_mul(size),
+        size,
+        false,
+        |change, c| {
+            let mut entry = serde_json::Map::new();
+            for f in &fields {
+                let v: Value = match *f {
+                    "iccid" => c.iccid.as_str().into(),
+                    "status" => Jasper::of(c.state).name().into(),
+                    "ratePlan" => rate_plan_name(&st.world, &c.plan).into(),
+                    "communicationPlan" => comm_plan(c).into(),
+                    _ => jdate(change.at).into(),
+                };
+                entry.insert((*f).to_string(), v);
+            }
+            Value::Object(entry)
+        },
+    );
+    ok_json(&json!({"pageNumber": number, "devices": page.items, "lastPage": page.last}))
 }
 
 /// Fields `PUT /devices/{iccid}` accepts besides `status`, `ratePlan` and

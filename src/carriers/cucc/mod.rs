@@ -115,7 +115,15 @@ impl From<crate::world::OpError> for ApiError {
                 ApiError::with(ErrorKind::Internal, format!("rate plan {p} is missing"))
             }
             crate::world::OpError::Rule(r) => {
-                ApiError::with(ErrorKind::BusinessRule, codes::refusal_message(&r))
+                match &r {
+                    // The platform's own text for this refusal.
+                    crate::domain::lifecycle::DomainError::InvalidTransition { to, .. }
+                        if codes::is_pre_activation(to) =>
+                    {
+                        ApiError::new(ErrorKind::PreActivation)
+                    }
+                    _ => ApiError::with(ErrorKind::BusinessRule, codes::refusal_message(&r)),
+                }
             }
         }
     }

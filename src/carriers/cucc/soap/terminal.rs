@@ -22,7 +22,7 @@ use crate::carriers::cucc::devices::{
 use crate::carriers::cucc::sessions::{audit_row, audit_rows};
 use crate::domain::{Card, CardState, Carrier, Reason};
 use crate::store::CardRef;
-use crate::world::{OpError, World};
+use crate::world::{OpError, Since, World};
 
 /// Most ICCIDs, MSISDNs or IMSIs in one request (schema `maxOccurs`).
 pub const MAX_ENTRIES: usize = 50;
@@ -419,22 +419,27 @@ pub fn get_modified_terminals(call: &Call) -> OpResult {
     }
     let page = opt_int(r, "pageNumber")?.unwrap_or(1) as usize;
     let world = call.world();
-    let mut rows: Vec<(jiff::Timestamp, compact_str::CompactString)> =
-        crate::carriers::cucc::account_cards(world, &call.caller.account)
-            .into_iter()
-            .filter(|c| since.is_none_or(|s| c.updated > s))
-            .filter(|c| {
-                sim_state.is_none_or(|s| sim_state_matches(s, Jasper::of(c.state)) == Some(true))
-            })
-            .map(|c| (c.updated, c.iccid))
-            .collect();
-    rows.sort_unstable();
-    let pages = total_pages(rows.len(), MODIFIED_PAGE);
-    let start = (page - 1).saturating_mul(MODIFIED_PAGE).min(rows.len());
-    let end = (start + MODIFIED_PAGE).min(rows.len());
+    let wanted = |c: &Card| {
+        sim_state.is_none_or(|s| sim_state_matches(s, Jasper::of(c.state)) == Some(true))
+    };
+    let filter: Option<&dyn Fn(&Card) -> bool> =
+        sim_state.map(|_| &wanted as &dyn Fn(&Card) -> bool);
+    // The REST search's change index: oldest change first, O(page) without
+    // a `simState` filter.
+    let changes = world.card_changes(
+        &call.caller.account,
+        since.map_or(Since::All, Since::After),
+        None,
+        filter,
+        page.saturating_sub(1).saturating_mul(MODIFIED_PAGE),
+        MODIFIED_PAGE,
+        true,
+        |change, _| change.iccid.clone(),
+    );
+    let pages = total_pages(changes.matched, MODIFIED_PAGE);
     let mut o = respond(call, "GetModifiedTerminals");
     o.open("iccids");
-    for (_, iccid) in &rows[start..end] {
+    for iccid in &changes.items {
         o.leaf("iccid", iccid);
     }
     o.close("iccids");
