@@ -1944,3 +1944,160 @@ async fn sim_list_is_limited_to_ten_a_minute() {
             .starts_with('{'));
     }
 }
+
+/// Where a clock move within the month ends.
+#[derive(Clone, Debug)]
+enum MonthMove {
+    Minutes(i64),
+    NextHour,
+    /// 23:mm of the current day (the next day's when already past it).
+    LateEvening(i64),
+}
+
+/// Hundredths in a `12.34MB` / `12.34` figure.
+fn hundredths(v: &str) -> i64 {
+    v.trim_end_matches("MB").replace('.', "").parse().unwrap()
+}
+
+/// One case of the month property: the fixture's `ctcc-demo` card at
+/// `card` (opening usage replaced by `opening_mb` when given), the clock
+/// moved by `moves` without leaving the month.
+async fn month_adds_up(card: usize, opening_mb: Option<u64>, moves: Vec<MonthMove>) {
+    use carrier_sim::clock::{cycle_of, cycle_start, fmt_local};
+    use jiff::{SignedDuration, Timestamp};
+    let mut fx = fixture::default_fixture();
+    let mine: Vec<usize> = (0..fx.cards.len())
+        .filter(|i| fx.cards[*i].account == "ctcc-demo")
+        .collect();
+    let spec = &mut fx.cards[mine[card % mine.len()]];
+    if let Some(mb) = opening_mb {
+        spec.data_used = Some(carrier_sim::fixture::traces::Size(mb * 1024 * 1024));
+    }
+    let (number, iccid) = (spec.msisdn.clone(), spec.iccid.clone());
+    let ct = Ctcc::with(Simulator::builder().fixture(fx).start().await);
+    let world = ct.sim.world().clone();
+    let month_end = cycle_start(cycle_of(world.now()) + 1) - SignedDuration::from_mins(1);
+    for m in &moves {
+        let now = world.now();
+        let target = match m {
+            MonthMove::Minutes(n) => now + SignedDuration::from_mins(*n),
+            MonthMove::NextHour => {
+                Timestamp::from_second((now.as_second() / 3600 + 1) * 3600).unwrap()
+            }
+            MonthMove::LateEvening(mm) => {
+                let day = carrier_sim::clock::day_number(now);
+                let at = |d: i32| {
+                    carrier_sim::clock::from_local(
+                        carrier_sim::clock::day_date(d)
+                            .to_datetime(jiff::civil::time(23, *mm as i8, 0, 0)),
+                    )
+                };
+                if at(day) > now {
+                    at(day)
+                } else {
+                    at(day + 1)
+                }
+            }
+        };
+        world.advance_to(target.min(month_end)).unwrap();
+    }
+    let now = world.now();
+    let first = fmt_local(cycle_start(cycle_of(now)), "%Y%m%d");
+    let today = fmt_local(now, "%Y%m%d");
+    let last = fmt_local(month_end, "%Y%m%d");
+    let total = ct.q("queryTraffic", &number, &[]).await;
+    let total = tag(&total, "TOTAL_BYTES_CNT").unwrap().to_string();
+    // The month by date, as the zycm task class computes month-to-date
+    // usage: the same figure to the hundredth of a MB.
+    for end in [&today, &last] {
+        let by_date = ct
+            .q(
+                "queryTrafficByDate",
+                &number,
+                &[("startDate", &first), ("endDate", end)],
+            )
+            .await;
+        assert_eq!(
+            tag(&by_date, "TOTAL_BYTES_CNT").unwrap(),
+            total,
+            "{first}-{end}"
+        );
+    }
+    // Day by day: each day rounds on its own, so the days may differ from
+    // the month by half a hundredth each at most.
+    let (d0, d1) = (
+        carrier_sim::carriers::ctcc::traffic::parse_day(&first).unwrap(),
+        carrier_sim::carriers::ctcc::traffic::parse_day(&today).unwrap(),
+    );
+    let mut days_sum = 0i64;
+    for d in d0..=d1 {
+        let day = carrier_sim::clock::day_date(d)
+            .strftime("%Y%m%d")
+            .to_string();
+        let r = ct
+            .q(
+                "queryTrafficByDate",
+                &number,
+                &[("startDate", &day), ("endDate", &day)],
+            )
+            .await;
+        days_sum += hundredths(tag(&r, "TOTAL_BYTES_CNT").unwrap());
+    }
+    let n = i64::from(d1 - d0 + 1);
+    assert!(
+        (days_sum - hundredths(&total)).abs() <= n / 2 + 1,
+        "{n} days sum to {days_sum}, the month is {total}"
+    );
+    // needDtl=1: the detail records carry their rounding, so they add up
+    // to the month's bytes in KB, and the month in MB is those bytes.
+    let detail = ct.q("queryTraffic", &number, &[("needDtl", "1")]).await;
+    let rows: Vec<u64> = detail
+        .split("<NEW_DATA_TICKET_QRlist>")
+        .skip(1)
+        .map(|r| kb_hundredths(tag(r, "BYTES_CNT").unwrap()))
+        .collect();
+    assert_eq!(tag(&detail, "TOTALCOUNT").unwrap(), rows.len().to_string());
+    let used = ct.admin.card(&iccid).await["usage"]["data_bytes"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        rows.iter().sum::<u64>(),
+        (used * 100 + 512) / 1024,
+        "{detail}"
+    );
+    assert_eq!(
+        total,
+        format!("{}MB", carrier_sim::domain::money::mb_2dp(used))
+    );
+}
+
+fn month_move() -> impl proptest::strategy::Strategy<Value = MonthMove> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (1..3000i64).prop_map(MonthMove::Minutes),
+        Just(MonthMove::NextHour),
+        (0..60i64).prop_map(MonthMove::LateEvening),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, .. Default::default() })]
+
+    /// Issue 17: for random cards and clock moves within a month,
+    /// queryTrafficByDate over the month equals queryTraffic (MB, 2
+    /// decimals), the days add up to it within their rounding, and the
+    /// needDtl=1 records add up to the same usage.
+    #[test]
+    fn traffic_by_date_adds_up_to_the_month(
+        card in 0usize..64,
+        opening_mb in proptest::option::of(0u64..3000),
+        moves in proptest::collection::vec(month_move(), 0..6),
+    ) {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(month_adds_up(card, opening_mb, moves));
+    }
+}
