@@ -298,6 +298,11 @@ pub struct Card {
     /// Overage already charged this cycle, in bytes beyond the allowance.
     #[serde(default)]
     pub overage_charged_bytes: u64,
+    /// Bytes this card used this cycle while its pool was beyond the pool's
+    /// allowance: the pool overage this member pays for (each member pays
+    /// for its own megabytes, never for another member's).
+    #[serde(default)]
+    pub pool_over_bytes: u64,
     /// First day of the cycle the counters belong to (`yyyy-mm` as year*12+month-1).
     pub cycle: i32,
     /// Last moment the card was brought up to date by the clock.

@@ -473,6 +473,7 @@ pub fn rollover(card: &mut Card, plan: &Plan, now: Timestamp) {
         card.opening_usage = None;
     }
     card.overage_charged_bytes = 0;
+    card.pool_over_bytes = 0;
     card.session.sessions_this_cycle = u32::from(card.session.online);
     if let Some(t) = card.threshold.as_mut() {
         t.reached = false;

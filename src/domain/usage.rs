@@ -80,10 +80,20 @@ pub fn bytes_to_next_mark(card: &Card, quota: &Quota) -> u64 {
     if quota.used <= quota.allowance {
         next = next.min(quota.allowance + 1 - quota.used);
     } else {
-        let into_mb = (quota.used - quota.allowance) % MB;
+        let into_mb = over_bytes(card, quota) % MB;
         next = next.min(if into_mb == 0 { 1 } else { MB - into_mb + 1 });
     }
     next.max(1)
+}
+
+/// The overage this card pays for: its usage beyond its own allowance, or
+/// (in a pool) its own bytes used while the pool was beyond the pool's.
+fn over_bytes(card: &Card, quota: &Quota) -> u64 {
+    if quota.pooled {
+        card.pool_over_bytes
+    } else {
+        quota.used.saturating_sub(quota.allowance)
+    }
 }
 
 /// Hour number (hours since the epoch) of an instant.
@@ -137,6 +147,9 @@ pub fn record_data_in(
     let before = quota.used;
     card.usage.data_bytes += bytes;
     quota.used += bytes;
+    if quota.pooled {
+        card.pool_over_bytes += quota.used.saturating_sub(before.max(quota.allowance));
+    }
     for &(hour, b) in hours {
         add_day(card, day_of_hour(hour), |d| d.data_bytes += b);
         add_hour(card, hour, b);
@@ -174,8 +187,7 @@ pub fn record_data_in(
                 lifecycle::add_reason(card, Reason::OverQuota, now);
             }
         } else if plan.overage_fen_per_mb > 0 {
-            let over = quota.used - quota.allowance;
-            let billable_mb = over.div_ceil(MB);
+            let billable_mb = over_bytes(card, quota).div_ceil(MB);
             let charged_mb = card.overage_charged_bytes / MB;
             if billable_mb > charged_mb {
                 let amount = (billable_mb - charged_mb) as i64 * plan.overage_fen_per_mb;

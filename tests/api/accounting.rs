@@ -711,3 +711,36 @@ async fn auto_stop_fires_on_exceeding_not_reaching() {
     assert_eq!(card["reasons"], json!(["over_quota"]));
     assert_ne!(env.card_status(&token, &msisdn).await, "2");
 }
+
+/// In a pool beyond its allowance each member pays for its own started
+/// megabytes, never for another member's.
+#[test]
+fn pool_members_pay_their_own_overage() {
+    let pool = "\n[[pools]]\nid = \"pl\"\nname = \"P\"\naccount = \"ec\"\ndata = \"1GB\"\n";
+    let cards = [
+        card(1, "plan = \"p1g\"\npool = \"pl\"\nbalance_fen = 10000"),
+        card(2, "plan = \"p1g\"\npool = \"pl\"\nbalance_fen = 10000"),
+    ]
+    .concat();
+    let text = format!("{RULES_BASE}{pool}{cards}");
+    let w = World::new(carrier_sim::fixture::load(&text).unwrap());
+    let overage = |n: u32| -> Vec<i64> {
+        w.card(&iccid(n))
+            .unwrap()
+            .ledger
+            .iter()
+            .filter(|e| e.kind == carrier_sim::domain::LedgerKind::Overage)
+            .map(|e| e.amount_fen)
+            .collect()
+    };
+    w.use_data(&iccid(1), 1024 * MB).unwrap();
+    assert!(overage(1).is_empty(), "exactly the pool's allowance");
+    // p1g: 2 fen per started MB.
+    w.use_data(&iccid(2), MB).unwrap();
+    assert_eq!(overage(2), vec![-2]);
+    w.use_data(&iccid(1), MB).unwrap();
+    assert_eq!(overage(1), vec![-2], "card 1 pays its own MB only");
+    w.use_data(&iccid(2), 1).unwrap();
+    assert_eq!(overage(2), vec![-2, -2], "card 2 started its second MB");
+    assert_eq!(w.pool("pl").unwrap().used_bytes, 1026 * MB + 1);
+}
