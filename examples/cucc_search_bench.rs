@@ -101,9 +101,11 @@ async fn main() {
         .advance(jiff::SignedDuration::from_secs(1))
         .expect("clock");
     let t = Instant::now();
+    let mut edited = 0;
     for i in 0..1000 {
         let id = &iccids[(i * 997) % iccids.len()];
-        world
+        // A cancelled card refuses edits (1% of the generated fleet).
+        edited += world
             .set_attribute(
                 id,
                 "bench",
@@ -111,10 +113,10 @@ async fn main() {
                 "accountCustom2",
                 Some("x"),
             )
-            .expect("edit");
+            .is_ok() as usize;
     }
     println!(
-        "1,000 edits (each recorded in the change index): {:.2} ms",
+        "{edited} of 1,000 edits applied (each recorded in the change index): {:.2} ms",
         t.elapsed().as_secs_f64() * 1000.0
     );
     let sync_since = world
@@ -136,7 +138,7 @@ async fn main() {
     })
     .await;
     println!(
-        "incremental sync, first page of the 1,000 changes, over HTTP: median {} (worst of 50: {})",
+        "incremental sync, first page of those changes, over HTTP: median {} (worst of 50: {})",
         ms(median),
         ms(worst)
     );
