@@ -33,6 +33,15 @@ pub struct Settings {
     /// Idle time after which a world on demand is deleted (`None`: never),
     /// unless its creation names its own.
     pub world_ttl: Option<std::time::Duration>,
+    /// The only directory `/_sim/snapshot/save` and `load` use (relative
+    /// paths are taken inside it); none = `<temp dir>/carrier-sim-snapshots`.
+    pub snapshot_dir: Option<std::path::PathBuf>,
+    /// HTTP connections served at once (none = 1024); more get health
+    /// answers only, then are closed.
+    pub max_connections: Option<usize>,
+    /// Time to send a request's headers, and the longest idle keep-alive
+    /// (none = 10 s).
+    pub header_read_timeout: Option<std::time::Duration>,
 }
 
 /// Default of [`Settings::max_worlds`].
@@ -53,6 +62,9 @@ impl Default for Settings {
             replay: None,
             max_worlds: DEFAULT_MAX_WORLDS,
             world_ttl: Some(DEFAULT_WORLD_TTL),
+            snapshot_dir: None,
+            max_connections: None,
+            header_read_timeout: None,
         }
     }
 }

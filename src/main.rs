@@ -149,6 +149,14 @@ struct ServeArgs {
     /// Idle time after which a world on demand is deleted ("1h", "30m"; "0" never).
     #[arg(long, env = "CARRIER_SIM_WORLD_TTL", default_value = "1h", value_parser = parse_ttl)]
     world_ttl: TtlArg,
+    /// The only directory /_sim/snapshot/save and load may use (relative
+    /// paths are taken inside it; default: <temp dir>/carrier-sim-snapshots).
+    #[arg(long, env = "CARRIER_SIM_SNAPSHOT_DIR")]
+    snapshot_dir: Option<PathBuf>,
+    /// HTTP connections served at once (default 1024); beyond it only
+    /// /_sim/health and /_sim/ready are answered.
+    #[arg(long, env = "CARRIER_SIM_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
 
 /// `HOST:PORT` to a socket address; a name (`localhost`) is resolved, and
@@ -286,6 +294,9 @@ fn main() -> ExitCode {
                 replay: args.replay,
                 max_worlds: args.max_worlds,
                 world_ttl: args.world_ttl.0,
+                snapshot_dir: args.snapshot_dir,
+                max_connections: args.max_connections,
+                header_read_timeout: None,
             };
             serve(args.fixture, args.seed, settings)
         }

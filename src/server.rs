@@ -12,8 +12,11 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+mod connections;
 mod panic_guard;
 pub mod worlds;
+
+pub use connections::{Limits, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 
 pub use crate::context::Settings;
 use crate::context::{bind_error, Context};
@@ -76,6 +79,10 @@ pub fn app(ctx: &AppContext) -> Router {
             Arc::new(control::auth::AdminAuth::of(&ctx.settings)),
             control::auth::layer,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(control::guard::Guard::of(&ctx.settings)),
+            control::guard::layer,
+        ))
         .layer(axum::middleware::from_fn(panic_guard::layer));
     match &ctx.worlds {
         // Outermost: a world's requests go through its own layers only.
@@ -136,6 +143,13 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
         ready: Arc::new(AtomicBool::new(false)),
         replay,
     };
+    let snapshot_dir = ctx
+        .settings
+        .snapshot_dir
+        .clone()
+        .unwrap_or_else(control::snapshot::default_dir);
+    control::snapshot::remove_orphans(&snapshot_dir);
+    let _ = ctx.plane.snapshot_dir.set(snapshot_dir);
     let listener = TcpListener::bind(ctx.settings.bind)
         .await
         .map_err(|e| bind_error("HTTP", ctx.settings.bind, e))?;
@@ -143,14 +157,17 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
     let (tx, rx) = watch::channel(false);
     crate::devices::start(&ctx.shared(), ctx.plane.clone(), rx.clone()).await?;
     let app = app(&ctx);
-    let mut rx_http = rx.clone();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = rx_http.wait_for(|v| *v).await;
-    });
+    let limits = Limits {
+        max_connections: ctx
+            .settings
+            .max_connections
+            .unwrap_or(DEFAULT_MAX_CONNECTIONS),
+        header_read_timeout: ctx
+            .settings
+            .header_read_timeout
+            .unwrap_or(DEFAULT_HEADER_READ_TIMEOUT),
+    };
+    let server = connections::serve(listener, app, limits, rx.clone());
     let ticker_world = ctx.world.clone();
     let ticker_worlds = ctx.worlds.clone();
     let mut rx_tick = rx.clone();
@@ -188,9 +205,7 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
                 }
             }
         });
-        if let Err(e) = server.await {
-            tracing::error!("server error: {e}");
-        }
+        server.await;
         ticker.abort();
     });
     ctx.ready.store(true, Ordering::Release);

@@ -19,14 +19,28 @@ use axum::Json;
 
 use crate::context::Settings;
 
-/// Why the settings cannot start a server.
+/// Why the settings cannot start a server. Every listener beyond loopback
+/// needs the admin token: the HTTP listener serves the admin plane, and
+/// the AT modem (no authentication of its own: anyone reaching it acts as
+/// the card) and the SMPP SMSC (the fixture's demo credentials) must not
+/// be opened to a network by accident either.
 pub fn check_settings(s: &Settings) -> Result<(), String> {
     let token = s.admin_token.as_deref().unwrap_or("");
-    if !s.bind.ip().is_loopback() && token.is_empty() {
+    if !token.is_empty() {
+        return Ok(());
+    }
+    if !s.bind.ip().is_loopback() {
         return Err(format!(
             "the admin plane on {} (not loopback) needs a token: pass --admin-token or set CARRIER_SIM_ADMIN_TOKEN",
             s.bind
         ));
+    }
+    for (name, addr) in [("AT modem", s.modem_bind), ("SMPP", s.smpp_bind)] {
+        if let Some(a) = addr.filter(|a| !a.ip().is_loopback()) {
+            return Err(format!(
+                "the {name} listener on {a} (not loopback) needs the admin token too: pass --admin-token or set CARRIER_SIM_ADMIN_TOKEN, or bind it to 127.0.0.1"
+            ));
+        }
     }
     Ok(())
 }
@@ -113,6 +127,20 @@ mod tests {
         assert!(check_settings(&s).is_ok());
         s.bind = "0.0.0.0:0".parse().unwrap();
         assert!(check_settings(&s).unwrap_err().contains("token"));
+        s.admin_token = Some("t".into());
+        assert!(check_settings(&s).is_ok());
+    }
+
+    #[test]
+    fn device_listeners_beyond_loopback_need_the_token() {
+        let mut s = Settings {
+            smpp_bind: Some("0.0.0.0:2775".parse().unwrap()),
+            ..Settings::default()
+        };
+        assert!(check_settings(&s).unwrap_err().contains("SMPP"));
+        s.smpp_bind = Some("127.0.0.1:2775".parse().unwrap());
+        s.modem_bind = Some("[::]:7000".parse().unwrap());
+        assert!(check_settings(&s).unwrap_err().contains("modem"));
         s.admin_token = Some("t".into());
         assert!(check_settings(&s).is_ok());
     }

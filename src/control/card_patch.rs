@@ -66,10 +66,16 @@ impl CardPatch {
             "reasons" => self.reasons = Some(reasons(v)?),
             "data_cut" => self.data_cut = Some(boolean(k, v)?),
             "balance_fen" => {
-                self.balance_fen = Some(
-                    v.as_i64()
-                        .ok_or_else(|| bad("'balance_fen' must be an integer"))?,
-                )
+                use crate::domain::money::MAX_BALANCE_FEN;
+                let fen = v
+                    .as_i64()
+                    .ok_or_else(|| bad("'balance_fen' must be an integer"))?;
+                if !(-MAX_BALANCE_FEN..=MAX_BALANCE_FEN).contains(&fen) {
+                    return Err(bad(format!(
+                        "'balance_fen' must be between -{MAX_BALANCE_FEN} and {MAX_BALANCE_FEN}"
+                    )));
+                }
+                self.balance_fen = Some(fen)
             }
             "usage" => self.read_usage(v)?,
             "expires" => self.expires = Some(expires(v)?),
@@ -115,11 +121,18 @@ impl CardPatch {
             };
             match uk.as_str() {
                 "data_bytes" => {
-                    self.data_bytes = Some(match uv {
+                    let bytes = match uv {
                         Value::String(s) => crate::domain::money::parse_bytes(s)
                             .ok_or_else(|| bad(format!("usage.data_bytes: '{s}' is not a size")))?,
                         _ => n()?,
-                    })
+                    };
+                    let max = crate::domain::money::MAX_DATA_BYTES;
+                    if bytes > max {
+                        return Err(bad(format!(
+                            "usage.data_bytes must be at most {max} (1 PiB)"
+                        )));
+                    }
+                    self.data_bytes = Some(bytes)
                 }
                 "sms" => {
                     self.sms = Some(u32::try_from(n()?).map_err(|_| bad("usage.sms too large"))?)

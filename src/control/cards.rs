@@ -134,6 +134,7 @@ fn parse_cycle(text: &str) -> Option<i32> {
         (i32::from(crate::clock::FIRST_YEAR)..=i32::from(crate::clock::LAST_YEAR)).contains(&y);
     (in_calendar && (1..=12).contains(&m)).then_some(y * 12 + m - 1)
 }
+use crate::domain::money::{MAX_AMOUNT_FEN, MAX_DATA_BYTES};
 
 const ACTIONS: &str = "stop, resume, activate, top_up, renew, cut_data, restore_data, use_data";
 
@@ -150,8 +151,10 @@ pub fn check_action(m: &serde_json::Map<String, Value>) -> Result<(), ApiError> 
                 .get("amount_fen")
                 .and_then(Value::as_i64)
                 .ok_or_else(|| bad("top_up needs an integer 'amount_fen'"))?;
-            if fen <= 0 {
-                return Err(bad("amount_fen must be positive"));
+            if fen <= 0 || fen > MAX_AMOUNT_FEN {
+                return Err(bad(format!(
+                    "amount_fen must be 1 to {MAX_AMOUNT_FEN} (10 billion yuan)"
+                )));
             }
             Ok(())
         }
@@ -162,7 +165,15 @@ pub fn check_action(m: &serde_json::Map<String, Value>) -> Result<(), ApiError> 
             }
             Ok(())
         }
-        "use_data" => action_bytes(m).map(|_| ()),
+        "use_data" => {
+            let bytes = action_bytes(m)?;
+            if bytes > MAX_DATA_BYTES {
+                return Err(bad(format!(
+                    "use_data: bytes must be at most {MAX_DATA_BYTES} (1 PiB)"
+                )));
+            }
+            Ok(())
+        }
         other => Err(bad(format!("unknown action '{other}' ({ACTIONS})"))),
     }
 }

@@ -112,14 +112,14 @@ pub enum SnapshotCmd {
     },
     /// List named snapshots.
     List,
-    /// Save the world to a file (on the simulator's machine), atomically.
+    /// Save the world to a file in the server's snapshot directory, atomically.
     Save {
-        /// File path on the simulator's machine.
+        /// File name inside the server's --snapshot-dir.
         path: String,
     },
-    /// Load the world from a saved file.
+    /// Load the world from a file in the server's snapshot directory.
     Load {
-        /// File path on the simulator's machine.
+        /// File name inside the server's --snapshot-dir.
         path: String,
     },
 }
@@ -366,6 +366,8 @@ pub fn run(target: &Target, cmd: &AdminCmd) -> ExitCode {
         if let Some(t) = &target.token {
             rb = rb.bearer_auth(t);
         }
+        // Body-less POSTs pass the admin plane's cross-site guard with it.
+        rb = rb.header(super::guard::CLIENT_HEADER, "carrier-sim-cli");
         if let Some(b) = body {
             rb = rb.json(&b);
         }

@@ -45,8 +45,16 @@ struct DeliveryLabels {
 /// The media type of [`Metrics::render`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// Distinct endpoint labels counted; later ones are counted as
+/// [`OTHER_ENDPOINT`], so no request can grow the series without bound.
+pub const MAX_ENDPOINTS: usize = 500;
+/// The endpoint label beyond [`MAX_ENDPOINTS`].
+pub const OTHER_ENDPOINT: &str = "(other)";
+
 /// The registry and its metric families.
 pub struct Metrics {
+    /// Endpoint labels in use (bounded by [`MAX_ENDPOINTS`]).
+    endpoints: Mutex<std::collections::HashSet<String>>,
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<CarrierLabels, Histogram>,
@@ -118,6 +126,7 @@ impl Metrics {
             deliveries.clone(),
         );
         Metrics {
+            endpoints: Mutex::new(Default::default()),
             registry: Mutex::new(registry),
             requests,
             latency,
@@ -136,16 +145,34 @@ impl Metrics {
         took: Duration,
     ) {
         let carrier = carrier.map(|c| c.as_str()).unwrap_or("none").to_string();
+        let mut endpoint = endpoint_label(path);
+        {
+            let mut known = self.endpoints.lock();
+            if !known.contains(&endpoint) {
+                if known.len() < MAX_ENDPOINTS {
+                    known.insert(endpoint.clone());
+                } else {
+                    endpoint = OTHER_ENDPOINT.to_string();
+                }
+            }
+        }
         self.requests
             .get_or_create(&RequestLabels {
                 carrier: carrier.clone(),
-                endpoint: endpoint_label(path),
+                endpoint,
                 status: status.to_string(),
             })
             .inc();
         self.latency
             .get_or_create(&CarrierLabels { carrier })
             .observe(took.as_secs_f64());
+    }
+
+    /// Starts the request counters and latencies over (`/_sim/reset`).
+    pub fn reset(&self) {
+        self.requests.clear();
+        self.latency.clear();
+        self.endpoints.lock().clear();
     }
 
     /// The text exposition, with the world's gauges refreshed.

@@ -26,6 +26,7 @@ pub mod docs;
 pub mod events;
 pub mod faults;
 pub mod fleet;
+pub mod guard;
 pub mod handles;
 pub mod handsets;
 pub mod inspector;
@@ -92,6 +93,9 @@ pub struct Plane {
     pub outbound: Outbound,
     pub webhooks: Arc<webhooks::Webhooks>,
     pub cucc_push: Arc<CuccPush>,
+    /// Where `/_sim/snapshot/save` and `load` may read and write
+    /// (`Settings::snapshot_dir`, set by the server; see [`snapshot::default_dir`]).
+    pub snapshot_dir: std::sync::OnceLock<std::path::PathBuf>,
 }
 
 impl Plane {
@@ -111,7 +115,16 @@ impl Plane {
             fired: inspector::FiredLog::default(),
             metrics: metrics::Metrics::new(),
             snapshots: Default::default(),
+            snapshot_dir: Default::default(),
         })
+    }
+
+    /// The directory snapshot files are confined to.
+    pub fn snapshot_dir(&self) -> std::path::PathBuf {
+        self.snapshot_dir
+            .get()
+            .cloned()
+            .unwrap_or_else(snapshot::default_dir)
     }
 }
 
@@ -147,6 +160,11 @@ impl From<OpError> for ApiError {
         match e {
             OpError::NotFound => not_found("card not found"),
             OpError::NoPlan(p) => ApiError(StatusCode::CONFLICT, format!("plan {p} not found")),
+            OpError::Rule(crate::domain::DomainError::InvalidAmount) => bad(format!(
+                "amount out of range: a top-up is 1 to {} fen and a balance stays within ±{} fen",
+                crate::domain::money::MAX_AMOUNT_FEN,
+                crate::domain::money::MAX_BALANCE_FEN
+            )),
             OpError::Rule(r) => ApiError(
                 StatusCode::CONFLICT,
                 format!("refused by the card rules: {r}"),

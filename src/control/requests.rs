@@ -35,6 +35,13 @@ pub const DEFAULT_REQUEST_CAP: usize = 10_000;
 const BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// Response bytes kept per record (10 000 records stay under ~80 MiB).
 const KEEP_BODY: usize = 8 * 1024;
+/// Parameter bytes (names and values) kept per record: a 1 MiB form field
+/// is journaled as its first bytes and its length, not whole.
+pub const KEEP_PARAM_BYTES: usize = 8 * 1024;
+/// Request-header bytes kept per record.
+pub const KEEP_HEADER_BYTES: usize = 4 * 1024;
+/// Parameters (or headers) kept per record.
+pub const KEEP_PAIRS: usize = 100;
 
 /// Parameter names whose values are masked (case-insensitive substring).
 const SECRET_NAMES: [&str; 8] = [
@@ -105,6 +112,41 @@ pub fn header_pairs(h: &HeaderMap) -> Vec<(String, String)> {
             (name, value)
         })
         .collect()
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary, with the
+/// length of what was left out.
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…(+{} bytes)", &s[..end], s.len() - end)
+}
+
+/// What a record keeps of name/value pairs: at most [`KEEP_PAIRS`] of them
+/// and `budget` bytes in all (each value clipped to what is left, at least
+/// 64 bytes), so a record's size is bounded whatever the request was.
+pub fn keep_pairs(pairs: Vec<(String, String)>, budget: usize) -> Vec<(String, String)> {
+    let total = pairs.len();
+    let mut left = budget;
+    let mut out = Vec::with_capacity(total.min(KEEP_PAIRS + 1));
+    for (k, v) in pairs.into_iter().take(KEEP_PAIRS) {
+        if left == 0 {
+            break;
+        }
+        let k = clip(&k, 128);
+        let v = clip(&v, left.saturating_sub(k.len()).max(64));
+        left = left.saturating_sub(k.len() + v.len());
+        out.push((k, v));
+    }
+    if out.len() < total {
+        out.push(("…".into(), format!("{} more not kept", total - out.len())));
+    }
+    out
 }
 
 /// Filters for a journal query.
@@ -247,8 +289,11 @@ impl RequestLog {
         }
     }
 
+    /// Forgets every record and gives their memory back (the ring's
+    /// capacity too).
     pub fn clear(&self) {
-        self.inner.lock().items.clear();
+        let old = std::mem::take(&mut self.inner.lock().items);
+        drop(old);
     }
 
     /// Replaces the content (snapshot load).
@@ -437,7 +482,7 @@ pub async fn layer(State(plane): State<Arc<Plane>>, req: Request, next: Next) ->
                 plane.fired.record(&ex.record, None, resp.status().as_u16());
                 plane.metrics.observe_request(
                     Some(ex.dialect.carrier()),
-                    &ex.dialect.label(&ex.record.path, &ex.record.params),
+                    &ex.endpoint(),
                     resp.status().as_u16(),
                     ex.started.elapsed(),
                 );
@@ -473,7 +518,13 @@ struct Exchange {
     sim_now: jiff::Timestamp,
     started: Instant,
     record: RequestRecord,
+    /// The route pattern the request matched (`/rws/api/v1/devices/{iccid}`),
+    /// or [`UNROUTED`]: metrics are labelled by it, never by the raw path.
+    route: String,
 }
+
+/// The route of a carrier-path request no route matched.
+pub const UNROUTED: &str = "(no route)";
 
 /// The payload of the unwind that drops a connection for an injected
 /// `reset` fault: hyper closes a connection whose handler unwinds, and the
@@ -481,6 +532,11 @@ struct Exchange {
 pub struct InjectedReset;
 
 impl Exchange {
+    /// The metrics endpoint label: the route, as the dialect names it.
+    fn endpoint(&self) -> String {
+        self.dialect.label(&self.route, &self.record.params)
+    }
+
     /// Reads the parameters, matches the account and cards they name,
     /// decides the faults and opens the record.
     fn begin(
@@ -516,17 +572,22 @@ impl Exchange {
             carrier: Some(carrier),
             method,
             path: path.clone(),
-            params: mask(&params),
+            params: keep_pairs(mask(&params), KEEP_PARAM_BYTES),
             status: 0,
             body: String::new(),
             latency_ms: 0.0,
             account: accounts.first().cloned(),
             cards,
             faults: decision.fired.clone(),
-            request_headers: header_pairs(&parts.headers),
+            request_headers: keep_pairs(header_pairs(&parts.headers), KEEP_HEADER_BYTES),
             response_headers: Vec::new(),
             fired_rules: plane.fired.rules_of(&plane.faults, &decision.fired),
         };
+        let route = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map_or(UNROUTED, |m| m.as_str())
+            .to_string();
         let ex = Exchange {
             dialect,
             path,
@@ -534,6 +595,7 @@ impl Exchange {
             sim_now,
             started,
             record,
+            route,
         };
         (ex, decision)
     }
@@ -590,7 +652,7 @@ impl Exchange {
     fn reset(self, plane: &Plane) -> ! {
         finish(
             plane,
-            self.dialect,
+            self.endpoint(),
             self.record,
             0,
             "(connection reset)".into(),
@@ -608,7 +670,7 @@ impl Exchange {
         let kept = String::from_utf8_lossy(&half[..half.len().min(KEEP_BODY)]).into_owned();
         finish(
             plane,
-            self.dialect,
+            self.endpoint(),
             self.record,
             head.status.as_u16(),
             kept,
@@ -633,12 +695,12 @@ impl Exchange {
     /// Journals the answer (its first bytes) and passes it on.
     async fn record_answer(mut self, plane: &Plane, response: Response) -> Response {
         let (head, body) = response.into_parts();
-        self.record.response_headers = header_pairs(&head.headers);
+        self.record.response_headers = keep_pairs(header_pairs(&head.headers), KEEP_HEADER_BYTES);
         let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes[..bytes.len().min(KEEP_BODY)]).into_owned();
         finish(
             plane,
-            self.dialect,
+            self.endpoint(),
             self.record,
             head.status.as_u16(),
             text,
@@ -652,7 +714,7 @@ impl Exchange {
 /// and journals it.
 fn finish(
     plane: &Plane,
-    dialect: &dyn Dialect,
+    endpoint: String,
     mut r: RequestRecord,
     status: u16,
     body: String,
@@ -661,7 +723,6 @@ fn finish(
     r.status = status;
     r.body = body;
     r.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let endpoint = dialect.label(&r.path, &r.params);
     plane
         .metrics
         .observe_request(r.carrier, &endpoint, status, started.elapsed());
@@ -835,6 +896,23 @@ mod tests {
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
         let p = read_params(None, &h, b"method=queryTraffic&iccid=1");
+        assert_eq!(p.len(), 2);
+        // A record keeps a bounded part of huge or numerous parameters.
+        let huge = vec![("data".to_string(), "é".repeat(1 << 19))];
+        let kept = keep_pairs(huge, KEEP_PARAM_BYTES);
+        assert!(kept[0].1.len() < KEEP_PARAM_BYTES + 64);
+        assert!(
+            kept[0].1.ends_with("bytes)"),
+            "{}",
+            &kept[0].1[kept[0].1.len() - 20..]
+        );
+        let many: Vec<_> = (0..5000)
+            .map(|i| (format!("k{i}"), "v".repeat(100)))
+            .collect();
+        let kept = keep_pairs(many, KEEP_PARAM_BYTES);
+        let size: usize = kept.iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(size < KEEP_PARAM_BYTES + 200, "{size}");
+        assert!(kept.last().unwrap().1.contains("more not kept"));
         assert!(p.contains(&("method".into(), "queryTraffic".into())));
     }
 

@@ -4,10 +4,12 @@
 //! exported/imported as JSON, and saved to files atomically: the JSON goes
 //! to a temporary file in the same directory, is fsynced, renamed over the
 //! target and the directory fsynced, so a crash mid-save (even `kill -9`)
-//! leaves the previous file intact.
+//! leaves the previous file intact. Files live in one directory
+//! ([`confine`]); temporary files a killed save left there are removed when
+//! the next server starts ([`remove_orphans`]).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,88 @@ pub const FORMAT: u32 = 1;
 /// Test hook: when set to a file path, a save writes half of the temporary
 /// file, creates that file as a marker and stalls (for the kill -9 test).
 pub const STALL_ENV: &str = "CARRIER_SIM_TEST_STALL_SAVE";
+
+/// Named in-memory snapshots kept at most (each holds a whole world).
+pub const MAX_NAMED: usize = 64;
+
+/// The largest `/_sim/import` body: a 30-day world of the default fleet
+/// exports a few MiB; a 100,000-card fleet tens of MiB.
+pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
+
+/// `<temp dir>/carrier-sim-snapshots`: the snapshot directory when none is
+/// configured.
+pub fn default_dir() -> PathBuf {
+    std::env::temp_dir().join("carrier-sim-snapshots")
+}
+
+/// The file a client-given snapshot path names inside `dir`: a relative
+/// path of plain names is taken inside it; an absolute path must already
+/// lie inside it. `..`, other roots and anything outside are refused.
+pub fn confine(dir: &Path, given: &str) -> Result<PathBuf, String> {
+    let p = Path::new(given);
+    let inside = if p.is_absolute() {
+        match p.strip_prefix(dir) {
+            Ok(rest) => rest.to_path_buf(),
+            Err(_) => {
+                return Err(format!(
+                    "{given}: snapshot files are kept in {} only (give a file name)",
+                    dir.display()
+                ))
+            }
+        }
+    } else {
+        p.to_path_buf()
+    };
+    let plain = !inside.as_os_str().is_empty()
+        && inside
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    if !plain {
+        return Err(format!(
+            "{given}: a snapshot path is a file name inside {} (no '..', no other directory)",
+            dir.display()
+        ));
+    }
+    Ok(dir.join(inside))
+}
+
+/// The temporary-file name [`write_atomic`] uses: `.{name}.tmp-{pid}-{n}`.
+fn temp_owner(file_name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?;
+    let (_, tail) = rest.rsplit_once(".tmp-")?;
+    let (pid, n) = tail.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Whether a process with this id still runs (where the OS tells us).
+fn alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    proc.is_dir() && proc.join(pid.to_string()).exists()
+}
+
+/// Removes the temporary files of saves whose process is gone (a `kill -9`
+/// mid-save); returns how many. A missing directory is no error.
+pub fn remove_orphans(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = temp_owner(&name) else {
+            continue;
+        };
+        if !alive(pid) && std::fs::remove_file(e.path()).is_ok() {
+            tracing::info!("removed {} left by an interrupted save", e.path().display());
+            removed += 1;
+        }
+    }
+    removed
+}
 
 /// Everything needed to bring a world back exactly.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -220,5 +304,42 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn paths_stay_in_the_snapshot_directory() {
+        let dir = Path::new("/srv/snaps");
+        assert_eq!(confine(dir, "w.json").unwrap(), dir.join("w.json"));
+        assert_eq!(confine(dir, "a/w.json").unwrap(), dir.join("a/w.json"));
+        assert_eq!(
+            confine(dir, "/srv/snaps/w.json").unwrap(),
+            dir.join("w.json")
+        );
+        for bad in [
+            "/etc/passwd",
+            "../w.json",
+            "a/../../w.json",
+            "/srv/snaps/../x",
+            "",
+            "/srv/snaps",
+        ] {
+            assert!(confine(dir, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn orphans_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        // pid 0 is never a user process; our own temp file stays.
+        let dead = dir.path().join(".w.json.tmp-0-3");
+        let ours = dir
+            .path()
+            .join(format!(".w.json.tmp-{}-1", std::process::id()));
+        let other = dir.path().join("w.json");
+        for f in [&dead, &ours, &other] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        assert_eq!(remove_orphans(dir.path()), 1);
+        assert!(!dead.exists() && ours.exists() && other.exists());
     }
 }

@@ -1,10 +1,12 @@
 //! `/_sim/snapshots`, `/_sim/snapshot/{save,load}`, `/_sim/export` and
 //! `/_sim/import`: named in-memory snapshots of the world, snapshot files
-//! written atomically, and the world as one JSON document.
+//! written atomically inside the snapshot directory, and the world as one
+//! JSON document (import bodies up to [`snapshot::IMPORT_BODY_LIMIT`]).
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -12,7 +14,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::snapshot::{self, WorldSnapshot};
-use super::{bad, internal, json_body, not_found, ApiError, ApiResult, ControlState};
+use super::{bad, conflict, internal, json_body, not_found, ApiError, ApiResult, ControlState};
 use crate::clock::rfc3339;
 
 fn take(s: &ControlState) -> impl std::future::Future<Output = Result<WorldSnapshot, ApiError>> {
@@ -65,10 +67,29 @@ pub async fn snapshot_create(
 ) -> Result<Response, ApiError> {
     let m = json_body(&body)?;
     let name = snapshot_name(&m)?;
+    let full = |s: &ControlState| {
+        let kept = s.plane.snapshots.lock();
+        kept.len() >= snapshot::MAX_NAMED && !kept.contains_key(&name)
+    };
+    if full(&s) {
+        return Err(too_many());
+    }
     let snap = take(&s).await?;
     let v = summary(&name, &snap);
-    s.plane.snapshots.lock().insert(name, Arc::new(snap));
+    let mut kept = s.plane.snapshots.lock();
+    // Checked again: another request may have added one meanwhile.
+    if kept.len() >= snapshot::MAX_NAMED && !kept.contains_key(&name) {
+        return Err(too_many());
+    }
+    kept.insert(name, Arc::new(snap));
     Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+fn too_many() -> ApiError {
+    conflict(format!(
+        "at most {} named snapshots are kept: delete one first (DELETE /_sim/snapshots/{{name}})",
+        snapshot::MAX_NAMED
+    ))
 }
 
 pub async fn snapshot_delete(State(s): State<ControlState>, Path(name): Path<String>) -> ApiResult {
@@ -86,34 +107,43 @@ pub async fn snapshot_restore(
     super::status::reset(State(s), body).await
 }
 
-fn file_path(m: &serde_json::Map<String, Value>) -> Result<std::path::PathBuf, ApiError> {
+/// The snapshot file a body's `path` names, inside the snapshot directory.
+fn file_path(
+    s: &ControlState,
+    m: &serde_json::Map<String, Value>,
+) -> Result<std::path::PathBuf, ApiError> {
     let p = m
         .get("path")
         .and_then(Value::as_str)
         .filter(|p| !p.is_empty())
-        .ok_or_else(|| bad("missing 'path' (a file path on the simulator's machine)"))?;
-    Ok(std::path::PathBuf::from(p))
+        .ok_or_else(|| bad("missing 'path' (a file name in the simulator's snapshot directory)"))?;
+    snapshot::confine(&s.plane.snapshot_dir(), p).map_err(bad)
 }
 
-/// `{"path": "/tmp/world.json"}`: saves atomically.
+/// `{"path": "world.json"}`: saves atomically inside the snapshot directory.
 pub async fn snapshot_save(State(s): State<ControlState>, body: Bytes) -> ApiResult {
     let m = json_body(&body)?;
-    let path = file_path(&m)?;
+    let path = file_path(&s, &m)?;
     let snap = take(&s).await?;
     let p = path.clone();
-    let bytes = tokio::task::spawn_blocking(move || snapshot::save_file(&snap, &p))
-        .await
-        .map_err(internal)?
-        .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        snapshot::save_file(&snap, &p)
+    })
+    .await
+    .map_err(internal)?
+    .map_err(|e| bad(format!("{}: {e}", path.display())))?;
     Ok(Json(
         json!({"saved": path.display().to_string(), "bytes": bytes}),
     ))
 }
 
-/// `{"path": "/tmp/world.json"}`: loads a saved snapshot.
+/// `{"path": "world.json"}`: loads a saved snapshot.
 pub async fn snapshot_load(State(s): State<ControlState>, body: Bytes) -> ApiResult {
     let m = json_body(&body)?;
-    let path = file_path(&m)?;
+    let path = file_path(&s, &m)?;
     let world = s.world.clone();
     let plane = s.plane.clone();
     let p = path.clone();
@@ -133,7 +163,22 @@ pub async fn export(State(s): State<ControlState>) -> Result<Json<WorldSnapshot>
     Ok(Json(take(&s).await?))
 }
 
-pub async fn import(State(s): State<ControlState>, body: Bytes) -> ApiResult {
+/// Replaces the world with an export. The route raises the body limit to
+/// [`snapshot::IMPORT_BODY_LIMIT`]; a body over it is a JSON 413.
+pub async fn import(
+    State(s): State<ControlState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let body = body.map_err(|e| {
+        ApiError(
+            e.status(),
+            format!(
+                "{} (an import takes at most {} MiB)",
+                e.body_text(),
+                snapshot::IMPORT_BODY_LIMIT >> 20
+            ),
+        )
+    })?;
     let world = s.world.clone();
     let plane = s.plane.clone();
     tokio::task::spawn_blocking(move || {

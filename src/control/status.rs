@@ -42,6 +42,7 @@ pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
                 plane.faults.clear();
                 plane.fired.clear();
                 plane.ratelimits.reset();
+                plane.metrics.reset();
             })
             .await
             .map_err(internal)?;
@@ -54,10 +55,14 @@ pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
                 .cloned()
                 .ok_or_else(|| not_found(format!("snapshot {name} not found")))?;
             let world = s.world.clone();
-            tokio::task::spawn_blocking(move || snapshot::restore(&world, &plane.requests, &snap))
-                .await
-                .map_err(internal)?
-                .map_err(bad)?;
+            tokio::task::spawn_blocking(move || {
+                snapshot::restore(&world, &plane.requests, &snap)?;
+                plane.metrics.reset();
+                Ok::<(), String>(())
+            })
+            .await
+            .map_err(internal)?
+            .map_err(bad)?;
         }
         Some(_) => return Err(bad("'snapshot' must be a snapshot name")),
     }

@@ -5,6 +5,17 @@
 pub type Fen = i64;
 
 pub const KB: u64 = 1024;
+
+/// The largest single amount accepted at any boundary (a top-up, the
+/// operator's adjustment): 10 billion yuan. Beyond it the request is
+/// refused, never saturated or wrapped.
+pub const MAX_AMOUNT_FEN: Fen = 1_000_000_000_000;
+/// The largest balance, either sign: 1 trillion yuan. With amounts and
+/// balances bounded, a ledger of millions of entries still sums in an i64.
+pub const MAX_BALANCE_FEN: Fen = 100_000_000_000_000;
+/// The largest data amount in one use, one counter setting or one
+/// threshold: 1 PiB (2^50 bytes).
+pub const MAX_DATA_BYTES: u64 = 1 << 50;
 pub const MB: u64 = 1024 * 1024;
 pub const GB: u64 = 1024 * 1024 * 1024;
 

@@ -125,6 +125,13 @@ impl WorldHost for Worlds {
             replay: None,
             worlds: None,
         };
+        // A world's snapshot files live where the server's do.
+        let _ = ctx.plane.snapshot_dir.set(
+            self.settings
+                .snapshot_dir
+                .clone()
+                .unwrap_or_else(control::snapshot::default_dir),
+        );
         let router = app(&ctx);
         let entry = Entry {
             ctx,

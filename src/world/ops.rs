@@ -210,7 +210,14 @@ impl CardEdit<'_> {
     // ---- money and packages ----
 
     /// Adds money to the balance.
+    /// Refused (`InvalidAmount`) beyond `money::MAX_AMOUNT_FEN` or when
+    /// the balance would pass `money::MAX_BALANCE_FEN`.
     pub fn top_up(&mut self, fen: i64) -> Result<(), DomainError> {
+        use crate::domain::money::{MAX_AMOUNT_FEN, MAX_BALANCE_FEN};
+        let after = self.card.balance_fen.checked_add(fen);
+        if fen > MAX_AMOUNT_FEN || after.is_none_or(|b| b > MAX_BALANCE_FEN) {
+            return Err(DomainError::InvalidAmount);
+        }
         billing::top_up(self.card, fen, self.now)
     }
 
@@ -250,7 +257,13 @@ impl CardEdit<'_> {
     /// Sets the balance to `target` (operator): a top-up or an adjustment
     /// charge in the ledger, so the ledger still sums to the balance.
     pub fn set_balance(&mut self, target: i64, forced: bool) -> Result<(), DomainError> {
-        let delta = target - self.card.balance_fen;
+        use crate::domain::money::MAX_BALANCE_FEN;
+        if !(-MAX_BALANCE_FEN..=MAX_BALANCE_FEN).contains(&target) {
+            return Err(DomainError::InvalidAmount);
+        }
+        let delta = target
+            .checked_sub(self.card.balance_fen)
+            .ok_or(DomainError::InvalidAmount)?;
         if delta > 0 {
             billing::top_up(self.card, delta, self.now)?;
         } else if delta < 0 {

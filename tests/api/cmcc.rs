@@ -172,6 +172,7 @@ async fn tokens_do_not_survive_a_world_reset() {
     let resp = env
         .http
         .post(format!("{}/_sim/reset", env.sim.uri()))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();

@@ -773,7 +773,15 @@ fn world_parts(v: &Value) -> Value {
 
 #[tokio::test]
 async fn snapshot_round_trips() {
-    let (_sim, api) = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Simulator::builder()
+        .settings(Settings {
+            snapshot_dir: Some(dir.path().to_path_buf()),
+            ..Settings::default()
+        })
+        .start()
+        .await;
+    let api = Admin::new(&sim);
     let _ = api
         .raw(
             Method::GET,
@@ -782,8 +790,8 @@ async fn snapshot_round_trips() {
         )
         .await;
     let before = world_parts(&api.get("/_sim/export").await);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("world.json");
+    // A file name is taken inside the snapshot directory.
+    let file = "world.json";
     let (s, v) = api
         .call(
             Method::POST,
@@ -792,6 +800,7 @@ async fn snapshot_round_trips() {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(dir.path().join(file).exists(), "{v}");
     let (s, _) = api
         .call(
             Method::POST,
@@ -945,6 +954,8 @@ async fn kill_during_save_leaves_previous_snapshot_intact() {
     };
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_carrier-sim"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--snapshot-dir")
+        .arg(dir.path())
         .env("CARRIER_SIM_TEST_STALL_SAVE", &marker)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -979,7 +990,7 @@ async fn kill_during_save_leaves_previous_snapshot_intact() {
     let save = {
         let http = http.clone();
         let url = format!("{base}/_sim/snapshot/save");
-        let body = json!({"path": file}).to_string();
+        let body = json!({"path": "world.json"}).to_string();
         tokio::spawn(async move {
             let _ = http
                 .post(url)
@@ -1015,6 +1026,21 @@ async fn kill_during_save_leaves_previous_snapshot_intact() {
     );
     let parsed = carrier_sim::control::snapshot::load_file(&file).expect("still loads");
     assert_eq!(parsed.cards.len(), good.cards.len());
+
+    // The next server on that directory removes the dead save's temporary file.
+    let next = Simulator::builder()
+        .settings(Settings {
+            snapshot_dir: Some(dir.path().to_path_buf()),
+            ..Settings::default()
+        })
+        .start()
+        .await;
+    assert!(
+        !std::path::Path::new(&tmp).exists(),
+        "the orphaned temporary file {tmp} is removed at start"
+    );
+    assert!(file.exists(), "the snapshot itself stays");
+    drop(next);
 }
 
 #[tokio::test]

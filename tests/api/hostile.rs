@@ -139,3 +139,114 @@ async fn times_at_the_edge_of_the_calendar_are_refused_with_400() {
     let (status, _) = admin.raw(Method::GET, "/_sim/health", None).await;
     assert_eq!(status.as_u16(), 200);
 }
+
+/// Issue 20, "Numbers that wrap or saturate silently": every amount is
+/// bounded where it enters (docs/security.md lists the maxima); beyond
+/// them the admin plane answers a JSON 400 and the CTCC dialect its own
+/// parameter error, and nothing changes: the balance still equals the
+/// ledger's sum, usage is never lowered by a huge use.
+#[tokio::test]
+async fn amounts_beyond_their_maxima_are_refused_and_change_nothing() {
+    use carrier_sim::domain::money::{MAX_AMOUNT_FEN, MAX_BALANCE_FEN, MAX_DATA_BYTES};
+    const NUMBER: &str = "14910000000";
+    let ct = Ctcc::start().await;
+    let admin = Admin::new(&ct.sim);
+    let card_path = format!("/_sim/cards/{NUMBER}");
+    let actions = format!("{card_path}/actions");
+    let before = admin.card(NUMBER).await;
+
+    for body in [
+        format!(r#"{{"action": "top_up", "amount_fen": {}}}"#, i64::MAX),
+        format!(
+            r#"{{"action": "top_up", "amount_fen": {}}}"#,
+            MAX_AMOUNT_FEN + 1
+        ),
+    ] {
+        admin
+            .refused(Method::POST, &actions, Some(&body), 400, "amount_fen")
+            .await;
+    }
+    for body in [
+        format!(r#"{{"action": "use_data", "bytes": {}}}"#, u64::MAX),
+        format!(
+            r#"{{"action": "use_data", "bytes": {}}}"#,
+            MAX_DATA_BYTES + 1
+        ),
+    ] {
+        admin
+            .refused(Method::POST, &actions, Some(&body), 400, "bytes")
+            .await;
+    }
+    for fen in [
+        i64::MIN,
+        i64::MAX,
+        MAX_BALANCE_FEN + 1,
+        -MAX_BALANCE_FEN - 1,
+    ] {
+        let body = format!(r#"{{"balance_fen": {fen}}}"#);
+        admin
+            .refused(Method::PATCH, &card_path, Some(&body), 400, "balance_fen")
+            .await;
+    }
+    let body = format!(r#"{{"usage": {{"data_bytes": {}}}}}"#, u64::MAX);
+    admin
+        .refused(Method::PATCH, &card_path, Some(&body), 400, "data_bytes")
+        .await;
+    let after = admin.card(NUMBER).await;
+    for field in ["balance_fen", "usage", "ledger"] {
+        assert_eq!(before[field], after[field], "{field} unchanged");
+    }
+
+    // At the ceiling: a top-up that would pass MAX_BALANCE_FEN is refused,
+    // and the ledger still sums to the balance.
+    let body = format!(r#"{{"balance_fen": {}}}"#, MAX_BALANCE_FEN - 10);
+    let (s, v) = admin.raw(Method::PATCH, &card_path, Some(&body)).await;
+    assert_eq!(s.as_u16(), 200, "{v}");
+    admin
+        .refused(
+            Method::POST,
+            &actions,
+            Some(r#"{"action": "top_up", "amount_fen": 11}"#),
+            400,
+            "amount",
+        )
+        .await;
+    let card = admin.card(NUMBER).await;
+    assert_eq!(card["balance_fen"].as_i64(), Some(MAX_BALANCE_FEN - 10));
+    let world_card = ct
+        .sim
+        .world()
+        .card(card["iccid"].as_str().unwrap())
+        .unwrap();
+    let last = world_card
+        .ledger
+        .last()
+        .expect("the adjustment is in the ledger");
+    assert_eq!(
+        last.balance_fen,
+        MAX_BALANCE_FEN - 10,
+        "ledger and balance agree"
+    );
+
+    // CTCC offNetAction: a quota whose bytes would pass 1 PiB is the
+    // carrier's own parameter error, and no threshold is set.
+    let huge = (MAX_DATA_BYTES / (1024 * 1024) + 1).to_string();
+    for quota in [huge.as_str(), "9223372036854775807"] {
+        let xml = ct
+            .call(
+                "/m2m_ec/query.do",
+                "offNetAction",
+                &[
+                    ("access_number", NUMBER),
+                    ("action", "1"),
+                    ("quota", quota),
+                    ("type", "1"),
+                ],
+                &[NUMBER, "1", quota, "1"],
+            )
+            .await;
+        assert!(xml.contains("quota参数错误"), "{quota}: {xml}");
+    }
+    let card = admin.card(NUMBER).await;
+    assert!(card["threshold"].is_null(), "{}", card["threshold"]);
+}

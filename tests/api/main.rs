@@ -7,6 +7,7 @@
 mod common;
 
 mod accounting;
+mod admin_plane;
 mod cli;
 mod cmcc;
 mod cmcc_clients;
@@ -25,7 +26,9 @@ mod modem;
 mod modem_client;
 mod newcomer;
 mod packaging;
+mod parsers;
 mod properties;
+mod resources;
 mod rules;
 mod smpp;
 mod smpp_client;

@@ -1001,9 +1001,96 @@ async fn held_messages_beyond_queue_cap_are_message_queue_full() {
         e.submit(&sm_to(&msisdn, "one too many")).await.status,
         RMSGQFUL
     );
-    // Another account is not affected.
+    // Another account (submitting to its own card) is not affected.
+    let (_, other_msisdn) = card(&sim, "cmcc", "other-account");
     let mut other = Esme::bound(&sim, BIND_TRANSMITTER, "cmccoth").await;
-    let mut sm = sm_to(&msisdn, "other account");
+    let mut sm = sm_to(&other_msisdn, "other account");
     sm.source = Address::new("1065000001");
     assert_eq!(other.submit(&sm).await.status, ROK);
+}
+
+/// Issue 20: an ESME reaches only its own account's cards. Another
+/// account's or carrier's card is answered exactly like a number that does
+/// not exist (`ESME_RINVDSTADR`), as the HTTP dialects answer a foreign
+/// card like an unknown one, so submits and their receipts reveal nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_esme_cannot_reach_or_probe_another_accounts_cards() {
+    let sim = sim().await;
+    let (other_iccid, other_msisdn) = card(&sim, "cmcc", "other-account");
+    let (cucc_iccid, cucc_msisdn) = card(&sim, "cucc", "normal");
+    let mut e = Esme::bound(&sim, BIND_TRANSCEIVER, "cmccesme").await;
+    let unknown = e.submit(&sm_to("13000000000", "probe")).await.status;
+    assert_eq!(unknown, RINVDSTADR);
+    for dest in [&other_msisdn, &cucc_msisdn] {
+        let mut sm = sm_to(dest, "not yours");
+        sm.registered_delivery = 1;
+        let r = e.submit(&sm).await;
+        assert_eq!(
+            r.status, unknown,
+            "{dest}: same answer as an unknown number"
+        );
+    }
+    assert!(inbox(&sim, &other_iccid).is_empty());
+    assert!(!inbox(&sim, &cucc_iccid)
+        .iter()
+        .any(|(_, t)| t == "not yours"));
+    // No receipt comes for a refused submit: the next deliver_sm is the one
+    // for a message to the account's own card.
+    let (_, own) = card(&sim, "cmcc", "normal");
+    let mut sm = sm_to(&own, "mine");
+    sm.registered_delivery = 1;
+    assert_eq!(e.submit(&sm).await.status, ROK);
+    let receipt = receipt_text(&e.deliver().await);
+    assert!(receipt.contains("stat:DELIVRD"), "{receipt}");
+    // The owner still reaches it.
+    let mut o = Esme::bound(&sim, BIND_TRANSMITTER, "cmccoth").await;
+    let mut sm = sm_to(&other_msisdn, "own card");
+    sm.source = Address::new("1065000001");
+    assert_eq!(o.submit(&sm).await.status, ROK);
+    assert!(inbox(&sim, &other_iccid)
+        .iter()
+        .any(|(_, t)| t == "own card"));
+}
+
+/// Issue 20: a receiver that never acknowledges holds at most its window in
+/// flight and `queue_cap` more waiting; older deliver_sm are dropped (as the
+/// account's queue drops them), so its memory is bounded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_receiver_that_never_acknowledges_has_a_bounded_backlog() {
+    let sim = sim_with("[dialects.smpp.accounts.cmcc-demo]\nqueue_cap = 5\nwindow = 2").await;
+    let (iccid, _) = card(&sim, "cmcc", "normal");
+    let mut rx = Esme::bound(&sim, BIND_RECEIVER, "cmccesme").await;
+    for i in 0..40 {
+        carrier_sim::sms::send_sms(sim.world(), &iccid, "1065000000", &format!("m{i}")).unwrap();
+    }
+    // Unacknowledged: only the window arrives.
+    let mut first = Vec::new();
+    while first.len() < 2 {
+        let p = rx.recv().await.expect("open");
+        if p.command_id == DELIVER_SM {
+            first.push(p);
+        }
+    }
+    let quiet = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
+    assert!(
+        quiet.is_err(),
+        "nothing beyond the window while unacknowledged"
+    );
+    // Acknowledged at last: the window plus at most queue_cap more, the newest.
+    let mut texts = Vec::new();
+    for p in &first {
+        rx.ack(p).await;
+    }
+    loop {
+        match tokio::time::timeout(Duration::from_secs(1), rx.recv()).await {
+            Ok(Some(p)) if p.command_id == DELIVER_SM => rx.ack(&p).await,
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    for sm in &rx.delivered {
+        texts.push(String::from_utf8(sm.short_message.clone()).unwrap());
+    }
+    assert!(texts.len() <= 2 + 5, "{texts:?}");
+    assert_eq!(texts.last().map(String::as_str), Some("m39"), "{texts:?}");
 }

@@ -548,6 +548,7 @@ async fn bad_requests_get_json_errors() {
     assert_eq!(s, 400);
     let r = reqwest::Client::new()
         .post(format!("{}/_sim/handsets/{id}/sms", sim.uri()))
+        .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await

@@ -45,6 +45,9 @@ impl Admin {
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
+        // Like the CLI and the dashboard: a non-browser client says so, which
+        // lets body-less POSTs through the admin plane's cross-site guard.
+        rb = rb.header("x-requested-with", "carrier-sim-tests");
         if let Some(b) = body {
             rb = rb
                 .header("content-type", "application/json")

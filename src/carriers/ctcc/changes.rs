@@ -167,7 +167,8 @@ pub fn off_net_action(call: &Call) -> Result<Out, Fail> {
             .or_empty("quota")
             .parse()
             .ok()
-            .filter(|q| *q >= -1)
+            // At most 1 PiB (in MB), so the byte threshold cannot wrap.
+            .filter(|q| *q >= -1 && *q <= (crate::domain::money::MAX_DATA_BYTES / MB) as i64)
             .ok_or_else(|| Fail::bad("quota参数错误。"))?;
         let beyond = match call.p.or_empty("type") {
             "1" => false,

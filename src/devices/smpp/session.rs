@@ -291,8 +291,19 @@ impl Session {
     }
 
     /// A deliver_sm for this receiver: sent now if the window allows.
+    /// Beyond the window the session keeps at most `queue_cap` waiting (a
+    /// receiver that never acknowledges cannot grow it without bound); the
+    /// oldest is dropped then, as the account's queue does.
     fn offer(&mut self, sm: Outgoing) {
         self.backlog.push_back(sm);
+        let cap = self.limits.queue_cap.max(1);
+        while self.backlog.len() > cap {
+            self.backlog.pop_front();
+            tracing::warn!(
+                "SMPP session {}: receiver backlog over {cap}, oldest deliver_sm dropped",
+                self.id
+            );
+        }
         self.pump();
     }
 

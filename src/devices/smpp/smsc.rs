@@ -316,9 +316,17 @@ impl Smsc {
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(status::ESME_RINVDSTADR);
         }
+        // Another account's (or carrier's) card is answered like a number
+        // that does not exist, as the HTTP dialects answer a foreign card:
+        // an ESME learns nothing about cards it does not own.
         let iccid = self
             .world
             .resolve(CardRef::Msisdn(number))
+            .filter(|iccid| {
+                self.world
+                    .read_card(iccid, |c| c.account.as_str() == s.account.id.as_str())
+                    .unwrap_or(false)
+            })
             .ok_or(status::ESME_RINVDSTADR)?;
         let now = self.world.now();
         let not_before = messages::parse_time(s.schedule_delivery_time, now)

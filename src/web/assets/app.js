@@ -103,7 +103,9 @@ class ApiError extends Error {
 
 /** Calls the admin API; resolves to the JSON body or throws ApiError. */
 async function api(path, opts = {}) {
-  const headers = { Accept: 'application/json' };
+  // X-Requested-With: body-less POSTs (restore a snapshot) pass the admin
+  // plane's cross-site guard with it.
+  const headers = { Accept: 'application/json', 'X-Requested-With': 'carrier-sim-dashboard' };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   if (app.token) headers.Authorization = 'Bearer ' + app.token;
   let res;
