@@ -312,7 +312,11 @@ async function main() {
     assert.match(await page.locator('#c-usage').locator('..').textContent(), new RegExp(bytes(nq.usage.data_bytes) + ' / '), 'the meter shows the same usage');
     const points = await page.$$eval('[data-testid=cumulative-chart] circle', (cs) => cs.map((c) => Number(c.dataset.value)));
     assert.equal(points[points.length - 1], nq.usage.data_bytes, `the cumulative line ${points} ends at the meter ${nq.usage.data_bytes} (${JSON.stringify(nq.daily_usage)})`);
-    assert.ok(points[0] > 0, 'the line starts at the opening usage');
+    // The fixture's opening usage is spread over the cycle's days before the
+    // simulated start (docs/rules.md), so the line starts at zero on the
+    // cycle's first day and climbs through those days.
+    assert.equal(points[0], 0, `the line starts at zero: ${points}`);
+    assert.ok(points.slice(1, 24).some((v) => v > 0), `the opening usage shows on the days before the start: ${points}`);
     const dayTitles = await page.$$eval('[data-testid=daily-chart] rect title', (ts) => ts.map((t) => t.textContent.slice(0, 10)));
     const today = (await adminGet('/clock')).now.slice(0, 10);
     assert.equal(dayTitles[dayTitles.length - 1], today, 'the per-day bars reach today');
@@ -655,8 +659,14 @@ async function main() {
     await page.getByRole('button', { name: 'Force arrears' }).click();
     await scenarioDone(/^Force arrears: done; the card is now suspended \(arrears\)/);
     assert.ok((await adminGet('/cards/' + demo.iccid)).reasons.includes('arrears'));
+    const beforeRenew = await adminGet('/cards/' + demo.iccid);
     await page.getByRole('button', { name: 'Renew 12 months' }).click();
-    await scenarioDone(/^Renew 12 months: done/);
+    // The card is in arrears: a renewal the balance cannot pay is refused
+    // and changes nothing (docs/rules.md).
+    await scenarioDone(/^Renew 12 months refused: /);
+    const afterRenew = await adminGet('/cards/' + demo.iccid);
+    assert.equal(afterRenew.balance_fen, beforeRenew.balance_fen);
+    assert.equal(afterRenew.expires, beforeRenew.expires);
     await page.getByRole('button', { name: 'Expire now' }).click();
     await scenarioDone(/^Expire now: done/);
     const expired = await adminGet('/cards/' + demo.iccid);
