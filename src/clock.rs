@@ -172,6 +172,13 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     Ok(d)
 }
 
+/// A wall-clock span (timeouts, windows, TTLs) in the one duration syntax
+/// of [`parse_duration`].
+pub fn parse_wall_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(text)?;
+    std::time::Duration::try_from(d).map_err(|e| format!("bad duration '{}': {e}", text.trim()))
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Mode {
     Frozen,

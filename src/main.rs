@@ -169,8 +169,7 @@ fn parse_ttl(text: &str) -> Result<TtlArg, String> {
     if text.trim() == "0" {
         return Ok(TtlArg(None));
     }
-    let d = carrier_sim::clock::parse_duration(text)?;
-    let d = std::time::Duration::try_from(d).map_err(|e| e.to_string())?;
+    let d = carrier_sim::clock::parse_wall_duration(text)?;
     Ok(TtlArg((!d.is_zero()).then_some(d)))
 }
 

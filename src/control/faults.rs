@@ -113,8 +113,7 @@ fn one() -> f64 {
 /// A wall-clock window in the one duration syntax (`"250ms"`, `"30s"`,
 /// `"5m"`).
 fn window(text: &str) -> Result<Duration, String> {
-    let d = crate::clock::parse_duration(text)?;
-    Duration::try_from(d).map_err(|e| format!("bad duration '{text}': {e}"))
+    crate::clock::parse_wall_duration(text)
 }
 
 impl FaultSpec {

@@ -121,8 +121,7 @@ fn ttl_of(m: &serde_json::Map<String, Value>) -> Result<Option<Duration>, ApiErr
     match m.get("ttl") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(t)) => {
-            let d = crate::clock::parse_duration(t).map_err(|e| bad(format!("ttl: {e}")))?;
-            let d = Duration::try_from(d).map_err(|e| bad(format!("ttl: {e}")))?;
+            let d = crate::clock::parse_wall_duration(t).map_err(|e| bad(format!("ttl: {e}")))?;
             if d.is_zero() {
                 return Err(bad("ttl must be positive"));
             }
