@@ -12,13 +12,21 @@
 //! - the delivery log, one entry per attempt (capped, oldest dropped);
 //! - HMAC-SHA256, which every format signs with ([`hmac_sha256`]).
 //!
-//! The worker follows the journal's live feed and needs nothing else of the
-//! world, so it sits beside the journal; the formats register from above
-//! and are held weakly (a dropped surface stops receiving), and the worker
-//! stops with the journal.
+//! The worker reads the journal by cursor, never from a feed that drops.
+//! A lane holds at most [`LANE_QUEUE_CAP`] requests (or the journal's cap,
+//! when smaller); a subscriber that falls further behind stops being
+//! queued for and reads the journal itself from where it stopped, so it
+//! loses nothing the journal still keeps. What fell out of the journal's
+//! retention before a subscriber got it is said explicitly: the format's
+//! gap notice ([`Encoder::encode_gap`], the webhook's
+//! `{"type":"gap",...}`), and a `gap` entry in the delivery log.
+//!
+//! The formats register from above and are held weakly (a dropped surface
+//! stops receiving), the journal is held weakly too, and the worker stops
+//! with the journal.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -27,11 +35,16 @@ use hmac::{Hmac, Mac};
 use parking_lot::{Mutex, RwLock};
 use serde::Serialize;
 use sha2::Sha256;
-use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::Notify;
 
 use crate::domain::Event;
-use crate::journal::Journal;
+use crate::journal::{EventFilter, Follower, Gap, Journal, JournalHandle};
+
+/// Requests a lane queues at most; beyond, the subscriber reads the
+/// journal by its own cursor.
+pub const LANE_QUEUE_CAP: usize = 1024;
+/// Journal events the worker reads at once.
+const READ_BATCH: usize = 1024;
 
 /// Attempts entries kept in the delivery log.
 pub const LOG_CAP: usize = 10_000;
@@ -78,6 +91,16 @@ pub trait Encoder: Send + Sync {
     fn format(&self) -> &'static str;
     /// The requests an event causes: one per subscriber that wants it.
     fn encode(&self, event: &Event) -> Vec<Outgoing>;
+    /// The notice telling `subscriber` that journal events it may have
+    /// wanted fell out of retention before it got them; `None` when the
+    /// format has no such message (the delivery log still records it).
+    fn encode_gap(&self, _subscriber: &str, _gap: &Gap) -> Option<Outgoing> {
+        None
+    }
+    /// Every subscriber there is now (told of gaps even before its first event).
+    fn subscribers(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// One delivery attempt.
@@ -108,25 +131,51 @@ struct Queued {
 
 /// One subscriber's ordered queue and its delivery task.
 struct Lane {
-    queue: Mutex<VecDeque<Queued>>,
+    subscriber: String,
+    /// The format whose subscriber this is.
+    format: &'static str,
+    state: Mutex<LaneState>,
     wake: Notify,
     stop: Notify,
     stopped: AtomicBool,
 }
 
+#[derive(Default)]
+struct LaneState {
+    queue: VecDeque<Queued>,
+    /// The first journal event not queued because the queue was full: the
+    /// lane reads the journal itself from there until it caught up.
+    behind_from: Option<u64>,
+}
+
 impl Lane {
     fn close(&self) {
         self.stopped.store(true, Ordering::Release);
-        self.queue.lock().clear();
+        self.state.lock().queue.clear();
         self.stop.notify_one();
     }
 }
 
-#[derive(Default)]
+/// What a lane does next.
+enum Step {
+    Send(Box<Queued>),
+    CatchUp(u64),
+    Wait,
+}
+
 struct Inner {
     formats: RwLock<Vec<Weak<dyn Encoder>>>,
     lanes: DashMap<String, Arc<Lane>>,
     log: Mutex<VecDeque<Delivery>>,
+    journal: JournalHandle,
+    lane_cap: usize,
+    /// The last journal event the dispatcher handed to the lanes; held
+    /// while it does, so a lane that caught up rejoins without a hole.
+    dispatched: Mutex<u64>,
+    /// Journal events some subscriber lost to retention (summed over subscribers).
+    gap_events: AtomicU64,
+    /// Gap notices (or log entries where a format has none).
+    gaps: AtomicU64,
 }
 
 /// The delivery worker (cheap to clone: a handle).
@@ -136,15 +185,36 @@ pub struct Outbound {
     client: reqwest::Client,
 }
 
+/// Gap figures of the worker (`/_sim/status`, metrics).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct GapStats {
+    /// Gap notices given (one per subscriber and gap).
+    pub gaps: u64,
+    /// Journal events those gaps covered, summed over subscribers.
+    pub events: u64,
+}
+
 impl Outbound {
-    /// Starts following the journal (needs a Tokio runtime). The worker
-    /// ends, and every lane with it, when the journal's feed closes.
+    /// Starts following the journal from its newest event (needs a Tokio
+    /// runtime). The worker ends, and every lane with it, when the journal
+    /// is dropped.
     pub fn start(journal: &Journal) -> Outbound {
+        let lane_cap = LANE_QUEUE_CAP.min(journal.cap()).max(1);
+        let follower = journal.follow(None);
         let outbound = Outbound {
-            inner: Arc::default(),
+            inner: Arc::new(Inner {
+                formats: RwLock::default(),
+                lanes: DashMap::new(),
+                log: Mutex::default(),
+                journal: journal.handle(),
+                lane_cap,
+                dispatched: Mutex::new(follower.cursor),
+                gap_events: AtomicU64::new(0),
+                gaps: AtomicU64::new(0),
+            }),
             client: reqwest::Client::new(),
         };
-        tokio::spawn(outbound.clone().fan_out(journal.subscribe()));
+        tokio::spawn(outbound.clone().fan_out(follower));
         outbound
     }
 
@@ -174,15 +244,32 @@ impl Outbound {
             .collect()
     }
 
-    async fn fan_out(self, mut feed: broadcast::Receiver<Event>) {
-        loop {
-            match feed.recv().await {
-                Ok(event) => self.dispatch(&event),
-                Err(RecvError::Lagged(n)) => {
-                    tracing::warn!("outbound deliveries lagged {n} journal events")
-                }
-                Err(RecvError::Closed) => break,
+    /// Gaps given to subscribers so far.
+    pub fn gap_stats(&self) -> GapStats {
+        GapStats {
+            gaps: self.inner.gaps.load(Ordering::Relaxed),
+            events: self.inner.gap_events.load(Ordering::Relaxed),
+        }
+    }
+
+    fn formats(&self) -> Vec<Arc<dyn Encoder>> {
+        let mut list = self.inner.formats.write();
+        list.retain(|f| f.strong_count() > 0);
+        list.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    async fn fan_out(self, mut follower: Follower) {
+        let all = EventFilter::default();
+        while let Some(read) = follower.next(&all, READ_BATCH).await {
+            let formats = self.formats();
+            let mut dispatched = self.inner.dispatched.lock();
+            if let Some(gap) = read.gap {
+                self.dispatch_gap(&formats, &gap);
             }
+            for event in &read.events {
+                self.dispatch(&formats, event);
+            }
+            *dispatched = read.cursor;
         }
         for lane in self.inner.lanes.iter() {
             lane.close();
@@ -190,29 +277,100 @@ impl Outbound {
         self.inner.lanes.clear();
     }
 
-    /// Queues what each live format makes of one event.
-    fn dispatch(&self, event: &Event) {
-        let formats: Vec<Arc<dyn Encoder>> = {
-            let mut list = self.inner.formats.write();
-            list.retain(|f| f.strong_count() > 0);
-            list.iter().filter_map(Weak::upgrade).collect()
-        };
+    /// Queues what each live format makes of one event (the dispatcher's
+    /// lock held).
+    fn dispatch(&self, formats: &[Arc<dyn Encoder>], event: &Event) {
         for format in formats {
             for out in format.encode(event) {
-                let lane = self.lane(&out.subscriber);
-                lane.queue.lock().push_back(Queued {
+                let lane = self.lane(&out.subscriber, format.format());
+                let mut st = lane.state.lock();
+                if st.behind_from.is_some() {
+                    continue; // the lane reads this one from the journal
+                }
+                if st.queue.len() >= self.inner.lane_cap {
+                    st.behind_from = Some(event.seq);
+                    continue;
+                }
+                st.queue.push_back(Queued {
                     format: format.format(),
                     seq: event.seq,
                     iccid: event.iccid.to_string(),
                     out,
                 });
+                drop(st);
                 lane.wake.notify_one();
             }
         }
     }
 
+    /// The dispatcher itself fell behind retention: every subscriber
+    /// (except lanes reading the journal themselves, who see it there) is told.
+    fn dispatch_gap(&self, formats: &[Arc<dyn Encoder>], gap: &Gap) {
+        for format in formats {
+            let mut subscribers = format.subscribers();
+            for lane in self.inner.lanes.iter() {
+                if lane.format == format.format() {
+                    subscribers.push(lane.key().clone());
+                }
+            }
+            subscribers.sort();
+            subscribers.dedup();
+            for subscriber in subscribers {
+                let lane = self.lane(&subscriber, format.format());
+                let mut st = lane.state.lock();
+                if st.behind_from.is_some() {
+                    continue;
+                }
+                if let Some(item) = self.gap_item(format.as_ref(), &subscriber, gap) {
+                    st.queue.push_back(item);
+                    drop(st);
+                    lane.wake.notify_one();
+                }
+            }
+        }
+    }
+
+    /// A subscriber missed `gap`: counted, and its notice when the format
+    /// has one (else a log entry says so).
+    fn gap_item(&self, format: &dyn Encoder, subscriber: &str, gap: &Gap) -> Option<Queued> {
+        let out = format.encode_gap(subscriber, gap);
+        self.inner.gaps.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .gap_events
+            .fetch_add(gap.dropped(), Ordering::Relaxed);
+        match out {
+            Some(out) => Some(Queued {
+                format: format.format(),
+                seq: gap.to,
+                iccid: String::new(),
+                out,
+            }),
+            None => {
+                self.log_entry(Delivery {
+                    format: format.format(),
+                    subscriber: subscriber.to_string(),
+                    url: String::new(),
+                    event_id: format!("gap-{}-{}", gap.from, gap.to),
+                    event_type: "gap".into(),
+                    seq: gap.to,
+                    iccid: String::new(),
+                    attempt: 0,
+                    status: 0,
+                    ok: false,
+                    error: format!(
+                        "journal events {} to {} ({}) fell out of retention before delivery",
+                        gap.from,
+                        gap.to,
+                        gap.dropped()
+                    ),
+                });
+                None
+            }
+        }
+    }
+
     /// The subscriber's lane, started on first use.
-    fn lane(&self, subscriber: &str) -> Arc<Lane> {
+    fn lane(&self, subscriber: &str, format: &'static str) -> Arc<Lane> {
         if let Some(lane) = self.inner.lanes.get(subscriber) {
             return lane.clone();
         }
@@ -222,7 +380,9 @@ impl Outbound {
             .entry(subscriber.to_string())
             .or_insert_with(|| {
                 let lane = Arc::new(Lane {
-                    queue: Mutex::default(),
+                    subscriber: subscriber.to_string(),
+                    format,
+                    state: Mutex::default(),
                     wake: Notify::new(),
                     stop: Notify::new(),
                     stopped: AtomicBool::new(false),
@@ -240,17 +400,80 @@ impl Outbound {
             if lane.stopped.load(Ordering::Acquire) {
                 return;
             }
-            let next = lane.queue.lock().pop_front();
-            let Some(item) = next else {
-                tokio::select! {
-                    _ = lane.wake.notified() => continue,
-                    _ = lane.stop.notified() => return,
+            let step = {
+                let mut st = lane.state.lock();
+                match st.queue.pop_front() {
+                    Some(item) => Step::Send(Box::new(item)),
+                    None => match st.behind_from {
+                        Some(from) => Step::CatchUp(from),
+                        None => Step::Wait,
+                    },
                 }
             };
-            if !self.deliver(&lane, &item).await {
-                return;
+            match step {
+                Step::Send(item) => {
+                    if !self.deliver(&lane, &item).await {
+                        return;
+                    }
+                }
+                Step::CatchUp(from) => {
+                    if !self.catch_up(&lane, from) {
+                        return;
+                    }
+                }
+                Step::Wait => {
+                    tokio::select! {
+                        _ = lane.wake.notified() => continue,
+                        _ = lane.stop.notified() => return,
+                    }
+                }
             }
         }
+    }
+
+    /// A lane that fell behind reads the journal from `from` (its next
+    /// event) and queues its own requests, with the gap first when some of
+    /// them fell out meanwhile; rejoins the dispatcher once caught up.
+    /// False when the journal is gone.
+    fn catch_up(&self, lane: &Lane, from: u64) -> bool {
+        let all = EventFilter::default();
+        // Never past what the dispatcher handled: it hands on what follows.
+        let upto = *self.inner.dispatched.lock();
+        let Some(mut read) =
+            self.inner
+                .journal
+                .read(from.saturating_sub(1), &all, self.inner.lane_cap)
+        else {
+            return false;
+        };
+        read.events.retain(|e| e.seq <= upto);
+        read.cursor = read.cursor.min(upto);
+        let formats = self.formats();
+        let mut items = Vec::new();
+        if let Some(gap) = read.gap {
+            if let Some(format) = formats.iter().find(|f| f.format() == lane.format) {
+                items.extend(self.gap_item(format.as_ref(), &lane.subscriber, &gap));
+            }
+        }
+        for event in &read.events {
+            for format in &formats {
+                for out in format.encode(event) {
+                    if out.subscriber == lane.subscriber {
+                        items.push(Queued {
+                            format: format.format(),
+                            seq: event.seq,
+                            iccid: event.iccid.to_string(),
+                            out,
+                        });
+                    }
+                }
+            }
+        }
+        let dispatched = self.inner.dispatched.lock();
+        let mut st = lane.state.lock();
+        st.queue.extend(items);
+        st.behind_from = (read.cursor < *dispatched).then_some(read.cursor + 1);
+        true
     }
 
     /// Sends one request with its retries; false when the lane closed
@@ -288,11 +511,7 @@ impl Outbound {
     }
 
     fn log(&self, item: &Queued, attempt: u32, status: u16, ok: bool, error: String) {
-        let mut log = self.inner.log.lock();
-        if log.len() == LOG_CAP {
-            log.pop_front();
-        }
-        log.push_back(Delivery {
+        self.log_entry(Delivery {
             format: item.format,
             subscriber: item.out.subscriber.clone(),
             url: item.out.url.clone(),
@@ -305,6 +524,14 @@ impl Outbound {
             ok,
             error,
         });
+    }
+
+    fn log_entry(&self, entry: Delivery) {
+        let mut log = self.inner.log.lock();
+        if log.len() == LOG_CAP {
+            log.pop_front();
+        }
+        log.push_back(entry);
     }
 }
 

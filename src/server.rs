@@ -188,9 +188,7 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
                             if ticks.is_multiple_of(5) {
                                 worlds.reap();
                             }
-                            running.extend(
-                                worlds.worlds().into_iter().filter(|w| w.clock.speed().is_some()),
-                            );
+                            running.extend(worlds.running());
                         }
                         if !running.is_empty() {
                             let _ = tokio::task::spawn_blocking(move || {

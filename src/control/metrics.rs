@@ -60,6 +60,8 @@ pub struct Metrics {
     latency: Family<CarrierLabels, Histogram>,
     cards: Family<StateLabels, Gauge>,
     events: Counter,
+    events_dropped: Counter,
+    delivery_gaps: Counter,
     deliveries: Family<DeliveryLabels, Gauge>,
 }
 
@@ -103,6 +105,8 @@ impl Metrics {
         });
         let cards = Family::<StateLabels, Gauge>::default();
         let events = Counter::default();
+        let events_dropped = Counter::default();
+        let delivery_gaps = Counter::default();
         let deliveries = Family::<DeliveryLabels, Gauge>::default();
         registry.register(
             "requests",
@@ -121,6 +125,16 @@ impl Metrics {
             events.clone(),
         );
         registry.register(
+            "events_dropped",
+            "Journal events that fell out of its retention (the journal's cap) since the server started",
+            events_dropped.clone(),
+        );
+        registry.register(
+            "delivery_gaps",
+            "Gap notices given to delivery subscribers (webhooks, CUCC push) whose events fell out of retention before delivery",
+            delivery_gaps.clone(),
+        );
+        registry.register(
             "webhook_deliveries",
             "Webhook delivery attempts in the delivery log (its last 10 000), by outcome",
             deliveries.clone(),
@@ -132,6 +146,8 @@ impl Metrics {
             latency,
             cards,
             events,
+            events_dropped,
+            delivery_gaps,
             deliveries,
         }
     }
@@ -176,7 +192,12 @@ impl Metrics {
     }
 
     /// The text exposition, with the world's gauges refreshed.
-    pub fn render(&self, world: &World, webhooks: &super::webhooks::Webhooks) -> String {
+    pub fn render(
+        &self,
+        world: &World,
+        webhooks: &super::webhooks::Webhooks,
+        outbound: &crate::outbound::Outbound,
+    ) -> String {
         self.cards.clear();
         for (carrier, state, n) in world.state_counts() {
             self.cards
@@ -190,6 +211,14 @@ impl Metrics {
         // over, which scrapers read as a counter reset.
         self.events.inner().store(
             world.journal.last_seq(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        self.events_dropped.inner().store(
+            world.journal.stats().dropped,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        self.delivery_gaps.inner().store(
+            outbound.gap_stats().gaps,
             std::sync::atomic::Ordering::Relaxed,
         );
         let (ok, failed) = webhooks.delivery_counts();

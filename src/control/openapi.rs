@@ -106,6 +106,7 @@ macro_rules! op {
 /// Every admin operation.
 pub static OPS: &[Op] = &[
     op!("get", "/_sim/health", "status", "Liveness", 200, [], || get(status::health)),
+    op!("get", "/_sim/status", "status", "Retention: what the journal keeps (cap, retained, oldest and last seq) and what fell out (dropped events, gaps given to delivery subscribers); see docs/retention.md", 200, [], || get(status::status)),
     op!("get", "/_sim/ready", "status", "Readiness: fixture loaded and every listener bound (503 while starting)", 200, [503], || get(status::ready)),
     Op { body: Some(r#"{"snapshot": "before-test"}"#), ..op!("post", "/_sim/reset", "status", "Back to the fixture, or to a named snapshot (`{}` or `{\"snapshot\": name}`); clears faults and the request journal", 200, [400, 404], || post(status::reset)) },
     op!("get", "/_sim/clock", "clock", "Read the simulated clock", 200, [], || get(clock::clock_get)),
@@ -138,7 +139,7 @@ pub static OPS: &[Op] = &[
     Op { params: CARD, ..op!("delete", "/_sim/cards/{id}", "cards", "Delete a card", 200, [404], || delete(cards::card_delete)) },
     Op { params: CARD, body: Some(r#"{"action": "top_up", "amount_fen": 1000}"#), ..op!("post", "/_sim/cards/{id}/actions", "cards", "Run an action: stop, resume, activate, top_up, renew, cut_data, restore_data, use_data", 200, [400, 404, 409], || post(cards::card_action)) },
     Op { query: &[("card", "ICCID/MSISDN/IMSI"), ("account", "account id"), ("type", "comma-separated event types"), ("from", "RFC 3339"), ("to", "RFC 3339"), ("after", "event seq cursor"), ("limit", "1 to 10000")], ..op!("get", "/_sim/events", "events", "Query the event journal", 200, [400, 404], || get(events::events)) },
-    Op { query: &[("card", "ICCID"), ("account", "account id"), ("type", "comma-separated event types"), ("after", "event seq: replay the journal after it first")], produces: "text/event-stream", ..op!("get", "/_sim/events/stream", "events", "Live events as they are journaled (Server-Sent Events, `id` = seq, `event` = type, `data` = the event's JSON)", 200, [], || get(events::stream)) },
+    Op { query: &[("card", "ICCID"), ("account", "account id"), ("type", "comma-separated event types"), ("after", "event seq: replay the journal after it first (or the Last-Event-ID header)")], produces: "text/event-stream", ..op!("get", "/_sim/events/stream", "events", "Live events as they are journaled (Server-Sent Events, `id` = seq, `event` = type, `data` = the event's JSON); what fell out of retention before it was read comes as one `gap` event `{\"type\":\"gap\",\"from\":..,\"to\":..,\"dropped\":n}`", 200, [400, 404], || get(events::stream)) },
     op!("get", "/_sim/webhooks", "webhooks", "List webhook subscriptions", 200, [], || get(webhooks::list)),
     Op { body: Some(r#"{"account": "cmcc-demo", "url": "http://127.0.0.1:9/hook", "types": ["state_changed"], "secret": "s3cret"}"#), ..op!("post", "/_sim/webhooks", "webhooks", "Subscribe a URL to an account's events (JSON of /_sim/events, signed `X-CarrierSim-Signature: sha256=<hex HMAC-SHA256>`, in order, retried with backoff)", 201, [400], || post(webhooks::add)) },
     Op { params: &[("id", "wh-1")], ..op!("delete", "/_sim/webhooks/{id}", "webhooks", "Remove a subscription (what it still had queued is not sent)", 200, [404], || delete(webhooks::remove)) },

@@ -71,7 +71,22 @@ pub async fn reset(State(s): State<ControlState>, body: Bytes) -> ApiResult {
     ))
 }
 
+/// `GET /_sim/status`: what the world keeps and what fell out of its
+/// retention (docs/retention.md): the journal's figures and the gaps
+/// delivery subscribers were given.
+pub async fn status(State(s): State<ControlState>) -> Json<Value> {
+    Json(json!({
+        "now": rfc3339(s.world.now()),
+        "cards": s.world.store.card_count(),
+        "journal": s.world.journal.stats(),
+        "deliveries": s.plane.outbound.gap_stats(),
+    }))
+}
+
 pub async fn metrics(State(s): State<ControlState>) -> Response {
-    let text = s.plane.metrics.render(&s.world, &s.plane.webhooks);
+    let text = s
+        .plane
+        .metrics
+        .render(&s.world, &s.plane.webhooks, &s.plane.outbound);
     ([(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)], text).into_response()
 }

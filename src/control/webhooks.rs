@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 
 use super::{bad, created, not_found, views, ApiError, ApiResult, ControlState};
 use crate::domain::Event;
+use crate::journal::Gap;
 use crate::outbound::{hmac_sha256, Encoder, Outbound, Outgoing, Retry};
 
 /// Header carrying `sha256=<hex of HMAC-SHA256(secret, body)>`.
@@ -59,6 +60,14 @@ fn two_hundred() -> u64 {
 }
 
 impl Webhook {
+    fn retry(&self) -> Retry {
+        Retry {
+            attempts: self.max_attempts.max(1),
+            first_delay: Duration::from_millis(self.backoff_ms.max(1)),
+            timeout: TIMEOUT,
+        }
+    }
+
     fn wants(&self, e: &Event) -> bool {
         e.account == self.account.as_str()
             && (self.types.is_empty() || self.types.iter().any(|t| t == e.kind.type_name()))
@@ -152,6 +161,34 @@ impl Encoder for Webhooks {
         FORMAT
     }
 
+    /// A subscription that fell behind the journal's retention gets
+    /// `{"type":"gap","from":..,"to":..,"dropped":n}` (signed like an
+    /// event, `X-CarrierSim-Event: gap`) in place of what it missed.
+    fn encode_gap(&self, subscriber: &str, gap: &Gap) -> Option<Outgoing> {
+        let h = self.hooks.get(subscriber)?.clone();
+        let body = serde_json::to_vec(&gap.to_json()).unwrap_or_default();
+        Some(Outgoing {
+            headers: vec![
+                (
+                    SIGNATURE_HEADER,
+                    format!("sha256={}", sign(&h.secret, &body)),
+                ),
+                (EVENT_HEADER, "gap".to_string()),
+            ],
+            content_type: "application/json",
+            body,
+            retry: h.retry(),
+            event_id: format!("gap-{}-{}", gap.from, gap.to),
+            event_type: "gap".to_string(),
+            subscriber: h.id,
+            url: h.url,
+        })
+    }
+
+    fn subscribers(&self) -> Vec<String> {
+        self.hooks.iter().map(|h| h.id.clone()).collect()
+    }
+
     fn encode(&self, event: &Event) -> Vec<Outgoing> {
         let wanted: Vec<Webhook> = self
             .hooks
@@ -175,11 +212,7 @@ impl Encoder for Webhooks {
                 ],
                 content_type: "application/json",
                 body: body.clone(),
-                retry: Retry {
-                    attempts: h.max_attempts.max(1),
-                    first_delay: Duration::from_millis(h.backoff_ms.max(1)),
-                    timeout: TIMEOUT,
-                },
+                retry: h.retry(),
                 event_id: event.seq.to_string(),
                 event_type: event.kind.type_name().to_string(),
                 subscriber: h.id,

@@ -69,6 +69,16 @@ impl Worlds {
         self.entries.iter().map(|e| e.ctx.world.clone()).collect()
     }
 
+    /// The worlds whose clock runs at a speed (the ticker's, every 200 ms):
+    /// filtered while iterating, so frozen worlds cost no clone.
+    pub fn running(&self) -> Vec<Arc<World>> {
+        self.entries
+            .iter()
+            .filter(|e| e.ctx.world.clock.speed().is_some())
+            .map(|e| e.ctx.world.clone())
+            .collect()
+    }
+
     /// Deletes the worlds idle longer than their TTL; how many.
     pub fn reap(&self) -> usize {
         let now = self.now_ms();

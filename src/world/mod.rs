@@ -231,15 +231,7 @@ impl World {
             if let Some(c) = copy {
                 **slot = c;
             }
-            let new = crate::journal::take_new_events(&mut slot, before);
-            // Journaled under the card's lock, so the card's copies get the
-            // journal's numbers (they are the card's last events, in order).
-            let n = new.len().min(slot.events.len());
-            let first = self.journal.append(new);
-            let len = slot.events.len();
-            for (i, e) in slot.events[len - n..].iter_mut().enumerate() {
-                e.seq = first + i as u64;
-            }
+            self.journal_under_lock(&mut slot, before);
             let changed =
                 (slot.updated != updated_before).then(|| (slot.account.clone(), slot.updated));
             drop(slot);
@@ -298,15 +290,49 @@ impl World {
         Some(card)
     }
 
+    /// Journals a card's events since `before` while its lock is held, so
+    /// the journal lists each card's changes in the order they happened to
+    /// it (a concurrent edit of the same card waits for the lock), and the
+    /// card's copies get the journal's numbers (they are its last events).
+    fn journal_under_lock(&self, card: &mut Card, before: usize) {
+        let new = crate::journal::take_new_events(card, before);
+        let n = new.len().min(card.events.len());
+        let first = self.journal.append(new);
+        let len = card.events.len();
+        for (i, e) in card.events[len - n..].iter_mut().enumerate() {
+            e.seq = first + i as u64;
+        }
+    }
+
     /// A pool ran dry: its auto-stop members stop for over-quota (the
-    /// engine's rule, applied now and journaled in ICCID order).
+    /// engine's rule, applied now, in ICCID order, each journaled under
+    /// its card's lock).
     pub(crate) fn stop_pool_members(&self, pool: &str) {
         let _g = self.gate.read();
-        let mut out = Vec::new();
-        crate::engine::stop_pool_members(&self.store, pool, self.now(), &mut out);
-        self.store.record_changes_since(self.now());
-        out.sort_by(|a, b| a.iccid.cmp(&b.iccid));
-        crate::journal::append_and_stamp(&self.journal, &self.store, out);
+        let now = self.now();
+        let due = |c: &Card| {
+            c.pool.as_deref() == Some(pool) && c.auto_stop && !c.reasons.contains(Reason::OverQuota)
+        };
+        let mut members: Vec<CompactString> = self
+            .store
+            .cards
+            .iter()
+            .filter(|c| due(c))
+            .map(|c| c.iccid.clone())
+            .collect();
+        members.sort();
+        for iccid in members {
+            let Some(mut card) = self.store.cards.get_mut(&iccid) else {
+                continue;
+            };
+            if !due(&card) {
+                continue;
+            }
+            let before = card.events.len();
+            crate::domain::lifecycle::add_reason(&mut card, Reason::OverQuota, now);
+            self.journal_under_lock(&mut card, before);
+        }
+        self.store.record_changes_since(now);
     }
 
     /// Delivers an SMS to a card's inbox (mobile-terminated): counts against

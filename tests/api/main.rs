@@ -29,6 +29,7 @@ mod packaging;
 mod parsers;
 mod properties;
 mod resources;
+mod retention;
 mod rules;
 mod smpp;
 mod smpp_client;
