@@ -56,8 +56,7 @@ async fn main() {
     let mut fx = large_fleet_groups(3, 1);
     fx.groups.retain(|g| g.account == "cucc-demo");
     fx.groups[0].count = cards;
-    fx.dialects
-        .insert("cucc".into(), serde_json::json!({"rate_per_sec": 0}));
+    fx.dialects.cucc.rate_per_sec = Some(0.0);
     let t = Instant::now();
     let sim = Simulator::builder().fixture(fx).start().await;
     println!(

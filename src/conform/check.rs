@@ -200,6 +200,41 @@ impl Outgoing {
     }
 }
 
+/// A recorded SOAP envelope with the text of the named elements (by local
+/// name: the WS-Security `Username` and `Password`, the body's
+/// `licenseKey`) replaced by the target's values; `None` when the body is
+/// not well-formed XML (it is then sent as recorded).
+fn resign_soap(xml: &[u8], values: &[(&str, String)]) -> Option<Vec<u8>> {
+    use quick_xml::events::{BytesText, Event};
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut writer = quick_xml::Writer::new(Vec::with_capacity(xml.len()));
+    let mut inside_replaced = false;
+    loop {
+        let event = reader.read_event().ok()?;
+        match event {
+            Event::Eof => break,
+            Event::Start(start) => {
+                let value = values
+                    .iter()
+                    .find(|(name, _)| start.local_name().into_inner() == *name)
+                    .map(|(_, v)| v.as_str());
+                writer.write_event(Event::Start(start)).ok()?;
+                inside_replaced = value.is_some();
+                if let Some(v) = value {
+                    writer.write_event(Event::Text(BytesText::new(v))).ok()?;
+                }
+            }
+            Event::End(end) => {
+                inside_replaced = false;
+                writer.write_event(Event::End(end)).ok()?;
+            }
+            _ if inside_replaced => {}
+            other => writer.write_event(other).ok()?,
+        }
+    }
+    Some(writer.into_inner())
+}
+
 /// Replays a session against a base URL and compares the answers.
 pub struct Checker {
     base: String,
@@ -296,6 +331,18 @@ impl Checker {
                             if data.contains_key("openId") {
                                 data.insert("openId".into(), Value::String(s(&c.open_id)));
                             }
+                        }
+                    }
+                } else if out.path.starts_with("/ws/") {
+                    if let BodyForm::Raw(xml) = &out.body {
+                        let password = c.password.as_ref().or(c.api_key.as_ref());
+                        let values = [
+                            ("Username", s(&c.username)),
+                            ("Password", s(&password.cloned())),
+                            ("licenseKey", s(&c.license_key)),
+                        ];
+                        if let Some(resigned) = resign_soap(xml, &values) {
+                            out.body = BodyForm::Raw(resigned);
                         }
                     }
                 } else if out.header("authorization").is_some() || out.path.starts_with("/rws/") {
@@ -573,5 +620,27 @@ pub async fn run(exchanges: &[Exchange], base: &str, creds: TargetCredentials) -
         differences: endpoints.iter().map(|e| e.differences.len()).sum(),
         live: endpoints.iter().map(|e| e.live.len()).sum(),
         endpoints,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resign_soap;
+
+    #[test]
+    fn a_masked_soap_envelope_gets_the_targets_credentials() {
+        let recorded = r#"<soapenv:Envelope xmlns:soapenv="s" xmlns:wsse="w" xmlns:sch="j"><soapenv:Header><wsse:Security><wsse:UsernameToken><wsse:Username>***</wsse:Username><wsse:Password Type="t">***</wsse:Password></wsse:UsernameToken></wsse:Security></soapenv:Header><soapenv:Body><sch:GetTerminalDetailsRequest><sch:messageId>m1</sch:messageId><sch:licenseKey>***</sch:licenseKey><sch:iccids><sch:iccid>8986</sch:iccid></sch:iccids></sch:GetTerminalDetailsRequest></soapenv:Body></soapenv:Envelope>"#;
+        let values = [
+            ("Username", "user".to_string()),
+            ("Password", "p<w&".to_string()),
+            ("licenseKey", "lk-9".to_string()),
+        ];
+        let out = String::from_utf8(resign_soap(recorded.as_bytes(), &values).unwrap()).unwrap();
+        let expected = recorded
+            .replacen("<wsse:Username>***", "<wsse:Username>user", 1)
+            .replacen("Type=\"t\">***", "Type=\"t\">p&lt;w&amp;", 1)
+            .replacen("<sch:licenseKey>***", "<sch:licenseKey>lk-9", 1);
+        assert_eq!(out, expected);
+        assert!(resign_soap(b"<a><b></a>", &values).is_none());
     }
 }

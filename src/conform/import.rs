@@ -457,6 +457,7 @@ fn credentials(carrier: Carrier, seen_user: Option<&str>) -> Value {
         Carrier::Cucc => json!({
             "username": "conform-cucc",
             "api_key": "c0f0c0f0-0000-4000-8000-000000000001",
+            "license_key": "conform-license-key",
             "app_id": "conform-cmp-app",
             "app_secret": "conform-cmp-secret",
             "open_id": "conform-open-id",

@@ -27,7 +27,8 @@ const SWAGGER_HTML: &str = r##"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>carrier-sim admin API</title>
 <link rel="stylesheet" href="/_sim/docs/swagger-ui.css"><link rel="icon" href="/_sim/docs/favicon-32x32.png"></head>
 <body><div id="swagger-ui"></div><script src="/_sim/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({url: "/_sim/openapi.json", dom_id: "#swagger-ui"});</script></body></html>"##;
+<script>window.ui = SwaggerUIBundle({url: "/_sim/openapi.json", dom_id: "#swagger-ui",
+  requestInterceptor: (r) => { r.headers["X-Requested-With"] = "swagger-ui"; return r; }});</script></body></html>"##;
 
 pub async fn docs_index() -> Response {
     (

@@ -27,7 +27,7 @@ use crate::world::World;
 /// the top `[dialects.sms]` table.
 pub fn setting(world: &World, card: &Card, key: &str) -> Option<Value> {
     let fx = world.fixture();
-    let sms = fx.dialects.get("sms")?;
+    let sms = fx.dialects.sms.as_ref()?;
     let scoped = |table: &str, id: &str| {
         sms.get(table)
             .and_then(|t| t.get(id))

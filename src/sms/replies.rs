@@ -57,7 +57,8 @@ pub fn carrier_settings(world: &World, carrier: Carrier) -> Option<serde_json::V
     world
         .fixture()
         .dialects
-        .get("sms")
+        .sms
+        .as_ref()
         .and_then(|v| v.get(carrier.as_str()))
         .cloned()
 }

@@ -110,7 +110,8 @@ fn timeout_secs(world: &World) -> i64 {
     world
         .fixture()
         .dialects
-        .get("sms")
+        .sms
+        .as_ref()
         .and_then(|v| v.get("ussd_timeout_seconds"))
         .and_then(|v| v.as_i64())
         .unwrap_or(120)

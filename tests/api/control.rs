@@ -119,30 +119,19 @@ async fn accounts_and_credentials() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["credentials"]["appid"], "100077");
-    api.refused(
-        Method::POST,
-        "/_sim/accounts",
-        Some(&body.to_string()),
-        409,
-        "exists",
-    )
-    .await;
-    api.refused(
-        Method::POST,
-        "/_sim/accounts",
-        Some(r#"{"id":"y","name":"Y","carrier":"att"}"#),
-        400,
-        "carrier",
-    )
-    .await;
-    api.refused(
-        Method::POST,
-        "/_sim/accounts",
-        Some(r#"{"name":"Y"}"#),
-        400,
-        "id",
-    )
-    .await;
+    let duplicate = body.to_string();
+    for (body, status, says) in [
+        (Some(duplicate.as_str()), 409, "exists"),
+        (
+            Some(r#"{"id":"y","name":"Y","carrier":"att"}"#),
+            400,
+            "carrier",
+        ),
+        (Some(r#"{"name":"Y"}"#), 400, "id"),
+    ] {
+        api.refused(Method::POST, "/_sim/accounts", body, status, says)
+            .await;
+    }
 
     let (s, v) = api
         .call(
@@ -323,62 +312,17 @@ async fn cards_create_patch_delete() {
     assert_eq!(v["state"], "suspended");
     assert!(v["reasons"].as_array().unwrap().contains(&json!("manual")));
     let before = api.get(&path).await;
-    api.refused(
-        Method::PATCH,
-        &path,
-        Some(r#"{"state": "cancelled"}"#),
-        409,
-        "rules",
-    )
-    .await;
-    api.refused(
-        Method::PATCH,
-        &path,
-        Some(r#"{"state": "gone"}"#),
-        400,
-        "gone",
-    )
-    .await;
-    api.refused(
-        Method::PATCH,
-        &path,
-        Some(r#"{"colour": "red"}"#),
-        400,
-        "colour",
-    )
-    .await;
-    api.refused(
-        Method::PATCH,
-        &path,
-        Some(r#"{"balance_fen": "lots"}"#),
-        400,
-        "balance_fen",
-    )
-    .await;
-    api.refused(
-        Method::PATCH,
-        &path,
-        Some(r#"{"expires": "tomorrow"}"#),
-        400,
-        "expires",
-    )
-    .await;
-    api.refused(
-        Method::PATCH,
-        &path,
-        Some(r#"{"usage": {"data_bytes": -5}}"#),
-        400,
-        "data_bytes",
-    )
-    .await;
-    api.refused(
-        Method::PATCH,
-        &path,
-        Some(r#"{"reasons": ["manual"]}"#),
-        400,
-        "force",
-    )
-    .await;
+    for (body, status, says) in [
+        (Some(r#"{"state": "cancelled"}"#), 409, "rules"),
+        (Some(r#"{"state": "gone"}"#), 400, "gone"),
+        (Some(r#"{"colour": "red"}"#), 400, "colour"),
+        (Some(r#"{"balance_fen": "lots"}"#), 400, "balance_fen"),
+        (Some(r#"{"expires": "tomorrow"}"#), 400, "expires"),
+        (Some(r#"{"usage": {"data_bytes": -5}}"#), 400, "data_bytes"),
+        (Some(r#"{"reasons": ["manual"]}"#), 400, "force"),
+    ] {
+        api.refused(Method::PATCH, &path, body, status, says).await;
+    }
     // A valid field next to a bad one changes nothing either.
     api.refused(
         Method::PATCH,
@@ -527,38 +471,27 @@ async fn bulk_operations_by_selector() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(api.get("/_sim/cards?tag=bulk").await["total"], v["changed"]);
-    api.refused(
-        Method::POST,
-        "/_sim/cards/bulk",
-        Some(r#"{"selector": {}, "action": "stop"}"#),
-        400,
-        "every card",
-    )
-    .await;
-    api.refused(
-        Method::POST,
-        "/_sim/cards/bulk",
-        Some(r#"{"selector": {"colour": "red"}, "action": "stop"}"#),
-        400,
-        "colour",
-    )
-    .await;
-    api.refused(
-        Method::POST,
-        "/_sim/cards/bulk",
-        Some(r#"{"selector": {"tag": "bulk"}, "action": "fly"}"#),
-        400,
-        "fly",
-    )
-    .await;
-    api.refused(
-        Method::POST,
-        "/_sim/cards/bulk",
-        Some(r#"{"selector": {"tag": "bulk"}}"#),
-        400,
-        "patch",
-    )
-    .await;
+    for (body, status, says) in [
+        (
+            Some(r#"{"selector": {}, "action": "stop"}"#),
+            400,
+            "every card",
+        ),
+        (
+            Some(r#"{"selector": {"colour": "red"}, "action": "stop"}"#),
+            400,
+            "colour",
+        ),
+        (
+            Some(r#"{"selector": {"tag": "bulk"}, "action": "fly"}"#),
+            400,
+            "fly",
+        ),
+        (Some(r#"{"selector": {"tag": "bulk"}}"#), 400, "patch"),
+    ] {
+        api.refused(Method::POST, "/_sim/cards/bulk", body, status, says)
+            .await;
+    }
     let (s, v) = api
         .call(
             Method::POST,
@@ -592,38 +525,23 @@ async fn traces_faults_and_request_journal() {
     )
     .await;
 
-    api.refused(
-        Method::POST,
-        "/_sim/faults",
-        Some(r#"{"kind": "explode"}"#),
-        400,
-        "kind",
-    )
-    .await;
-    api.refused(
-        Method::POST,
-        "/_sim/faults",
-        Some(r#"{"kind": "reset", "probability": 3}"#),
-        400,
-        "probability",
-    )
-    .await;
-    api.refused(
-        Method::POST,
-        "/_sim/faults",
-        Some(r#"{"kind": "reset", "card": "000"}"#),
-        404,
-        "000",
-    )
-    .await;
-    api.refused(
-        Method::POST,
-        "/_sim/faults",
-        Some(r#"{"kind": "reset", "carrier": "att"}"#),
-        400,
-        "carrier",
-    )
-    .await;
+    for (body, status, says) in [
+        (Some(r#"{"kind": "explode"}"#), 400, "kind"),
+        (
+            Some(r#"{"kind": "reset", "probability": 3}"#),
+            400,
+            "probability",
+        ),
+        (Some(r#"{"kind": "reset", "card": "000"}"#), 404, "000"),
+        (
+            Some(r#"{"kind": "reset", "carrier": "att"}"#),
+            400,
+            "carrier",
+        ),
+    ] {
+        api.refused(Method::POST, "/_sim/faults", body, status, says)
+            .await;
+    }
     assert_eq!(api.get("/_sim/faults").await["items"], json!([]));
     let (s, v) = api
         .call(
@@ -1089,7 +1007,7 @@ async fn admin_token_is_enforced_beyond_loopback() {
 
 #[tokio::test]
 async fn openapi_document_walk() {
-    let (_sim, api) = start().await;
+    let (sim, api) = start().await;
     let doc = api.get("/_sim/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     // It reads back as an OpenAPI 3.1 document, and operation ids are unique.
@@ -1178,6 +1096,19 @@ async fn openapi_document_walk() {
     let (s, html) = api.raw(Method::GET, "/_sim/docs", None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("swagger-ui-bundle.js"));
+    // "Try it out" on a bodiless POST (e.g. /_sim/reset) sends no content
+    // type; the page adds the header the CSRF rule accepts instead.
+    assert!(
+        html.contains(r#"r.headers["X-Requested-With"] = "swagger-ui""#),
+        "{html}"
+    );
+    let reset = reqwest::Client::new()
+        .post(format!("{}/_sim/reset", sim.uri()))
+        .header("X-Requested-With", "swagger-ui")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200, "{:?}", reset.text().await);
     let (s, js) = api
         .raw(Method::GET, "/_sim/docs/swagger-ui-bundle.js", None)
         .await;

@@ -808,7 +808,7 @@ async fn location_body_is_encrypted_json() {
 
 fn sim_with(dialect: Value) -> impl std::future::Future<Output = Simulator> {
     let mut fx = fixture::default_fixture();
-    fx.dialects.insert("ctcc".into(), dialect);
+    fx.dialects.ctcc = serde_json::from_value(dialect).expect("[dialects.ctcc]");
     Simulator::builder().fixture(fx).start()
 }
 
@@ -1258,8 +1258,7 @@ async fn settings_follow_a_replaced_fixture() {
     let ct = Ctcc::start().await;
     assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
     let mut fx = fixture::default_fixture();
-    fx.dialects
-        .insert("ctcc".into(), json!({"rate_limit_per_minute": 1}));
+    fx.dialects.ctcc.rate_limit_per_minute = Some(1);
     ct.sim.world().replace_fixture(fx);
     assert!(ct.q("queryTraffic", NORMAL, &[]).await.starts_with("<?xml"));
     assert!(ct

@@ -11,6 +11,7 @@ mod admin_plane;
 mod cli;
 mod cmcc;
 mod cmcc_clients;
+mod cmcc_usage;
 mod concurrency;
 mod conform;
 mod control;

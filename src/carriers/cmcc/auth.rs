@@ -19,6 +19,7 @@ use super::codes::Code;
 use super::params::Params;
 use super::{failure, read_params, respond, Cmcc, Fail, Shared};
 use crate::domain::{Account, Carrier};
+use crate::fixture::dialects::CmccSettings;
 
 /// `[dialects.cmcc]` settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,36 +43,21 @@ impl Default for Conf {
 }
 
 impl Conf {
-    /// Reads the settings from a `[dialects.cmcc]` value (defaults for
-    /// anything missing or malformed).
-    pub fn from_value(v: Option<&serde_json::Value>) -> Conf {
-        let mut c = Conf::default();
-        let Some(v) = v else { return c };
-        match v.get("token_ttl") {
-            Some(serde_json::Value::String(s)) => {
-                if let Ok(d) = crate::clock::parse_duration(s) {
-                    c.token_ttl = d;
-                }
-            }
-            Some(serde_json::Value::Number(n)) => {
-                if let Some(s) = n.as_i64().filter(|s| *s > 0) {
-                    c.token_ttl = SignedDuration::from_secs(s);
-                }
-            }
-            _ => {}
+    /// The fixture's `[dialects.cmcc]` over the defaults.
+    pub fn from_settings(s: &CmccSettings) -> Conf {
+        let d = Conf::default();
+        Conf {
+            token_ttl: s.token_ttl.map_or(d.token_ttl, |t| t.0),
+            single_token: s.single_token.unwrap_or(d.single_token),
+            repeat_rule_minutes: s
+                .repeat_rule_minutes
+                .map_or(d.repeat_rule_minutes, i64::from),
         }
-        if let Some(b) = v.get("single_token").and_then(|b| b.as_bool()) {
-            c.single_token = b;
-        }
-        if let Some(m) = v.get("repeat_rule_minutes").and_then(|m| m.as_i64()) {
-            c.repeat_rule_minutes = m.max(0);
-        }
-        c
     }
 
     /// The settings of the world's current fixture.
     pub fn of(cm: &Cmcc) -> Conf {
-        Conf::from_value(cm.world.fixture().dialects.get("cmcc"))
+        Conf::from_settings(&cm.world.fixture().dialects.cmcc)
     }
 }
 
@@ -219,10 +205,13 @@ mod tests {
     #[test]
     fn conf_from_fixture_values() {
         let v = serde_json::json!({"token_ttl": "2h", "single_token": false, "repeat_rule_minutes": 30});
-        let c = Conf::from_value(Some(&v));
+        let c = Conf::from_settings(&serde_json::from_value(v).unwrap());
         assert_eq!(c.token_ttl, SignedDuration::from_hours(2));
         assert!(!c.single_token);
         assert_eq!(c.repeat_rule_minutes, 30);
-        assert_eq!(Conf::from_value(None), Conf::default());
+        assert_eq!(
+            Conf::from_settings(&CmccSettings::default()),
+            Conf::default()
+        );
     }
 }

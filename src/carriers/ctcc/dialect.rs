@@ -82,16 +82,9 @@ impl Dialect for Legacy {
             burst: None,
             per_method: false,
         }];
-        let overrides = fx
-            .dialects
-            .get("ctcc")
-            .and_then(|c| c.get("method_limits_per_minute"))
-            .and_then(serde_json::Value::as_object);
+        let overrides = &fx.dialects.ctcc.method_limits_per_minute;
         for (method, default) in METHOD_LIMITS {
-            let limit = overrides
-                .and_then(|o| o.get(method))
-                .and_then(serde_json::Value::as_u64)
-                .map_or(default, |v| v.min(u64::from(u32::MAX)) as u32);
+            let limit = overrides.get(method).copied().unwrap_or(default);
             if limit == 0 {
                 continue;
             }

@@ -65,15 +65,11 @@ pub struct Settings {
 impl Settings {
     /// Reads `sign`, `rate_limit_per_minute` and `g5_max_skew_seconds`.
     pub fn from_fixture(fx: &crate::fixture::Fixture) -> Settings {
-        let cfg = fx.dialects.get("ctcc");
-        let get = |k: &str| cfg.and_then(|c| c.get(k));
+        let cfg = &fx.dialects.ctcc;
         Settings {
-            sign_mode: SignMode::parse(get("sign").and_then(Value::as_str).unwrap_or("strict")),
-            rate_limit: get("rate_limit_per_minute")
-                .and_then(Value::as_u64)
-                .map(|v| v.min(u32::MAX as u64) as u32)
-                .unwrap_or(500),
-            g5_max_skew: get("g5_max_skew_seconds").and_then(Value::as_i64),
+            sign_mode: cfg.sign.unwrap_or(SignMode::Strict),
+            rate_limit: cfg.rate_limit_per_minute.unwrap_or(500),
+            g5_max_skew: cfg.g5_max_skew_seconds.map(i64::from),
         }
     }
 }

@@ -9,22 +9,7 @@ use md5::{Digest, Md5};
 use super::des::TripleKey;
 
 /// How strictly the legacy `sign` is checked (`[dialects.ctcc] sign`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SignMode {
-    Strict,
-    Lenient,
-    Off,
-}
-
-impl SignMode {
-    pub fn parse(s: &str) -> SignMode {
-        match s {
-            "lenient" => SignMode::Lenient,
-            "off" => SignMode::Off,
-            _ => SignMode::Strict,
-        }
-    }
-}
+pub use crate::fixture::dialects::SignCheck as SignMode;
 
 /// The plaintext a client signs: values sorted by UTF-16 code unit, joined by ",".
 pub fn joined(values: &[&str]) -> String {

@@ -38,10 +38,11 @@ pub const DEFAULT_BURST: u32 = 400;
 
 /// `[dialects.cucc] rate_per_sec` (0 = off) and `burst`.
 fn rest_limit(fx: &crate::fixture::Fixture) -> Option<(u32, u32)> {
-    let cfg = fx.dialects.get("cucc");
-    let num = |k: &str| cfg.and_then(|c| c.get(k)).and_then(|v| v.as_f64());
-    let rate = num("rate_per_sec").map_or(DEFAULT_RATE, |r| r.ceil().max(0.0) as u32);
-    let burst = num("burst").map_or(DEFAULT_BURST.max(rate), |b| b.max(1.0) as u32);
+    let cfg = &fx.dialects.cucc;
+    let rate = cfg
+        .rate_per_sec
+        .map_or(DEFAULT_RATE, |r| r.ceil().max(0.0) as u32);
+    let burst = cfg.burst.map_or(DEFAULT_BURST.max(rate), |b| b.max(1));
     (rate > 0).then_some((rate, burst))
 }
 

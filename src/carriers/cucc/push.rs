@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use parking_lot::Mutex;
-use serde_json::Value;
 
 use super::codes::Jasper;
 use super::jdate;
@@ -85,12 +84,11 @@ impl CuccPush {
             return Some(u.clone());
         }
         let fx = self.world.fixture();
-        let cfg = fx.dialects.get("cucc")?;
-        cfg.get("push_urls")
-            .and_then(|m| m.get(account))
-            .or_else(|| cfg.get("push_url"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
+        let cfg = &fx.dialects.cucc;
+        cfg.push_urls
+            .get(account)
+            .or(cfg.push_url.as_ref())
+            .cloned()
     }
 
     /// The effective callback URL of every CUCC account (`None`: no push).

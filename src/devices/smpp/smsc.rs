@@ -19,6 +19,7 @@ use super::messages::{self, PartKey, Reassembly};
 use super::pdu::{Address, Sm, Tlv};
 use super::receipts::{self, Receipt};
 use crate::domain::{Account, CardState};
+use crate::fixture::dialects::SmppSettings;
 use crate::sms::Access;
 use crate::store::CardRef;
 use crate::world::World;
@@ -58,35 +59,30 @@ impl Limits {
     /// The limits of an account, as the fixture sets them.
     pub fn of(world: &World, account: &str) -> Limits {
         let fx = world.fixture();
+        let smpp = &fx.dialects.smpp;
         let mut l = Limits::default();
-        if let Some(v) = fx.dialects.get("smpp") {
-            l.apply(v);
-            if let Some(a) = v.get("accounts").and_then(|a| a.get(account)) {
-                l.apply(a);
-            }
+        l.apply(smpp);
+        if let Some(own) = smpp.accounts.get(account) {
+            l.apply(own);
         }
         l
     }
 
-    fn apply(&mut self, v: &serde_json::Value) {
-        if let Some(n) = v.get("window").and_then(|x| x.as_u64()) {
+    fn apply(&mut self, s: &SmppSettings) {
+        if let Some(n) = s.window {
             self.window = n.max(1) as usize;
         }
-        if let Some(n) = v.get("throughput").and_then(|x| x.as_f64()) {
+        if let Some(n) = s.throughput {
             self.throughput = n.max(0.0);
         }
-        if let Some(n) = v.get("max_binds").and_then(|x| x.as_u64()) {
+        if let Some(n) = s.max_binds {
             self.max_binds = n as usize;
         }
-        if let Some(n) = v.get("queue_cap").and_then(|x| x.as_u64()) {
+        if let Some(n) = s.queue_cap {
             self.queue_cap = n as usize;
         }
-        if let Some(d) = v
-            .get("validity")
-            .and_then(|x| x.as_str())
-            .and_then(|s| crate::clock::parse_duration(s).ok())
-        {
-            self.validity = d;
+        if let Some(d) = s.validity {
+            self.validity = d.0;
         }
     }
 }
