@@ -131,3 +131,125 @@ pub struct Event {
     #[serde(flatten)]
     pub kind: EventKind,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/traces.md` lists the event types; the filter name and the
+    /// JSON `type` tag must both be those names.
+    #[test]
+    fn event_types_have_the_documented_names() {
+        let t = Timestamp::UNIX_EPOCH;
+        let kinds = [
+            (
+                EventKind::StateChanged {
+                    from: CardState::Active,
+                    to: CardState::Suspended,
+                    reason: "manual".into(),
+                    reasons: ReasonSet::empty(),
+                    forced: false,
+                },
+                "state_changed",
+            ),
+            (
+                EventKind::UsageThreshold {
+                    percent: 50,
+                    used_bytes: 1,
+                    allowance_bytes: 2,
+                },
+                "usage_threshold",
+            ),
+            (
+                EventKind::PoolExhausted { pool: "p".into() },
+                "pool_exhausted",
+            ),
+            (EventKind::BalanceLow { balance_fen: 1 }, "balance_low"),
+            (
+                EventKind::BalanceNegative { balance_fen: -1 },
+                "balance_negative",
+            ),
+            (
+                EventKind::Charged {
+                    kind: "overage".into(),
+                    amount_fen: 1,
+                    balance_fen: 1,
+                },
+                "charged",
+            ),
+            (
+                EventKind::TopUp {
+                    amount_fen: 1,
+                    balance_fen: 1,
+                },
+                "top_up",
+            ),
+            (
+                EventKind::Renewal {
+                    months: 1,
+                    effective: t,
+                    expires: None,
+                },
+                "renewal",
+            ),
+            (
+                EventKind::Rollover {
+                    cycle: "202612".into(),
+                },
+                "rollover",
+            ),
+            (
+                EventKind::AddOnOrdered {
+                    name: "x".into(),
+                    data_bytes: 1,
+                    effective: t,
+                },
+                "add_on_ordered",
+            ),
+            (
+                EventKind::SmsReceived {
+                    from: "1".into(),
+                    text: "x".into(),
+                },
+                "sms_received",
+            ),
+            (
+                EventKind::SmsSent {
+                    to: "1".into(),
+                    text: "x".into(),
+                },
+                "sms_sent",
+            ),
+            (
+                EventKind::SessionStart {
+                    apn: "a".into(),
+                    ip: "i".into(),
+                    rat: "4G".into(),
+                },
+                "session_start",
+            ),
+            (EventKind::SessionStop, "session_stop"),
+            (
+                EventKind::ImeiChanged {
+                    from: "a".into(),
+                    to: "b".into(),
+                },
+                "imei_changed",
+            ),
+            (
+                EventKind::Edited {
+                    field: "f".into(),
+                    from: "a".into(),
+                    to: "b".into(),
+                    forced: false,
+                    by: String::new(),
+                },
+                "edited",
+            ),
+        ];
+        for (kind, name) in kinds {
+            assert_eq!(kind.type_name(), name);
+            assert_eq!(serde_json::to_value(&kind).unwrap()["type"], name);
+        }
+    }
+}

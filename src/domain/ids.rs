@@ -179,4 +179,81 @@ mod tests {
         assert_eq!(strip_country_code("861460000000001"), "1460000000001");
         assert_eq!(strip_country_code("14910000000"), "14910000000");
     }
+
+    #[test]
+    fn iccid_rules() {
+        // 19 or 20 digits, 8986 first, the 20th the Luhn digit of the 19.
+        assert!(check_iccid("8986000000000000001").is_ok(), "19 digits");
+        assert!(check_iccid("89860000000000000019").is_ok());
+        let e = check_iccid("898600000000000001").unwrap_err();
+        assert_eq!(e, "must be 19 or 20 characters, got 18");
+        assert!(check_iccid("898600000000000000190").is_err(), "21");
+        assert_eq!(
+            check_iccid("898600000000000000A9").unwrap_err(),
+            "must contain only digits"
+        );
+        assert_eq!(
+            check_iccid("8988000000000000001").unwrap_err(),
+            "must start with 8986 (China)"
+        );
+        assert_eq!(
+            check_iccid("89860000000000000018").unwrap_err(),
+            "check digit wrong (expected 9)"
+        );
+        // Luhn (ISO/IEC 7812): the published example 7992739871 → 3;
+        // a non-digit has no check digit.
+        assert_eq!(luhn_digit("7992739871"), Some(3));
+        assert_eq!(luhn_digit("898600000000000000"), Some(2));
+        assert_eq!(luhn_digit("12a"), None);
+    }
+
+    #[test]
+    fn imsi_and_msisdn_rules() {
+        assert!(check_imsi("460040000000001", Carrier::Cmcc).is_ok());
+        assert!(check_imsi("460010000000001", Carrier::Cucc).is_ok());
+        assert!(check_imsi("460110000000001", Carrier::Ctcc).is_ok());
+        assert_eq!(
+            check_imsi("460010000000001", Carrier::Cmcc).unwrap_err(),
+            "prefix is not a cmcc network (46000/46002/46004/46007/46008)"
+        );
+        assert_eq!(
+            check_imsi("46004000000001", Carrier::Cmcc).unwrap_err(),
+            "must be 15 digits"
+        );
+        assert!(check_imsi("46004000000000x", Carrier::Cmcc).is_err());
+        for ok in ["14400000001", "144000000001", "1440000000001"] {
+            assert!(check_msisdn(ok).is_ok(), "{ok}");
+        }
+        for bad in ["1440000000", "14400000000001", "1440000000x1"] {
+            assert_eq!(check_msisdn(bad).unwrap_err(), "must be 11 to 13 digits");
+        }
+    }
+
+    #[test]
+    fn generated_identifiers() {
+        assert_eq!(make_iccid(Carrier::Cmcc, 0, 1), "89860000000000000019");
+        assert_eq!(make_iccid(Carrier::Cucc, 1, 2), "89860600000000000021");
+        assert_eq!(make_iccid(Carrier::Ctcc, 3, 7), "8986110000000000007");
+        assert_eq!(make_imsi(Carrier::Cucc, 1, 5), "460060000000005");
+        assert_eq!(make_msisdn(Carrier::Cmcc, 1), "1440000000001");
+        assert_eq!(make_msisdn(Carrier::Cucc, 1), "1460000000001");
+        assert_eq!(make_msisdn(Carrier::Ctcc, 1), "14900000001");
+        let imei = make_imei(1);
+        assert_eq!(imei.len(), 15);
+        assert!(imei.starts_with("86000000000001"));
+        assert_eq!(imei.as_bytes()[14] - b'0', luhn_digit(&imei[..14]).unwrap());
+        assert_eq!(strip_country_code("+8614400000001"), "14400000001");
+        assert_eq!(
+            strip_country_code("89860000000000000019"),
+            "89860000000000000019"
+        );
+        assert_eq!(
+            strip_country_code("861440000001"),
+            "861440000001",
+            "too short"
+        );
+        // FNV-1a 64 published values: "" and "a".
+        assert_eq!(fnv(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 }

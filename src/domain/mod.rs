@@ -12,6 +12,11 @@ pub mod money;
 pub mod plan;
 pub mod usage;
 
+#[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
+mod usage_tests;
+
 pub use account::{Account, Credentials, SmppCredentials};
 pub use billing::{LedgerEntry, LedgerKind};
 pub use card::{Card, CardState, Reason, ReasonSet, Session, Usage};
@@ -72,5 +77,30 @@ impl Carrier {
 impl std::fmt::Display for Carrier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carriers_by_name() {
+        // docs/fixtures.md: renewals default to next month on CUCC, this
+        // month on the others.
+        let rows = [
+            (Carrier::Cmcc, "cmcc", "中国移动", RenewalEffect::ThisMonth),
+            (Carrier::Cucc, "cucc", "中国联通", RenewalEffect::NextMonth),
+            (Carrier::Ctcc, "ctcc", "中国电信", RenewalEffect::ThisMonth),
+        ];
+        for (c, name, display, effect) in rows {
+            assert_eq!(c.as_str(), name);
+            assert_eq!(c.to_string(), name);
+            assert_eq!(Carrier::parse(name), Some(c));
+            assert_eq!(Carrier::parse(&name.to_uppercase()), Some(c));
+            assert_eq!(c.display_name(), display);
+            assert_eq!(c.default_renewal_effect(), effect);
+        }
+        assert_eq!(Carrier::parse("cmc"), None);
     }
 }

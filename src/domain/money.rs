@@ -112,4 +112,44 @@ mod tests {
         assert_eq!(parse_bytes("x"), None);
         assert_eq!(parse_bytes("-1MB"), None);
     }
+
+    #[test]
+    fn renders_at_the_rounding_edges() {
+        // Half up to two decimals: 0.005 MB is 0.01, just below it 0.00.
+        assert_eq!(mb_2dp(0), "0.00");
+        assert_eq!(mb_2dp(MB / 200), "0.00"); // 0.00499… MB
+        assert_eq!(mb_2dp(MB / 200 + 1), "0.01");
+        assert_eq!(mb_2dp(MB), "1.00");
+        assert_eq!(gb_2dp(GB / 2), "0.50");
+        assert_eq!(gb_2dp(GB * 3 + GB / 4), "3.25");
+        assert_eq!(kb_2dp(1536), "1.50");
+        assert_eq!(kb_2dp(5), "0.00"); // 0.0049 KB
+        assert_eq!(kb_2dp(6), "0.01"); // 0.0059 KB
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(100), "1.00");
+        assert_eq!(yuan(-12_345), "-123.45");
+        assert_eq!(human_data(0), "0.00MB");
+        assert_eq!(human_data(1024 * MB), "1.00GB");
+        assert_eq!(human_data(1536 * MB), "1.50GB");
+    }
+
+    #[test]
+    fn parses_every_unit() {
+        assert_eq!(parse_bytes("2GB"), Some(2 * GB));
+        assert_eq!(parse_bytes("2gb"), Some(2 * GB));
+        assert_eq!(parse_bytes(" 3 MB "), Some(3 * MB));
+        assert_eq!(parse_bytes("20KB"), Some(20 * KB));
+        assert_eq!(parse_bytes("3B"), Some(3));
+        assert_eq!(parse_bytes("0.5KB"), Some(512));
+        assert_eq!(parse_bytes("1.5"), Some(2), "1.5 bytes rounds");
+        assert_eq!(parse_bytes("MB"), None);
+        assert_eq!(parse_bytes(""), None);
+        assert_eq!(parse_bytes("-0.5MB"), None);
+        assert_eq!(parse_bytes("NaN"), None);
+        assert_eq!(parse_bytes("inf"), None);
+        // Beyond u64: refused, never wrapped or saturated.
+        assert_eq!(parse_bytes("18446744073709551615GB"), None);
+        assert_eq!(parse_bytes("1e30GB"), None);
+        assert_eq!(parse_bytes("18446744073709551615"), Some(u64::MAX));
+    }
 }

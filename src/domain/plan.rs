@@ -107,3 +107,70 @@ impl Pool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::domain::test_support::plan_with;
+
+    use super::*;
+
+    #[test]
+    fn renewal_is_priced_pro_rata_rounded_half_up() {
+        // docs/rules.md: a 12-month plan renewing at 120.00 yuan costs
+        // 10.00 for 1 month, 60.00 for 6, 120.00 for 12, 130.00 for 13 and
+        // 240.00 for 24.
+        let p = plan_with(RenewalEffect::ThisMonth, json!({}));
+        for (months, fen) in [
+            (1, 1000),
+            (6, 6000),
+            (12, 12_000),
+            (13, 13_000),
+            (24, 24_000),
+        ] {
+            assert_eq!(p.renewal_price(months), fen, "{months} months");
+        }
+        // 10.00 yuan over a 3-month term: 3.333… → 3.33, 6.666… → 6.67,
+        // and 0.05 over 2 months: 0.025 → 0.03 (half up).
+        let p = plan_with(
+            RenewalEffect::ThisMonth,
+            json!({"renewal_fee_fen": 1000, "term_months": 3}),
+        );
+        assert_eq!(p.renewal_price(1), 333);
+        assert_eq!(p.renewal_price(2), 667);
+        let p = plan_with(
+            RenewalEffect::ThisMonth,
+            json!({"renewal_fee_fen": 5, "term_months": 2}),
+        );
+        assert_eq!(p.renewal_price(1), 3);
+        // A plan without a term is priced as a 1-month term.
+        let p = plan_with(
+            RenewalEffect::ThisMonth,
+            json!({"renewal_fee_fen": 700, "term_months": 0}),
+        );
+        assert_eq!(p.renewal_price(2), 1400);
+    }
+
+    #[test]
+    fn a_pool_starts_each_month_empty() {
+        let mut pool: Pool = serde_json::from_value(json!({
+            "id": "pool1", "name": "P", "account": "ec", "carrier": "cmcc",
+            "data_bytes": 100, "used_bytes": 120, "exhausted": true, "cycle": 10,
+        }))
+        .unwrap();
+        assert_eq!(pool.used_in(10), 120);
+        assert_eq!(pool.used_in(9), 120, "an older cycle reads the counters");
+        assert_eq!(pool.used_in(11), 0, "a later month has used nothing yet");
+        pool.roll_to(10);
+        assert_eq!((pool.used_bytes, pool.exhausted), (120, true), "same month");
+        pool.roll_to(11);
+        assert_eq!(
+            (pool.cycle, pool.used_bytes, pool.exhausted),
+            (11, 0, false)
+        );
+        pool.used_bytes = 5;
+        pool.roll_to(10);
+        assert_eq!((pool.cycle, pool.used_bytes), (11, 5), "never back");
+    }
+}

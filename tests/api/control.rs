@@ -1260,7 +1260,20 @@ async fn cli_admin_commands() {
         card.balance_fen + 500
     );
     let out = run(&["card", "patch", &card.iccid, r#"{"state":"suspended"}"#]).await;
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Read back: a state patch goes through the rules (docs/admin-api.md),
+    // so an active card asked to be suspended is stopped by its owner.
+    let patched = sim.cards().get(&card.iccid).unwrap();
+    assert_eq!(patched.state.as_str(), "suspended");
+    let reasons: Vec<&str> = patched.reasons.iter().map(|r| r.as_str()).collect();
+    assert_eq!(reasons, ["manual"]);
+    let out = run(&["card", "show", &card.iccid]).await;
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["state"], "suspended");
     let out = run(&["card", "show", "0000"]).await;
     assert_eq!(out.status.code(), Some(1));
     let out = run(&["fault", "add", r#"{"kind":"reset","count":1}"#]).await;

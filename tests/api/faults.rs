@@ -317,21 +317,38 @@ async fn scoping_by_account_card_endpoint_and_method() {
 #[tokio::test]
 async fn time_window_ends() {
     let sim = Simulator::start().await;
-    // Generous against a loaded machine: the first request must land
-    // inside the window, the second after it.
+    // The window is wall-clock time. No fixed sleep: poll until the fault
+    // stops, then check when that happened. Requests inside the window
+    // fail; the first one that passes is at least the window's length
+    // after the fault was created (it never ends early), and it comes
+    // within a deadline (it does end).
+    let window = Duration::from_secs(2);
+    let created = std::time::Instant::now();
     fault(
         &sim,
-        json!({"kind": "http", "status": 500, "duration": "1s"}),
+        json!({"kind": "http", "status": 500, "duration": "2s"}),
     )
     .await;
     assert_eq!(
         get(&sim, PATHS[1].1).await.unwrap().status(),
         StatusCode::INTERNAL_SERVER_ERROR
     );
-    tokio::time::sleep(Duration::from_millis(1050)).await;
-    assert_ne!(
-        get(&sim, PATHS[1].1).await.unwrap().status(),
-        StatusCode::INTERNAL_SERVER_ERROR
+    let deadline = created + Duration::from_secs(20);
+    loop {
+        let status = get(&sim, PATHS[1].1).await.unwrap().status();
+        if status != StatusCode::INTERNAL_SERVER_ERROR {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the 2 s fault still answers after 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        created.elapsed() >= window,
+        "the fault ended after {:?}, before its 2 s window",
+        created.elapsed()
     );
     let v: Value = client()
         .get(format!("{}/_sim/faults", sim.uri()))

@@ -3,7 +3,7 @@
 
 use crate::common::{card, iccid, world};
 use carrier_sim::domain::billing::ledger_balance;
-use carrier_sim::domain::{CardState, EventKind};
+use carrier_sim::domain::{CardState, EventKind, Reason};
 use carrier_sim::world::World;
 use jiff::SignedDuration;
 use proptest::prelude::*;
@@ -51,22 +51,98 @@ fn fleet() -> String {
     .concat()
 }
 
+/// Applies `op` and checks what its answer promises, so no result is
+/// discarded: a refusal changes nothing (docs/rules.md: a refused request
+/// leaves the card unchanged), and an accepted operation leaves the card
+/// as its rule says.
 fn apply(w: &World, op: &Op) {
     let id = |n: &u32| iccid(*n);
-    let _ = match op {
-        Op::Stop(c) => w.manual_stop(&id(c)),
-        Op::Resume(c) => w.manual_resume(&id(c)),
-        Op::TopUp(c, a) => w.top_up(&id(c), *a),
-        Op::Renew(c, m) => w.renew(&id(c), *m),
-        Op::UseData(c, b) => w.use_data(&id(c), *b).map(|_| ()),
-        Op::Cut(c) => w.cut_data(&id(c)),
-        Op::Restore(c) => w.restore_data(&id(c)),
-        Op::Activate(c) => w.activate(&id(c)),
+    let n = match op {
         Op::AdvanceHours(h) => {
             w.advance(SignedDuration::from_hours(*h)).unwrap();
-            Ok(())
+            return;
         }
+        Op::Stop(c)
+        | Op::Resume(c)
+        | Op::TopUp(c, _)
+        | Op::Renew(c, _)
+        | Op::UseData(c, _)
+        | Op::Cut(c)
+        | Op::Restore(c)
+        | Op::Activate(c) => *c,
     };
+    let before = w.card(&id(&n)).unwrap();
+    let result = match op {
+        Op::Stop(c) => w.manual_stop(&id(c)).map(|()| 0),
+        Op::Resume(c) => w.manual_resume(&id(c)).map(|()| 0),
+        Op::TopUp(c, a) => w.top_up(&id(c), *a).map(|()| 0),
+        Op::Renew(c, m) => w.renew(&id(c), *m).map(|()| 0),
+        Op::UseData(c, b) => w.use_data(&id(c), *b),
+        Op::Cut(c) => w.cut_data(&id(c)).map(|()| 0),
+        Op::Restore(c) => w.restore_data(&id(c)).map(|()| 0),
+        Op::Activate(c) => w.activate(&id(c)).map(|()| 0),
+        Op::AdvanceHours(_) => unreachable!(),
+    };
+    let after = w.card(&id(&n)).unwrap();
+    let used = match result {
+        Err(e) => {
+            assert_eq!(
+                after, before,
+                "{op:?} was refused ({e:?}) but changed the card"
+            );
+            return;
+        }
+        Ok(used) => used,
+    };
+    let has = |r: Reason| after.reasons.contains(r);
+    match op {
+        Op::Stop(_) => {
+            assert!(has(Reason::Manual), "{op:?}: no manual stop");
+            assert_eq!(after.state, CardState::Suspended, "{op:?}");
+        }
+        Op::Resume(_) => {
+            assert!(!has(Reason::Manual) && !has(Reason::Arrears), "{op:?}");
+            assert!(after.balance_fen > 0 || !before.reasons.contains(Reason::Arrears));
+        }
+        Op::TopUp(_, a) => {
+            assert_eq!(after.balance_fen, before.balance_fen + a, "{op:?}");
+            assert_eq!(
+                after.reasons, before.reasons,
+                "a top-up alone resumes nothing"
+            );
+        }
+        Op::Renew(_, m) => {
+            // Both plans renew 12 months for 120 yuan: 10 yuan a month.
+            assert_eq!(
+                before.balance_fen - after.balance_fen,
+                1000 * i64::from(*m),
+                "{op:?}"
+            );
+            assert!(after.balance_fen > 0, "a renewal never leaves arrears");
+            let extended = after.expires > before.expires;
+            let pending = after.pending_renewal_months == before.pending_renewal_months + m;
+            assert!(extended || pending, "{op:?}: neither extended nor pending");
+        }
+        Op::UseData(_, b) => {
+            assert!(used <= *b, "{op:?} used {used}");
+            if !before.data_flowing() && before.state != CardState::ActivationReady {
+                assert_eq!(used, 0, "{op:?}: a card without data service used data");
+            }
+            assert_eq!(
+                after.usage.data_bytes,
+                before.usage.data_bytes + used,
+                "{op:?}"
+            );
+        }
+        Op::Cut(_) => assert!(has(Reason::DataCut), "{op:?}"),
+        Op::Restore(_) => assert!(!has(Reason::DataCut), "{op:?}"),
+        Op::Activate(_) => assert!(
+            matches!(after.state, CardState::Active | CardState::Suspended),
+            "{op:?}: {:?}",
+            after.state
+        ),
+        Op::AdvanceHours(_) => unreachable!(),
+    }
 }
 
 fn check_invariants(w: &World, was_cancelled: &mut [bool; 5]) {

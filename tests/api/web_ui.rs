@@ -138,14 +138,26 @@ fn browser_dir() -> std::path::PathBuf {
     web
 }
 
-/// Runs the browser script with extra environment; returns its TAP output.
-async fn run_script(web: &Path, sim: &Simulator, env: &[(&str, &str)]) -> String {
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+/// An empty screenshot folder of its own for one browser test, so files
+/// left by an earlier run (or by the other browser test running at the
+/// same time) can never satisfy a check.
+fn fresh_screenshot_dir(name: &str) -> std::path::PathBuf {
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("web-screenshots-{name}"));
+    if shots.exists() {
+        std::fs::remove_dir_all(&shots).expect("clear the old screenshots");
+    }
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+    shots
+}
+
+/// Runs the browser script with extra environment, saving its screenshots
+/// in `shots`; returns its TAP output.
+async fn run_script(web: &Path, sim: &Simulator, shots: &Path, env: &[(&str, &str)]) -> String {
     let mut cmd = tokio::process::Command::new("node");
     cmd.arg(web.join("dashboard.test.mjs"))
         .current_dir(web)
         .env("SIM_URL", sim.uri())
-        .env("SCREENSHOT_DIR", &shots)
+        .env("SCREENSHOT_DIR", shots)
         .kill_on_drop(true);
     for (k, v) in env {
         cmd.env(k, v);
@@ -171,7 +183,8 @@ async fn the_dashboard_asks_for_the_admin_token_in_headless_chromium() {
         .admin_token("dashboard-secret")
         .start()
         .await;
-    let stdout = run_script(&web, &sim, &[("SIM_TOKEN", "dashboard-secret")]).await;
+    let shots = fresh_screenshot_dir("token");
+    let stdout = run_script(&web, &sim, &shots, &[("SIM_TOKEN", "dashboard-secret")]).await;
     assert!(stdout.contains("ok 3 - with the right token"), "{stdout}");
 }
 
@@ -180,8 +193,8 @@ async fn the_dashboard_asks_for_the_admin_token_in_headless_chromium() {
 async fn the_dashboard_works_in_headless_chromium() {
     let web = browser_dir();
     let sim = Simulator::start().await;
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
-    let stdout = run_script(&web, &sim, &[]).await;
+    let shots = fresh_screenshot_dir("dashboard");
+    let stdout = run_script(&web, &sim, &shots, &[]).await;
     assert!(
         stdout.contains("ok 1 - overview is the landing page"),
         "{stdout}"

@@ -230,23 +230,171 @@ pub fn city_code(city: &str) -> &'static str {
         .unwrap_or("000000")
 }
 
+/// The tables of `docs/cmcc.md` (codes §3 of the OneLink spec, the status
+/// renderings, stop reasons, RAT and city codes), written out by hand: a
+/// row changed in the code and not in the documentation fails here.
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::domain::test_support::card;
 
     #[test]
-    fn every_code_has_a_row() {
-        for (code, status, _) in TABLE {
-            assert_eq!(code.status(), status);
+    fn codes_and_messages_as_documented() {
+        let rows = [
+            (Code::Ok, "0", "正确"),
+            (Code::BadParam, "11000", "请求参数错误"),
+            (
+                Code::AllInvalid,
+                "11007",
+                "查询号码全部非法，请确认号码正确性",
+            ),
+            (
+                Code::AuthFailed,
+                "12004",
+                "transId 或 appid 或 token 鉴权失败",
+            ),
+            (Code::NotOwned, "12009", "卡号鉴权失败，不属于此用户"),
+            (Code::NotFound, "12010", "卡号鉴权失败，不存在本系统"),
+            (
+                Code::TokenInvalid,
+                "12021",
+                "TOKEN不存在或已过期，请重新获取",
+            ),
+            (Code::BadPassword, "12022", "PASSWORD 鉴权不通过"),
+            (Code::GroupNotOwned, "12034", "群组 ID 不属于本企业"),
+            (
+                Code::IllegalState,
+                "12089",
+                "该卡片不是待激活、已激活、已停机，无法进行操作",
+            ),
+            (
+                Code::StopReasonNotSelf,
+                "12098",
+                "当前停机原因不符合自主发起复机操作要求",
+            ),
+            (Code::PlanExpired, "12099", "卡片主套餐超出有效期，无法复机"),
+            (Code::QuotaReached, "12100", "卡片所属套餐的用量已达量"),
+            (Code::TooFrequent, "19010", "请求过于频繁，请稍后再试"),
+            (Code::Busy, "19010", "系统繁忙，请稍后再试"),
+            (Code::Other, "19010", "其他错误"),
+        ];
+        for (code, status, message) in rows {
+            assert_eq!(
+                (code.status(), code.message()),
+                (status, message),
+                "{code:?}"
+            );
         }
-        assert_eq!(Code::TokenInvalid.status(), "12021");
     }
 
     #[test]
     fn refusals_map_as_the_rules_say() {
-        assert_eq!(domain_code(&DomainError::Expired).status(), "12099");
-        assert_eq!(domain_code(&DomainError::OverQuota).status(), "12100");
-        assert_eq!(domain_code(&DomainError::NotSelfStopped).status(), "12098");
-        assert_eq!(domain_code(&DomainError::Cancelled).status(), "12089");
+        // docs/cmcc.md: expired 12099, over quota 12100, arrears and a stop
+        // not requested by the owner 12098, other illegal states 12089,
+        // bad parameters 11000; an unknown card 12010.
+        let rows = [
+            (DomainError::Expired, "12099"),
+            (DomainError::OverQuota, "12100"),
+            (DomainError::Arrears, "12098"),
+            (DomainError::NotSelfStopped, "12098"),
+            (DomainError::Cancelled, "12089"),
+            (DomainError::AlreadyStopped, "12089"),
+            (DomainError::NotSuspended, "12089"),
+            (DomainError::NotActive, "12089"),
+            (DomainError::AlreadyCut, "12089"),
+            (DomainError::NotCut, "12089"),
+            (
+                DomainError::InvalidTransition {
+                    from: "active",
+                    to: "inventory",
+                },
+                "12089",
+            ),
+            (DomainError::InvalidAmount, "11000"),
+            (DomainError::Invalid("x".into()), "11000"),
+        ];
+        for (e, status) in rows {
+            assert_eq!(domain_code(&e).status(), status, "{e:?}");
+            assert_eq!(op_code(&OpError::Rule(e.clone())).status(), status);
+        }
+        assert_eq!(op_code(&OpError::NotFound).status(), "12010");
+        assert_eq!(op_code(&OpError::NoPlan("p".into())).status(), "19010");
+    }
+
+    #[test]
+    fn status_renderings_as_documented() {
+        // (state, reasons, cardStatus, v2 STATUS, v2 lifecycle phase)
+        let rows = [
+            ("activation_ready", json!([]), "1", "07", "02"),
+            ("active", json!([]), "2", "00", "00"),
+            ("suspended", json!(["data_cut"]), "2", "00", "00"),
+            ("suspended", json!(["arrears"]), "4", "01", "00"),
+            ("suspended", json!(["manual"]), "4", "02", "00"),
+            ("suspended", json!(["arrears", "data_cut"]), "4", "02", "00"),
+            ("suspended", json!(["over_quota"]), "4", "02", "00"),
+            ("test_ready", json!([]), "6", "07", "01"),
+            ("inventory", json!([]), "7", "07", "02"),
+            ("pre_cancel", json!(["expired"]), "8", "03", "03"),
+            ("cancelled", json!(["expired"]), "9", "04", "03"),
+        ];
+        for (state, reasons, card_code, pb, phase) in rows {
+            let c = card(json!({"state": state, "reasons": reasons}));
+            let what = format!("{state} {reasons}");
+            assert_eq!(card_status(&c), card_code, "{what}: cardStatus");
+            assert_eq!(pb_status(&c), pb, "{what}: STATUS");
+            assert_eq!(lifecycle_phase(&c), phase, "{what}: lifecycle");
+        }
+        // A history entry has only the state: any suspension is 4.
+        let states = [
+            (CardState::ActivationReady, "1"),
+            (CardState::Active, "2"),
+            (CardState::Suspended, "4"),
+            (CardState::TestReady, "6"),
+            (CardState::Inventory, "7"),
+            (CardState::PreCancel, "8"),
+            (CardState::Cancelled, "9"),
+        ];
+        for (state, code) in states {
+            assert_eq!(state_status(state), code, "{state:?}");
+        }
+    }
+
+    #[test]
+    fn stop_reason_rat_and_city_codes() {
+        let reasons = [
+            (Reason::Manual, "01"),
+            (Reason::Arrears, "02"),
+            (Reason::OverQuota, "03"),
+            (Reason::Expired, "04"),
+            (Reason::DataCut, "05"),
+        ];
+        for (r, code) in reasons {
+            assert_eq!(stop_reason(r), code, "{r:?}");
+        }
+        // OneLink spec §4.4 (PHP client): 1 3G, 2 2G, 6 4G, 8 NB-IoT; 5G
+        // is reported as 4G (docs/cmcc.md).
+        for (rat, code) in [
+            ("3G", "1"),
+            ("2G", "2"),
+            ("4G", "6"),
+            ("5G", "6"),
+            ("NB-IoT", "8"),
+            ("NB", "8"),
+        ] {
+            assert_eq!(rat_code(rat), code, "{rat}");
+        }
+        // GB/T 2260 codes of the simulated cities.
+        for (city, code) in [
+            ("北京市", "110100"),
+            ("上海市", "310100"),
+            ("深圳市", "440300"),
+            ("南京市", "320100"),
+            ("成都市", "510100"),
+            ("珠海市", "440400"),
+        ] {
+            assert_eq!(city_code(city), code, "{city}");
+        }
     }
 }

@@ -318,26 +318,213 @@ pub fn org_id(place: &str) -> String {
 /// Monthly IMEI re-binding calls allowed per card.
 pub const IMEI_REBIND_PER_MONTH: u32 = 3;
 
+/// The tables of `docs/ctcc.md` (legacy error codes and texts, the main
+/// and product statuses, stop types, disabledNumber's orderTypeId, the
+/// speed codes of spec §4.13, the refusal texts of disabledNumber),
+/// written out by hand: a row changed in the code and not in the
+/// documentation fails here.
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::domain::test_support::card;
 
     #[test]
-    fn table_complete() {
-        for (c, code, text) in TABLE {
-            assert_eq!(c.code(), code);
-            assert!(c.body().starts_with(code) && c.body().ends_with(text));
+    fn legacy_error_codes_and_texts() {
+        let rows = [
+            (Code::BadPassword, "-1：用户名或者密码错误，无权限。"),
+            (Code::BadParam, "-2：必传参数缺失或参数错误。"),
+            (Code::BadSign, "-3：sign参数值错误。"),
+            (Code::NotFound, "-4：iccid号码错误或不存在。"),
+            (Code::NotBound, "-1：该号码和用户没有绑定"),
+            (Code::Duplicate, "-5：已经订购该产品，请不要重复订购"),
+            (Code::Busy, "-7：该号码已有业务正在处理，请稍后下发"),
+            (Code::RateLimited, "101004：请求过于频繁，请稍后再试"),
+            (Code::UnknownMethod, "-2：method参数错误，不存在该接口。"),
+            (Code::SystemBusy, "9000：系统繁忙，请稍后再试"),
+            (Code::Internal, "9000：系统内部错误，请稍后再试"),
+        ];
+        for (code, body) in rows {
+            assert_eq!(code.body(), body, "{code:?}");
+            let (wire, text) = body.split_once('：').unwrap();
+            assert_eq!((code.code(), code.text()), (wire, text), "{code:?}");
         }
-        assert_eq!(speed_label(31), Some("不限速"));
+    }
+
+    #[test]
+    fn main_and_product_status_of_each_state() {
+        // (state, reasons, main status, its name, prodStatusCd, prodStatusName)
+        let rows = [
+            (
+                "activation_ready",
+                json!([]),
+                1,
+                "可激活",
+                "19",
+                "活卡待激活",
+            ),
+            ("test_ready", json!([]), 2, "测试激活", "100001", "已激活"),
+            ("inventory", json!([]), 3, "测试去激活", "140003", "未激活"),
+            ("active", json!([]), 4, "在用", "1", "在用"),
+            ("suspended", json!(["data_cut"]), 4, "在用", "1", "在用"),
+            ("suspended", json!(["manual"]), 5, "停机", "2", "用户报停"),
+            (
+                "suspended",
+                json!(["arrears"]),
+                5,
+                "停机",
+                "5",
+                "欠停(双向)",
+            ),
+            (
+                "suspended",
+                json!(["manual", "arrears"]),
+                5,
+                "停机",
+                "5",
+                "欠停(双向)",
+            ),
+            (
+                "suspended",
+                json!(["manual", "data_cut"]),
+                5,
+                "停机",
+                "120000",
+                "停机",
+            ),
+            (
+                "suspended",
+                json!(["over_quota"]),
+                5,
+                "停机",
+                "120000",
+                "停机",
+            ),
+            (
+                "pre_cancel",
+                json!(["expired"]),
+                5,
+                "停机",
+                "120000",
+                "停机",
+            ),
+            ("cancelled", json!(["expired"]), 7, "拆机", "99999", "销户"),
+        ];
+        for (state, reasons, main, name, prod, prod_name) in rows {
+            let c = card(json!({"state": state, "reasons": reasons}));
+            let what = format!("{state} {reasons}");
+            assert_eq!(main_status(&c), main, "{what}");
+            assert_eq!(main_status_name(main), name, "{what}");
+            assert_eq!(prod_status(&c), (prod, prod_name), "{what}");
+        }
+        assert_eq!(main_status_name(6), "运营商管理状态");
+    }
+
+    #[test]
+    fn stop_types_order_types_and_speeds() {
+        let stops = [
+            (Reason::Manual, ("120000", "停机保号")),
+            (Reason::Arrears, ("5", "欠停(双向)")),
+            (Reason::Expired, ("120001", "到期停机")),
+            (Reason::OverQuota, ("150002", "达量停机")),
+            (Reason::DataCut, ("150003", "断网")),
+        ];
+        for (r, want) in stops {
+            assert_eq!(stop_type(r), want, "{r:?}");
+        }
+        // Spec §4.10: 19 stop, 20 resume, 21 test deactivation, 22 back.
+        let orders = [
+            ("19", Some(OrderType::Stop)),
+            ("20", Some(OrderType::Resume)),
+            ("21", Some(OrderType::TestDeactivate)),
+            ("22", Some(OrderType::TestReactivate)),
+            ("18", None),
+            ("", None),
+        ];
+        for (text, want) in orders {
+            assert_eq!(OrderType::parse(text), want, "{text:?}");
+        }
+        // Spec §4.13: 10 1Kbps, 11 512Kbps, 12 1Mbps, 13 3Mbps, 14 5Mbps,
+        // 15 7Mbps, 16 10Mbps, then 10 Mbps steps to 30 150Mbps, 31 no
+        // limit, 32 64Kbps, 33 256Kbps.
+        let mut want: Vec<(u16, String)> = vec![
+            (10, "1Kbps".into()),
+            (11, "512Kbps".into()),
+            (12, "1Mbps".into()),
+            (13, "3Mbps".into()),
+            (14, "5Mbps".into()),
+            (15, "7Mbps".into()),
+        ];
+        for code in 16..=30u16 {
+            want.push((code, format!("{}Mbps", (code - 15) * 10)));
+        }
+        want.push((31, "不限速".into()));
+        want.push((32, "64Kbps".into()));
+        want.push((33, "256Kbps".into()));
+        for (code, label) in &want {
+            assert_eq!(speed_label(*code), Some(label.as_str()), "{code}");
+        }
+        assert_eq!(SPEEDS.len(), want.len());
         assert_eq!(speed_label(9), None);
-        assert_eq!(OrderType::parse("21"), Some(OrderType::TestDeactivate));
-        assert_eq!(main_status_name(5), "停机");
-        assert_eq!(province_of("南京市"), "江苏");
-        assert_eq!(province_of("珠海市"), "广东");
-        assert_eq!(province_of("山东省"), "山东");
-        assert_eq!(province_of("北京市"), "北京");
-        assert_eq!(province_of(""), "江苏");
-        assert_eq!(org_id("南京市"), "8320100");
-        assert_eq!(org_id("济南市"), "8370100");
+        assert_eq!(speed_label(34), None);
+    }
+
+    #[test]
+    fn refusal_texts_as_documented() {
+        let rows = [
+            (
+                DomainError::AlreadyStopped,
+                "已存在相关停机记录，无需再次办理停机",
+            ),
+            (
+                DomainError::Arrears,
+                "已存在停机类型为5的停机记录，请缴清欠费后办理",
+            ),
+            (
+                DomainError::Expired,
+                "套餐已失效，已存在停机类型为120001的停机记录",
+            ),
+            (
+                DomainError::OverQuota,
+                "已存在停机类型为150002的停机记录，当月不能办理",
+            ),
+            (
+                DomainError::NotSuspended,
+                "不存在相关停机记录，无需办理复机",
+            ),
+            (
+                DomainError::NotSelfStopped,
+                "不存在停机类型为120000的停机记录，无法复机",
+            ),
+            (DomainError::Cancelled, "该号码已拆机"),
+            (DomainError::AlreadyCut, "已订购功能产品，不能重复订购"),
+            (DomainError::NotCut, "未订购该功能产品，无需退订"),
+        ];
+        for (e, text) in rows {
+            assert_eq!(refusal_text(&e), text, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn province_and_org_id_of_a_place() {
+        // GB/T 2260 division codes; getOnlineStatus provname is the short
+        // province name (山东 in the captured reply); 南京 is the default.
+        let rows = [
+            ("南京市", "江苏", "8320100"),
+            ("济南市", "山东", "8370100"),
+            ("青岛市", "山东", "8370200"),
+            ("珠海市", "广东", "8440400"),
+            ("北京市", "北京", "8110100"),
+            ("乌鲁木齐市", "新疆", "8650100"),
+            ("哈尔滨市", "黑龙江", "8230100"),
+            ("山东省", "山东", "8320100"),
+            ("广西壮族自治区", "广西", "8320100"),
+            ("", "江苏", "8320100"),
+        ];
+        for (place, province, org) in rows {
+            assert_eq!(province_of(place), province, "{place}");
+            assert_eq!(org_id(place), org, "{place}");
+        }
     }
 }

@@ -277,25 +277,174 @@ pub mod cmp {
     pub const RSP_NO_CARD: &str = "1011";
 }
 
+/// The tables of `docs/cucc.md` (REST error codes, the Jasper status map
+/// with its CMP codes, overrides, CMP refusal codes), written out by hand:
+/// a row changed in the code and not in the documentation fails here.
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_state_renders_and_round_trips() {
-        for s in CardState::ALL {
-            let j = Jasper::of(s);
-            assert_eq!(Jasper::parse(j.name()), Some(j));
-            assert_eq!(Jasper::from_cmp(j.cmp_code()), Some(j));
+    fn rest_errors_as_documented() {
+        let rows = [
+            (
+                ErrorKind::AuthRequired,
+                401,
+                "10000002",
+                "Full authentication is required to access this resource",
+            ),
+            (
+                ErrorKind::InvalidCredentials,
+                401,
+                "10000001",
+                "Invalid credentials",
+            ),
+            (
+                ErrorKind::InvalidParam,
+                400,
+                "10000003",
+                "Invalid parameter",
+            ),
+            (
+                ErrorKind::InvalidRequest,
+                400,
+                "10000024",
+                "Invalid request",
+            ),
+            (ErrorKind::NotFound, 404, "20000001", "Resource not found"),
+            (
+                ErrorKind::BusinessRule,
+                400,
+                "30000001",
+                "Request violates a business rule",
+            ),
+            (
+                ErrorKind::PreActivation,
+                400,
+                "10000029",
+                "This SIM may not be moved back to a Pre Activation status",
+            ),
+            (
+                ErrorKind::RateLimited,
+                429,
+                "40000029",
+                "Rate limit exceeded",
+            ),
+            (
+                ErrorKind::Busy,
+                500,
+                "10000028",
+                "System busy, please try again later",
+            ),
+            (
+                ErrorKind::BodyTooLarge,
+                413,
+                "10000005",
+                "Request body too large",
+            ),
+            (
+                ErrorKind::MethodNotAllowed,
+                405,
+                "10000006",
+                "Request method not supported",
+            ),
+            (ErrorKind::Internal, 500, "90000001", "Server error"),
+        ];
+        for (kind, status, code, message) in rows {
+            assert_eq!(kind.status().as_u16(), status, "{kind:?}");
+            assert_eq!((kind.code(), kind.message()), (code, message), "{kind:?}");
         }
-        assert_eq!(Jasper::of(CardState::Suspended).cmp_code(), "3");
     }
 
     #[test]
-    fn every_error_kind_has_a_row() {
-        for (k, status, code, _) in ERRORS {
-            assert_eq!(k.status().as_u16(), *status);
-            assert_eq!(k.code(), *code);
+    fn jasper_statuses_as_documented() {
+        // (neutral state, Jasper name, CMP code)
+        let rows = [
+            (CardState::TestReady, "TEST_READY", "0"),
+            (CardState::ActivationReady, "ACTIVATION_READY", "1"),
+            (CardState::Active, "ACTIVATED", "2"),
+            (CardState::Suspended, "DEACTIVATED", "3"),
+            (CardState::PreCancel, "RETIRED", "4"),
+            (CardState::Cancelled, "PURGED", "5"),
+            (CardState::Inventory, "INVENTORY", "7"),
+        ];
+        for (state, name, cmp) in rows {
+            let j = Jasper::of(state);
+            assert_eq!((j.name(), j.cmp_code()), (name, cmp), "{state:?}");
+            assert_eq!(Jasper::parse(name), Some(j));
+            assert_eq!(Jasper::from_cmp(cmp), Some(j));
+        }
+        // No SIM swap in the simulator, but the name and code exist.
+        assert_eq!(Jasper::parse("REPLACED"), Some(Jasper::Replaced));
+        assert_eq!(Jasper::Replaced.cmp_code(), "6");
+        assert_eq!(Jasper::parse("activated"), None);
+        assert_eq!(Jasper::from_cmp("8"), None);
+        for name in ["TEST_READY", "ACTIVATION_READY", "INVENTORY"] {
+            assert!(is_pre_activation(name), "{name}");
+        }
+        for name in ["ACTIVATED", "DEACTIVATED", "RETIRED", "PURGED", ""] {
+            assert!(!is_pre_activation(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn overrides_and_refusals_as_documented() {
+        for (rest, cmp) in [
+            (None, "0"),
+            (Some("DEFAULT"), "0"),
+            (Some("TEMPORARY_OVERRIDE"), "1"),
+            (Some("PERMANENT_OVERRIDE"), "2"),
+        ] {
+            assert_eq!(cmp_override(rest), cmp, "{rest:?}");
+        }
+        let pre = DomainError::InvalidTransition {
+            from: "ACTIVATED",
+            to: "INVENTORY",
+        };
+        let other = DomainError::InvalidTransition {
+            from: "RETIRED",
+            to: "ACTIVATED",
+        };
+        let rows = [
+            (DomainError::Cancelled, "1101"),
+            (DomainError::Expired, "1102"),
+            (DomainError::Arrears, "1103"),
+            (pre.clone(), "1104"),
+            (DomainError::OverQuota, "1105"),
+            (other.clone(), "1106"),
+            (DomainError::NotSelfStopped, "1106"),
+        ];
+        for (e, code) in rows {
+            assert_eq!(cmp_refusal(&e).0, code, "{e:?}");
+        }
+        assert_eq!(cmp_refusal(&pre).1, "账户阻止状态变更为预激活状态");
+        // REST: "Invalid status change: <why>" (the table of docs/cucc.md).
+        let texts = [
+            (DomainError::Cancelled, "the SIM is purged"),
+            (
+                DomainError::Expired,
+                "the rate plan has expired (SIM is RETIRED)",
+            ),
+            (DomainError::OverQuota, "the SIM is over its data allowance"),
+            (DomainError::Arrears, "the account is in arrears"),
+            (
+                DomainError::AlreadyStopped,
+                "the SIM is already DEACTIVATED",
+            ),
+            (DomainError::NotSuspended, "the SIM is not DEACTIVATED"),
+            (
+                DomainError::NotSelfStopped,
+                "the SIM was deactivated by the operator and cannot be activated by the customer",
+            ),
+            (DomainError::NotActive, "the SIM is not ACTIVATED"),
+            (other, "RETIRED to ACTIVATED is not allowed"),
+        ];
+        for (e, why) in texts {
+            assert_eq!(
+                refusal_message(&e),
+                format!("Invalid status change: {why}"),
+                "{e:?}"
+            );
         }
     }
 }
