@@ -15,25 +15,20 @@ use parking_lot::Mutex;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::domain::card::CARD_EVENT_CAP;
 use crate::domain::{Card, Event};
 use crate::store::Store;
 
-/// Moves a card's events since `before` out for the journal and trims the
-/// card's own history to [`CARD_EVENT_CAP`].
+/// Copies a card's events since `before` out for the journal (the card's
+/// own history is trimmed by the world's retention, `Engine::trim`).
 pub(crate) fn take_new_events(card: &mut Card, before: usize) -> Vec<Event> {
     let mut new = Vec::new();
     copy_new_events(card, before, &mut new);
     new
 }
 
-/// Appends a card's events since `before` to `out` and trims its history.
+/// Appends a card's events since `before` to `out`.
 pub(crate) fn copy_new_events(card: &mut Card, before: usize, out: &mut Vec<Event>) {
     out.extend_from_slice(&card.events[before.min(card.events.len())..]);
-    if card.events.len() > CARD_EVENT_CAP {
-        let excess = card.events.len() - CARD_EVENT_CAP;
-        card.events.drain(..excess);
-    }
 }
 
 /// Journals events (already in order) and gives the cards' own copies
@@ -79,8 +74,8 @@ pub(crate) fn stamp(card: &mut Card, numbered: &[(u64, Timestamp, &str)]) {
     }
 }
 
-/// Default number of events kept.
-pub const DEFAULT_JOURNAL_CAP: usize = 200_000;
+/// Default number of events kept (`[retention] journal_events`).
+pub const DEFAULT_JOURNAL_CAP: usize = crate::domain::retention::DEFAULT_JOURNAL_EVENTS;
 
 /// The journal (owned by the world). Followers hold it weakly, so a
 /// dropped world ends them.

@@ -157,6 +157,16 @@ struct ServeArgs {
     /// /_sim/health and /_sim/ready are answered.
     #[arg(long, env = "CARRIER_SIM_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// History limits over the fixture's [retention] table, e.g.
+    /// `journal_events=500000,card_events=50,hour_history_days=2`
+    /// (keys in docs/retention.md).
+    #[arg(
+        long,
+        env = "CARRIER_SIM_RETENTION",
+        value_delimiter = ',',
+        value_name = "KEY=VALUE"
+    )]
+    retention: Vec<String>,
 }
 
 /// `HOST:PORT` to a socket address; a name (`localhost`) is resolved, and
@@ -297,7 +307,7 @@ fn main() -> ExitCode {
                 max_connections: args.max_connections,
                 header_read_timeout: None,
             };
-            serve(args.fixture, args.seed, settings)
+            serve(args.fixture, args.seed, &args.retention, settings)
         }
     }
 }
@@ -477,7 +487,12 @@ fn conform(
     })
 }
 
-fn serve(fixture_path: Option<PathBuf>, seed: Option<u64>, settings: Settings) -> ExitCode {
+fn serve(
+    fixture_path: Option<PathBuf>,
+    seed: Option<u64>,
+    retention: &[String],
+    settings: Settings,
+) -> ExitCode {
     let mut fx = match &fixture_path {
         Some(p) => match read_fixture(p) {
             Ok(f) => f,
@@ -487,6 +502,22 @@ fn serve(fixture_path: Option<PathBuf>, seed: Option<u64>, settings: Settings) -
     };
     if let Some(s) = seed {
         fx.seed = s;
+    }
+    if !retention.is_empty() {
+        let mut r = fx.effective_retention();
+        for item in retention {
+            let applied = item
+                .split_once('=')
+                .ok_or_else(|| format!("'{item}' is not KEY=VALUE"))
+                .and_then(|(k, v)| r.set(k, v))
+                .and_then(|()| r.check());
+            if let Err(e) = applied {
+                eprintln!("--retention: {e}");
+                return ExitCode::from(2);
+            }
+        }
+        fx.retention = r;
+        fx.journal_cap = None;
     }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {

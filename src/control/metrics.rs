@@ -42,6 +42,11 @@ struct DeliveryLabels {
     ok: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HistoryLabels {
+    history: String,
+}
+
 /// The media type of [`Metrics::render`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -62,6 +67,7 @@ pub struct Metrics {
     events: Counter,
     events_dropped: Counter,
     delivery_gaps: Counter,
+    trimmed: Family<HistoryLabels, Counter>,
     deliveries: Family<DeliveryLabels, Gauge>,
 }
 
@@ -107,6 +113,7 @@ impl Metrics {
         let events = Counter::default();
         let events_dropped = Counter::default();
         let delivery_gaps = Counter::default();
+        let trimmed = Family::<HistoryLabels, Counter>::default();
         let deliveries = Family::<DeliveryLabels, Gauge>::default();
         registry.register(
             "requests",
@@ -135,6 +142,11 @@ impl Metrics {
             delivery_gaps.clone(),
         );
         registry.register(
+            "history_trimmed",
+            "Entries that fell out of the cards' histories by the retention (card_events, days, months, hours; ledger_entries: folded into a carried-forward entry)",
+            trimmed.clone(),
+        );
+        registry.register(
             "webhook_deliveries",
             "Webhook delivery attempts in the delivery log (its last 10 000), by outcome",
             deliveries.clone(),
@@ -148,6 +160,7 @@ impl Metrics {
             events,
             events_dropped,
             delivery_gaps,
+            trimmed,
             deliveries,
         }
     }
@@ -221,6 +234,21 @@ impl Metrics {
             outbound.gap_stats().gaps,
             std::sync::atomic::Ordering::Relaxed,
         );
+        let t = world.engine.trimmed();
+        for (history, n) in [
+            ("card_events", t.card_events),
+            ("ledger_entries", t.ledger_entries),
+            ("days", t.days),
+            ("months", t.months),
+            ("hours", t.hours),
+        ] {
+            self.trimmed
+                .get_or_create(&HistoryLabels {
+                    history: history.into(),
+                })
+                .inner()
+                .store(n, std::sync::atomic::Ordering::Relaxed);
+        }
         let (ok, failed) = webhooks.delivery_counts();
         self.deliveries
             .get_or_create(&DeliveryLabels { ok: "true".into() })

@@ -106,7 +106,7 @@ macro_rules! op {
 /// Every admin operation.
 pub static OPS: &[Op] = &[
     op!("get", "/_sim/health", "status", "Liveness", 200, [], || get(status::health)),
-    op!("get", "/_sim/status", "status", "Retention: what the journal keeps (cap, retained, oldest and last seq) and what fell out (dropped events, gaps given to delivery subscribers); see docs/retention.md", 200, [], || get(status::status)),
+    op!("get", "/_sim/status", "status", "Retention: the limits in force, what the journal keeps (cap, retained, oldest and last seq) and what fell out (dropped journal events, entries trimmed from the cards' histories, gaps given to delivery subscribers); see docs/retention.md", 200, [], || get(status::status)),
     op!("get", "/_sim/ready", "status", "Readiness: fixture loaded and every listener bound (503 while starting)", 200, [503], || get(status::ready)),
     Op { body: Some(r#"{"snapshot": "before-test"}"#), ..op!("post", "/_sim/reset", "status", "Back to the fixture, or to a named snapshot (`{}` or `{\"snapshot\": name}`); clears faults and the request journal", 200, [400, 404], || post(status::reset)) },
     op!("get", "/_sim/clock", "clock", "Read the simulated clock", 200, [], || get(clock::clock_get)),

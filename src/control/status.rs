@@ -78,7 +78,9 @@ pub async fn status(State(s): State<ControlState>) -> Json<Value> {
     Json(json!({
         "now": rfc3339(s.world.now()),
         "cards": s.world.store.card_count(),
+        "retention": s.world.engine.retention(),
         "journal": s.world.journal.stats(),
+        "trimmed": s.world.engine.trimmed(),
         "deliveries": s.plane.outbound.gap_stats(),
     }))
 }

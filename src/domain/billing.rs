@@ -21,6 +21,9 @@ pub enum LedgerKind {
     Renewal,
     AddOn,
     Adjustment,
+    /// Older entries folded into one by the ledger's retention (the sum
+    /// of what they moved; `note`: how many).
+    CarriedForward,
 }
 
 impl LedgerKind {
@@ -34,6 +37,7 @@ impl LedgerKind {
             LedgerKind::Renewal => "renewal",
             LedgerKind::AddOn => "add_on",
             LedgerKind::Adjustment => "adjustment",
+            LedgerKind::CarriedForward => "carried_forward",
         }
     }
 }

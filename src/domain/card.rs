@@ -322,6 +322,10 @@ pub struct Card {
     /// bytes takes several entries (all full but the last).
     #[serde(default)]
     pub hours: ThinVec<(u32, u32)>,
+    /// First hour the per-hour history is complete from (hours before it
+    /// fell out of retention; 0 = complete).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hours_from: u32,
     /// The usage the card already had when it entered the world, spread
     /// over the elapsed hours of that cycle (`usage::daily`, `usage::hourly`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -363,14 +367,25 @@ pub fn canonical_attribute_key(key: &str) -> &str {
         .map_or(key, |(_, new)| new)
 }
 
-/// Days of per-day usage history a card keeps.
+/// Days of per-day usage history a card keeps at most: two cycles (the
+/// current one and the previous, which CTCC `queryTrafficByDate` and CMCC
+/// daily queries reach into).
 pub const DAY_HISTORY: usize = 62;
 
-/// Events a card keeps in its own history (the journal keeps more).
-pub const CARD_EVENT_CAP: usize = 200;
+/// Past cycles of usage totals a card keeps at most: a year back and the
+/// same month of the year before.
+pub const MONTH_HISTORY: usize = 13;
+
+/// Events a card keeps in its own history by default (the journal keeps
+/// more; `[retention] card_events`).
+pub const CARD_EVENT_CAP: usize = super::retention::DEFAULT_CARD_EVENTS;
 
 fn yes() -> bool {
     true
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Card {

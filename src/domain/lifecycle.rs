@@ -458,7 +458,7 @@ pub fn rollover(card: &mut Card, plan: &Plan, now: Timestamp) {
     }
     let old = card.cycle;
     card.months.push((old, card.usage));
-    if card.months.len() > 13 {
+    if card.months.len() > super::card::MONTH_HISTORY {
         card.months.remove(0);
     }
     card.usage = Default::default();

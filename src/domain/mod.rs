@@ -10,6 +10,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod money;
 pub mod plan;
+pub mod retention;
 pub mod usage;
 
 #[cfg(test)]

@@ -360,9 +360,11 @@ fn day_hours(day: i32) -> (u32, u32) {
 }
 
 /// Whether the hours of `day` are still in the card's hour history: the
-/// days of its current cycle and the last day of the previous one.
+/// days of its current cycle and the last day of the previous one, unless
+/// a shorter retention (`hour_history_days`) let them fall out.
 pub fn hours_known(card: &Card, day: i32) -> bool {
     first_hour_of_day(day) + 24 >= hour_number(crate::clock::cycle_start(card.cycle))
+        && first_hour_of_day(day) >= card.hours_from
 }
 
 /// Usage of one day: the recorded history plus the opening usage's share.

@@ -8,14 +8,17 @@ pub mod traces;
 
 use compact_str::CompactString;
 use jiff::Timestamp;
+use parking_lot::{Mutex, RwLock};
 
 use crate::clock::{cycle_of, cycle_start};
 use crate::domain::card::OpeningUsage;
 use crate::domain::lifecycle::{self, push_event};
 use crate::domain::money::MB;
+use crate::domain::retention::{Retention, Trimmed};
 use crate::domain::usage::{self, Quota};
 use crate::domain::{Card, CardState, Event, EventKind, LedgerKind, Plan, Reason, Usage};
 use crate::fixture::Fixture;
+
 use crate::journal::{copy_new_events, take_new_events};
 use crate::store::Store;
 
@@ -24,9 +27,13 @@ pub use traces::{Trace, TraceSet};
 /// Events and exhausted pools from one engine worker.
 type WorkerOutput = (Vec<Event>, Vec<(CompactString, Timestamp)>);
 
-/// Usage generation state: the traces and which cards they apply to.
+/// Usage generation state: the traces and which cards they apply to; the
+/// retention every card's histories are trimmed to as the engine (or an
+/// operation, through [`Engine::trim`]) touches it, and what fell out.
 pub struct Engine {
     pub traces: TraceSet,
+    retention: RwLock<Retention>,
+    trimmed: Mutex<Trimmed>,
 }
 
 impl Default for Engine {
@@ -39,12 +46,43 @@ impl Engine {
     pub fn new() -> Self {
         Engine {
             traces: TraceSet::default(),
+            retention: RwLock::new(Retention::default()),
+            trimmed: Mutex::new(Trimmed::default()),
         }
     }
 
-    /// Loads the fixture's traces.
+    /// Loads the fixture's traces and retention.
     pub fn load(&self, fx: &Fixture, store: &Store) {
         self.traces.load(fx, store);
+        *self.retention.write() = fx.effective_retention();
+    }
+
+    /// The retention in force.
+    pub fn retention(&self) -> Retention {
+        *self.retention.read()
+    }
+
+    /// What fell out of the cards' histories since the world was created.
+    pub fn trimmed(&self) -> Trimmed {
+        *self.trimmed.lock()
+    }
+
+    /// Brings one card's histories within the retention (counted).
+    pub fn trim(&self, card: &mut Card) {
+        let t = self.retention.read().trim(card);
+        self.count(&t);
+    }
+
+    fn count(&self, t: &Trimmed) {
+        if t.is_empty() {
+            return;
+        }
+        let mut all = self.trimmed.lock();
+        all.card_events += t.card_events;
+        all.ledger_entries += t.ledger_entries;
+        all.days += t.days;
+        all.months += t.months;
+        all.hours += t.hours;
     }
 
     /// Cards entering the world at `start` with usage already on them (a
@@ -66,6 +104,7 @@ impl Engine {
             let before = card.events.len();
             self.open_card(card, &plan, start);
             copy_new_events(card, before, &mut out);
+            self.trim(card);
         }
         out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.iccid.cmp(&b.iccid)));
         out
@@ -148,6 +187,7 @@ impl Engine {
             .unwrap_or(1)
             .clamp(1, 8);
         let per_worker = iccids.len().div_ceil(workers).max(1);
+        let retention = &self.retention();
         let iccids = &iccids;
         let results: Vec<WorkerOutput> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
@@ -171,6 +211,10 @@ impl Engine {
                                 let start = card.synced.max(from);
                                 self.advance_card(store, card, plan, start, to, &mut exhausted);
                                 copy_new_events(card, before, &mut out);
+                                let t = retention.trim(card);
+                                if !t.is_empty() {
+                                    self.count(&t);
+                                }
                             }
                         }
                         (out, exhausted)
@@ -245,6 +289,7 @@ impl Engine {
                     self.advance_card(store, &mut card, &plan, start, step_end, &mut exhausted);
                 }
                 out.extend(take_new_events(&mut card, before));
+                self.trim(&mut card);
             }
             for (pool, at) in exhausted.drain(..) {
                 stop_pool_members(store, &pool, at, out);

@@ -17,7 +17,7 @@ use crate::domain::lifecycle::DomainError;
 use crate::domain::{Account, Card, CardState, Event, EventKind, Plan, Pool, Reason};
 use crate::engine::Engine;
 use crate::fixture::{self, Fixture};
-use crate::journal::{Journal, DEFAULT_JOURNAL_CAP};
+use crate::journal::Journal;
 use crate::store::{CardRef, Store};
 
 mod ops;
@@ -41,6 +41,9 @@ pub enum OpError {
 /// logged when it starts (and when it ends).
 const LARGE_JUMP_DAYS: i64 = 7;
 const LARGE_JUMP_CARDS: usize = 10_000;
+/// From this many cards on, a clock move runs (and is journaled) a day at
+/// a time.
+const STEP_BY_DAY_CARDS: usize = 10_000;
 
 /// A message that reached or left a card (for modems, handsets, SMPP).
 #[derive(Clone, Debug)]
@@ -69,7 +72,7 @@ impl World {
         let world = World {
             store: Store::new(),
             clock: Clock::new(start),
-            journal: Journal::new(fx.journal_cap.unwrap_or(DEFAULT_JOURNAL_CAP)),
+            journal: Journal::new(fx.effective_retention().journal_events),
             engine: Engine::new(),
             messages: tokio::sync::broadcast::channel(4096).0,
             next_message_id: std::sync::atomic::AtomicU64::new(1),
@@ -302,6 +305,7 @@ impl World {
         for (i, e) in card.events[len - n..].iter_mut().enumerate() {
             e.seq = first + i as u64;
         }
+        self.engine.trim(card);
     }
 
     /// A pool ran dry: its auto-stop members stop for over-quota (the
@@ -423,12 +427,29 @@ impl World {
             tracing::info!("clock: moving {days} day(s) ahead over {cards} cards");
         }
         let started = std::time::Instant::now();
-        let events = self.engine.advance(&self.store, from, target);
+        // Over a large fleet, a long move runs a day at a time, each day's
+        // events journaled before the next: a month's events of a million
+        // cards (tens of millions) are never all in memory at once, and the
+        // journal keeps only its newest anyway. The rules give the same
+        // world however the clock is moved.
+        let step = if cards >= STEP_BY_DAY_CARDS {
+            SignedDuration::from_hours(24)
+        } else {
+            SignedDuration::MAX
+        };
+        let mut count = 0;
+        let mut at = from;
+        while at < target {
+            let end = at.checked_add(step).map_or(target, |t| t.min(target));
+            let events = self.engine.advance(&self.store, at, end);
+            count += events.len();
+            *self.now.write() = end;
+            crate::journal::append_and_stamp(&self.journal, &self.store, events);
+            at = end;
+        }
         self.store.record_changes_since(from);
         *self.now.write() = target;
         self.clock.set_base(target);
-        let count = events.len();
-        crate::journal::append_and_stamp(&self.journal, &self.store, events);
         if large || started.elapsed().as_secs() >= 1 {
             tracing::info!(
                 "clock: now {} ({count} event(s), {:.1} s)",

@@ -320,3 +320,82 @@ fn concurrent_writers_on_one_card_journal_its_changes_in_the_order_they_happened
         .collect();
     assert_eq!(own, tail);
 }
+
+#[test]
+fn card_histories_stay_within_the_configured_retention_and_what_fell_out_is_counted() {
+    // 100 MB a day on a 1 GB plan with overage: daily and hourly history,
+    // threshold events, a fee and overage charges every month.
+    let w = world(&format!(
+        "{}{}",
+        card(1, "plan = \"p1g\"\nbalance_fen = 1000000\ntags = [\"t\"]"),
+        r#"
+[[traces]]
+id = "steady"
+kind = "constant"
+per_day = "100MB"
+applies_to = { tag = "t" }
+
+[retention]
+card_events = 6
+ledger_entries = 4
+day_history = 10
+month_history = 2
+hour_history_days = 1
+"#
+    ));
+    let id = iccid(1);
+    for _ in 0..4 {
+        w.advance(jiff::SignedDuration::from_hours(24 * 31))
+            .unwrap();
+        let c = w.card(&id).unwrap();
+        assert!(c.events.len() <= 6, "events {}", c.events.len());
+        assert!(c.ledger.len() <= 4, "ledger {}", c.ledger.len());
+        assert!(c.days.len() <= 10, "days {}", c.days.len());
+        assert!(c.months.len() <= 2, "months {}", c.months.len());
+        // Hours of today only (the card's clock is the world's).
+        let today = carrier_sim::clock::day_number(w.now());
+        let first = carrier_sim::domain::usage::first_hour_of_day(today);
+        assert!(c.hours.iter().all(|(h, _)| *h >= first), "{:?}", c.hours);
+        assert!(!carrier_sim::domain::usage::hours_known(&c, today - 1));
+        // The ledger still adds up: older entries are carried forward.
+        assert_eq!(
+            carrier_sim::domain::billing::ledger_balance(&c),
+            c.balance_fen
+        );
+    }
+    let c = w.card(&id).unwrap();
+    assert_eq!(
+        c.ledger[0].kind,
+        carrier_sim::domain::LedgerKind::CarriedForward
+    );
+    // The card's events are the newest of the journal's for it.
+    let journal: Vec<u64> = w
+        .journal
+        .all()
+        .iter()
+        .filter(|e| e.iccid == id.as_str())
+        .map(|e| e.seq)
+        .collect();
+    let own: Vec<u64> = c.events.iter().map(|e| e.seq).collect();
+    assert_eq!(own, journal[journal.len() - own.len()..]);
+    let t = w.engine.trimmed();
+    assert!(
+        t.card_events > 0 && t.ledger_entries > 0 && t.days > 0,
+        "{t:?}"
+    );
+    assert!(t.months > 0 && t.hours > 0, "{t:?}");
+}
+
+#[test]
+fn a_retention_beyond_what_the_cards_can_keep_is_refused() {
+    let text = format!("{RULES_BASE}\n[retention]\nday_history = 400\n");
+    let problems = carrier_sim::fixture::load(&text).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "retention" && p.message.contains("at most 62")),
+        "{problems:?}"
+    );
+    let text = format!("{RULES_BASE}\n[retention]\ncards = 4\n");
+    assert!(carrier_sim::fixture::load(&text).is_err(), "unknown key");
+}
