@@ -215,57 +215,6 @@ fn carried_count(note: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::billing::{ledger_balance, top_up};
-
-    fn card() -> Card {
-        let fx = crate::fixture::load(
-            r#"
-start = "2026-11-24T10:00:00+08:00"
-[[accounts]]
-id = "ec"
-name = "EC"
-carrier = "cmcc"
-credentials = { appid = "1", password = "pw" }
-[[plans]]
-id = "p"
-name = "p"
-carrier = "cmcc"
-data = "1GB"
-[[cards]]
-iccid = "89860000000000000019"
-imsi = "460040000000001"
-msisdn = "1440000000001"
-account = "ec"
-plan = "p"
-balance_fen = 500
-"#,
-        )
-        .unwrap();
-        crate::fixture::build(&fx).cards.remove(0)
-    }
-
-    #[test]
-    fn a_capped_ledger_still_sums_to_the_balance() {
-        let mut c = card();
-        let r = Retention {
-            ledger_entries: 5,
-            ..Retention::default()
-        };
-        let mut folded = 0;
-        for i in 1..=40 {
-            let now = c.synced;
-            top_up(&mut c, i, now).unwrap();
-            folded += r.trim(&mut c).ledger_entries;
-            assert!(c.ledger.len() <= 5);
-            assert_eq!(ledger_balance(&c), c.balance_fen);
-        }
-        assert_eq!(c.ledger[0].kind, LedgerKind::CarriedForward);
-        // Everything but the 4 newest is in the carried-forward entry.
-        assert_eq!(c.ledger[0].note, format!("{folded} entries"));
-        assert!(folded >= 36, "{folded}");
-        // The newest entries stay as they were.
-        assert_eq!(c.ledger[4].amount_fen, 40);
-    }
 
     #[test]
     fn limits_are_checked_and_set_by_name() {

@@ -399,3 +399,33 @@ fn a_retention_beyond_what_the_cards_can_keep_is_refused() {
     let text = format!("{RULES_BASE}\n[retention]\ncards = 4\n");
     assert!(carrier_sim::fixture::load(&text).is_err(), "unknown key");
 }
+
+#[test]
+fn a_capped_ledger_carries_its_oldest_entries_forward_and_still_sums_to_the_balance() {
+    // Issue 20: each card's ledger was unbounded.
+    let w = world(&format!(
+        "{}\n[retention]\nledger_entries = 5\n",
+        card(1, "plan = \"p1g\"\nbalance_fen = 500")
+    ));
+    let id = iccid(1);
+    for fen in 1..=40 {
+        w.top_up(&id, fen).unwrap();
+        let c = w.card(&id).unwrap();
+        assert!(c.ledger.len() <= 5, "{}", c.ledger.len());
+        assert_eq!(
+            carrier_sim::domain::billing::ledger_balance(&c),
+            c.balance_fen
+        );
+    }
+    let c = w.card(&id).unwrap();
+    assert_eq!(
+        c.ledger[0].kind,
+        carrier_sim::domain::LedgerKind::CarriedForward
+    );
+    // The newest four stay as they were; the carried entry says how many it holds.
+    let newest: Vec<i64> = c.ledger[1..].iter().map(|e| e.amount_fen).collect();
+    assert_eq!(newest, [37, 38, 39, 40]);
+    let folded = w.engine.trimmed().ledger_entries;
+    assert_eq!(c.ledger[0].note, format!("{folded} entries"));
+    assert!(folded >= 36, "{folded}");
+}
