@@ -28,19 +28,20 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -f "$body" "$fixture"; }
 trap cleanup EXIT
 cat fixtures/default.toml > "$fixture"
 printf '\n[dialects.cucc]\nrate_per_sec = 0\n' >> "$fixture"
-./target/release/carrier-sim serve --fixture "$fixture" --bind 127.0.0.1:$p1 >/dev/null 2>&1 & pids+=($!)
-./target/release/examples/cucc_bench dialect 127.0.0.1:$p2 >/dev/null 2>&1 & pids+=($!)
+"${CARGO_TARGET_DIR:-target}"/release/carrier-sim serve --fixture "$fixture" --bind 127.0.0.1:$p1 >/dev/null 2>&1 & pids+=($!)
+"${CARGO_TARGET_DIR:-target}"/release/examples/cucc_bench dialect 127.0.0.1:$p2 >/dev/null 2>&1 & pids+=($!)
 wait_up() { # gives up after 30 s
   for _ in $(seq 3000); do curl -s -o /dev/null "$1" && return; sleep 0.01; done
   echo "no answer from $1"; exit 1
 }
 auth="Authorization: Basic $(printf 'cucc-demo:2f1c9a1e-6b0e-4c3a-9d55-7a1b2c3d4e5f' | base64 -w0)"
 path=/rws/api/v1/devices/89860600000000000013
-wait_up "http://127.0.0.1:$p1/_sim/health"; wait_up "http://127.0.0.1:$p2$path"
+for _ in $(seq 3000); do curl -sf -o /dev/null "http://127.0.0.1:$p1/_sim/ready" && break; sleep 0.01; done
+wait_up "http://127.0.0.1:$p2$path"
 full_url="http://127.0.0.1:$p1$path"; dialect_url="http://127.0.0.1:$p2$path"
 curl -sf -H "$auth" "$full_url" > "$body"
 grep -q '"status":"ACTIVATED"' "$body" || { echo "GET /devices failed: $(cat "$body")"; exit 1; }
-./target/release/examples/cucc_bench ceiling 127.0.0.1:$p3 "$body" & pids+=($!)
+"${CARGO_TARGET_DIR:-target}"/release/examples/cucc_bench ceiling 127.0.0.1:$p3 "$body" & pids+=($!)
 ceil_url="http://127.0.0.1:$p3$path"
 wait_up "$ceil_url"
 echo "command: wrk -t2 -c$conns -d$dur --latency -H '<Basic auth>' <url>, $rounds rounds, alternating; body $(wc -c < "$body") bytes"

@@ -11,6 +11,7 @@ use std::io::IsTerminal;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::builder::BoolishValueParser;
@@ -33,6 +34,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start: the size of the `serve` variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the carrier APIs and the /_sim admin plane.
@@ -167,6 +170,11 @@ struct ServeArgs {
         value_name = "KEY=VALUE"
     )]
     retention: Vec<String>,
+    /// Start from this snapshot file (binary `.bin` or JSON, as written by
+    /// `snapshot save`) instead of the fixture's first instant; the fixture
+    /// stays what `reset` goes back to.
+    #[arg(long, env = "CARRIER_SIM_SNAPSHOT")]
+    snapshot: Option<PathBuf>,
 }
 
 /// `HOST:PORT` to a socket address; a name (`localhost`) is resolved, and
@@ -307,31 +315,70 @@ fn main() -> ExitCode {
                 max_connections: args.max_connections,
                 header_read_timeout: None,
             };
-            serve(args.fixture, args.seed, &args.retention, settings)
+            serve(
+                args.fixture,
+                args.snapshot,
+                args.seed,
+                &args.retention,
+                settings,
+            )
         }
     }
 }
 
 fn read_fixture(path: &Path) -> Result<fixture::Fixture, ExitCode> {
+    read_fixture_with(path, &server::starting::LoadProgress::new())
+}
+
+/// Reads a fixture file in chunks (progress in bytes), then parses it
+/// (progress in cards) and checks it; problems are printed, exit 1.
+fn read_fixture_with(
+    path: &Path,
+    progress: &Arc<server::starting::LoadProgress>,
+) -> Result<fixture::Fixture, ExitCode> {
+    use std::io::Read;
     let started = Instant::now();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let fail = |e: std::io::Error| {
         eprintln!("{}: {e}", path.display());
         ExitCode::from(2)
-    })?;
-    if text.len() > 1 << 20 {
-        tracing::info!("loading {} ({} MiB)", path.display(), text.len() >> 20);
+    };
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    let size = file.metadata().map_err(fail)?.len();
+    let large = size > 1 << 20;
+    if large {
+        tracing::info!("loading {} ({} MiB)", path.display(), size >> 20);
     }
-    let loaded = fixture::load(&text).map_err(|problems| {
+    progress.phase("reading fixture", "bytes", size);
+    let mut bytes = Vec::with_capacity(size as usize);
+    let mut chunk = vec![0u8; 8 << 20];
+    loop {
+        let n = file.read(&mut chunk).map_err(fail)?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        progress.set_loaded(bytes.len() as u64);
+    }
+    drop(chunk);
+    progress.phase("parsing fixture", "cards", 0);
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    fixture::count_parsed_cards(Some(counter.clone()));
+    let logger = large.then(|| log_progress(progress.clone(), counter.clone()));
+    let loaded = fixture::load_bytes(&bytes);
+    fixture::count_parsed_cards(None);
+    drop(logger);
+    let loaded = loaded.map_err(|problems| {
         for p in &problems {
             eprintln!("{}: {p}", path.display());
         }
         eprintln!("{} problem(s) in {}", problems.len(), path.display());
         ExitCode::from(1)
     })?;
-    if text.len() > 1 << 20 {
+    if large {
         tracing::info!(
-            "parsed and checked {} in {:.1}s",
+            "parsed and checked {} ({} cards) in {:.1}s",
             path.display(),
+            loaded.cards.len(),
             started.elapsed().as_secs_f64()
         );
     }
@@ -487,17 +534,53 @@ fn conform(
     })
 }
 
-fn serve(
-    fixture_path: Option<PathBuf>,
+/// Copies the parse counter into the progress and logs it every 2 s,
+/// until dropped.
+fn log_progress(
+    progress: Arc<server::starting::LoadProgress>,
+    counter: Arc<std::sync::atomic::AtomicU64>,
+) -> impl Drop {
+    struct Stop(Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = stop.clone();
+    std::thread::spawn(move || {
+        let mut ticks = 0u32;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let n = counter.load(std::sync::atomic::Ordering::Relaxed);
+            progress.set_loaded(n);
+            ticks += 1;
+            if ticks.is_multiple_of(20) {
+                tracing::info!("loading: {n} cards parsed");
+            }
+        }
+    });
+    Stop(stop)
+}
+
+/// The world to serve: the fixture's (progress as it is read, parsed and
+/// built), then the snapshot's state when one is given; the snapshot's
+/// request journal comes back for the plane.
+fn load_world(
+    fixture_path: Option<&Path>,
+    snapshot: Option<&Path>,
     seed: Option<u64>,
     retention: &[String],
-    settings: Settings,
-) -> ExitCode {
-    let mut fx = match &fixture_path {
-        Some(p) => match read_fixture(p) {
-            Ok(f) => f,
-            Err(code) => return code,
-        },
+    progress: &Arc<server::starting::LoadProgress>,
+) -> Result<
+    (
+        Arc<World>,
+        Option<Vec<carrier_sim::control::requests::RequestRecord>>,
+    ),
+    ExitCode,
+> {
+    let mut fx = match fixture_path {
+        Some(p) => read_fixture_with(p, progress)?,
         None => fixture::default_fixture(),
     };
     if let Some(s) = seed {
@@ -513,30 +596,112 @@ fn serve(
                 .and_then(|()| r.check());
             if let Err(e) = applied {
                 eprintln!("--retention: {e}");
-                return ExitCode::from(2);
+                return Err(ExitCode::from(2));
             }
         }
         fx.retention = r;
         fx.journal_cap = None;
     }
+    let started = Instant::now();
+    let total: usize = fx.cards.len() + fx.groups.iter().map(|g| g.count).sum::<usize>();
+    progress.phase("building world", "cards", total as u64);
+    let world = World::new(fx);
+    progress.set_loaded(world.store.card_count() as u64);
+    if started.elapsed().as_secs() >= 1 {
+        tracing::info!(
+            "built {} cards in {:.1}s",
+            world.store.card_count(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let Some(path) = snapshot else {
+        return Ok((world, None));
+    };
+    let started = Instant::now();
+    progress.phase(
+        "reading snapshot",
+        "bytes",
+        std::fs::metadata(path).map_or(0, |m| m.len()),
+    );
+    let snap = carrier_sim::control::snapshot::load_file(path).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(1)
+    })?;
+    progress.phase("restoring snapshot", "cards", snap.cards.len() as u64);
+    let requests = carrier_sim::control::requests::RequestLog::default();
+    let kept = snap.requests.clone();
+    carrier_sim::control::snapshot::restore_owned(&world, &requests, snap).map_err(|e| {
+        eprintln!("{}: {e}", path.display());
+        ExitCode::from(1)
+    })?;
+    tracing::info!(
+        "restored {} ({} cards) in {:.1}s",
+        path.display(),
+        world.store.card_count(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok((world, Some(kept)))
+}
+
+fn serve(
+    fixture_path: Option<PathBuf>,
+    snapshot: Option<PathBuf>,
+    seed: Option<u64>,
+    retention: &[String],
+    settings: Settings,
+) -> ExitCode {
+    if let Err(e) = carrier_sim::control::auth::check_settings(&settings) {
+        eprintln!("cannot start: {e}");
+        return ExitCode::from(2);
+    }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
-        let started = Instant::now();
-        let world = World::new(fx);
-        if started.elapsed().as_secs() >= 1 {
-            tracing::info!(
-                "built {} cards in {:.1}s",
-                world.store.card_count(),
-                started.elapsed().as_secs_f64()
-            );
-        }
-        let running = match server::start(world.clone(), settings.clone()).await {
+        // Bound at once: until the world is loaded, /_sim/ready answers 503
+        // with the progress (server::starting).
+        let progress = server::starting::LoadProgress::new();
+        let early = match server::starting::bind_early(settings.bind, progress.clone()).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("cannot start: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        tracing::info!("bound http://{}; loading the world", early.addr);
+        let (fx_path, snap_path) = (fixture_path.clone(), snapshot.clone());
+        let retention = retention.to_vec();
+        let loaded = tokio::task::spawn_blocking(move || {
+            load_world(
+                fx_path.as_deref(),
+                snap_path.as_deref(),
+                seed,
+                &retention,
+                &progress,
+            )
+        })
+        .await
+        .expect("loading thread");
+        let (world, requests) = match loaded {
+            Ok(w) => w,
+            Err(code) => return code,
+        };
+        let listener = match early.into_listener().await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("cannot start: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let running = match server::start_on(Some(listener), world.clone(), settings.clone()).await
+        {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("cannot start: {e}");
                 return ExitCode::from(2);
             }
         };
+        if let Some(r) = requests {
+            running.ctx.plane.requests.restore(r);
+        }
         print_banner(&running, &world, fixture_path.as_ref());
         wait_for_signal().await;
         eprintln!("shutting down");

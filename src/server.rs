@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 mod connections;
 mod panic_guard;
+pub mod starting;
 pub mod worlds;
 
 pub use connections::{Limits, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
@@ -125,6 +126,16 @@ impl Drop for Running {
 
 /// Binds and starts serving; returns once every listener is bound.
 pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Running> {
+    start_on(None, world, settings).await
+}
+
+/// [`start`] on a listener bound already (see [`starting`]: bound before
+/// the world was loaded), or binding `settings.bind` when `None`.
+pub async fn start_on(
+    listener: Option<TcpListener>,
+    world: Arc<World>,
+    settings: Settings,
+) -> std::io::Result<Running> {
     control::auth::check_settings(&settings).map_err(std::io::Error::other)?;
     let replay = match &settings.replay {
         None => None,
@@ -150,9 +161,12 @@ pub async fn start(world: Arc<World>, settings: Settings) -> std::io::Result<Run
         .unwrap_or_else(control::snapshot::default_dir);
     control::snapshot::remove_orphans(&snapshot_dir);
     let _ = ctx.plane.snapshot_dir.set(snapshot_dir);
-    let listener = TcpListener::bind(ctx.settings.bind)
-        .await
-        .map_err(|e| bind_error("HTTP", ctx.settings.bind, e))?;
+    let listener = match listener {
+        Some(l) => l,
+        None => TcpListener::bind(ctx.settings.bind)
+            .await
+            .map_err(|e| bind_error("HTTP", ctx.settings.bind, e))?,
+    };
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
     crate::devices::start(&ctx.shared(), ctx.plane.clone(), rx.clone()).await?;

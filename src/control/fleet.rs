@@ -181,8 +181,8 @@ struct Hit {
 }
 
 /// Visits every card matching the filter and the risk filter, in ICCID
-/// order, reading each in place. The ICCID list is copied first so no
-/// index lock is held while a card is read.
+/// order, reading each in place. The selected ICCIDs are copied first so
+/// no index lock is held while a card is read.
 fn scan(
     world: &World,
     filter: &CardFilter,
@@ -190,7 +190,15 @@ fn scan(
     ctx: &RiskContext,
     mut f: impl FnMut(&Card, &[Risk]),
 ) {
-    for iccid in world.store.iccids() {
+    // The cards the filter's indexed fields select (not the fleet).
+    let mut selected = Vec::new();
+    world
+        .store
+        .for_each_matching(&filter.facet_keys(), |iccid| {
+            selected.push(iccid.clone());
+            true
+        });
+    for iccid in selected {
         world.read_card(&iccid, |c| {
             if !filter.matches(c) {
                 return;

@@ -20,12 +20,40 @@ use crate::domain::{Card, CardState, Event, EventKind, LedgerKind, Plan, Reason,
 use crate::fixture::Fixture;
 
 use crate::journal::{copy_new_events, take_new_events};
-use crate::store::Store;
+use crate::store::{ChangeNote, Store};
 
 pub use traces::{Trace, TraceSet};
 
-/// Events and exhausted pools from one engine worker.
-type WorkerOutput = (Vec<Event>, Vec<(CompactString, Timestamp)>);
+/// Events, exhausted pools and changed cards from one engine worker.
+type WorkerOutput = (Vec<Event>, Vec<(CompactString, Timestamp)>, Vec<ChangeNote>);
+
+/// What a card looked like before a rule ran on it, to tell the store's
+/// indexes what changed (noted with the card still locked, so recording
+/// costs O(changed cards), never a scan).
+struct Before {
+    updated: Timestamp,
+    state: CardState,
+    reasons: crate::domain::card::ReasonSet,
+}
+
+impl Before {
+    fn of(card: &Card) -> Self {
+        Before {
+            updated: card.updated,
+            state: card.state,
+            reasons: card.reasons,
+        }
+    }
+
+    /// Re-files the card in the facet index if its state or reasons moved,
+    /// and notes a change for the change index if `updated` moved.
+    fn note(self, store: &Store, card: &Card, notes: &mut Vec<ChangeNote>) {
+        store.reindex_state(card, self.state, self.reasons);
+        if card.updated != self.updated {
+            notes.push((card.updated, card.account.clone(), card.iccid.clone()));
+        }
+    }
+}
 
 /// Usage generation state: the traces and which cards they apply to; the
 /// retention every card's histories are trimmed to as the engine (or an
@@ -93,6 +121,7 @@ impl Engine {
     /// sorted like a clock move's.
     pub fn open_fleet(&self, store: &Store, start: Timestamp) -> Vec<Event> {
         let mut out = Vec::new();
+        let mut notes = Vec::new();
         for mut card in store.cards.iter_mut() {
             let card: &mut Card = &mut card;
             if card.usage == Usage::default() || card.opening_usage.is_some() {
@@ -102,10 +131,13 @@ impl Engine {
                 continue;
             };
             let before = card.events.len();
+            let was = Before::of(card);
             self.open_card(card, &plan, start);
+            was.note(store, card, &mut notes);
             copy_new_events(card, before, &mut out);
             self.trim(card);
         }
+        store.record_changes(notes);
         out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.iccid.cmp(&b.iccid)));
         out
     }
@@ -157,8 +189,11 @@ impl Engine {
     }
 
     /// Advances every card from `from` to `to`; returns the events, sorted.
+    /// The cards that changed are recorded in the store's change and facet
+    /// indexes as they change.
     pub fn advance(&self, store: &Store, from: Timestamp, to: Timestamp) -> Vec<Event> {
         let mut out: Vec<Event> = Vec::new();
+        let mut notes: Vec<ChangeNote> = Vec::new();
         let mut exhausted_pools: Vec<(CompactString, Timestamp)> = Vec::new();
         // Pooled cards share an allowance: step them together, in time order.
         let mut pooled: Vec<CompactString> = store
@@ -172,7 +207,7 @@ impl Engine {
         // way and a clock move gives the same world every time.
         pooled.sort_unstable();
         if !pooled.is_empty() {
-            self.advance_pooled(store, &pooled, from, to, &mut out);
+            self.advance_pooled(store, &pooled, from, to, &mut out, &mut notes);
         }
         // Cards are independent outside pools: advance them in parallel.
         let plans: std::collections::HashMap<CompactString, Plan> = store
@@ -195,6 +230,7 @@ impl Engine {
                     scope.spawn(move || {
                         let mut out = Vec::with_capacity(per_worker * 2);
                         let mut exhausted = Vec::new();
+                        let mut notes = Vec::new();
                         for iccid in iccids.chunks(per_worker).nth(w).unwrap_or(&[]) {
                             {
                                 let Some(mut card) = store.cards.get_mut(iccid) else {
@@ -208,8 +244,10 @@ impl Engine {
                                     continue;
                                 };
                                 let before = card.events.len();
+                                let was = Before::of(card);
                                 let start = card.synced.max(from);
                                 self.advance_card(store, card, plan, start, to, &mut exhausted);
+                                was.note(store, card, &mut notes);
                                 copy_new_events(card, before, &mut out);
                                 let t = retention.trim(card);
                                 if !t.is_empty() {
@@ -217,7 +255,7 @@ impl Engine {
                                 }
                             }
                         }
-                        (out, exhausted)
+                        (out, exhausted, notes)
                     })
                 })
                 .collect();
@@ -227,13 +265,15 @@ impl Engine {
                 .collect()
         });
         out.reserve(results.iter().map(|r| r.0.len()).sum());
-        for (events, exhausted) in results {
+        for (events, exhausted, changed) in results {
             out.extend(events);
             exhausted_pools.extend(exhausted);
+            notes.extend(changed);
         }
         for (pool, at) in exhausted_pools {
-            stop_pool_members(store, &pool, at, &mut out);
+            stop_pool_members(store, &pool, at, &mut out, &mut notes);
         }
+        store.record_changes(notes);
         roll_pools(store, to);
         out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.iccid.cmp(&b.iccid)));
         out
@@ -271,6 +311,7 @@ impl Engine {
         from: Timestamp,
         to: Timestamp,
         out: &mut Vec<Event>,
+        notes: &mut Vec<ChangeNote>,
     ) {
         let mut t = from;
         let mut exhausted = Vec::new();
@@ -284,15 +325,17 @@ impl Engine {
                     continue;
                 };
                 let before = card.events.len();
+                let was = Before::of(&card);
                 let start = card.synced.max(t);
                 if start < step_end {
                     self.advance_card(store, &mut card, &plan, start, step_end, &mut exhausted);
                 }
+                was.note(store, &card, notes);
                 out.extend(take_new_events(&mut card, before));
                 self.trim(&mut card);
             }
             for (pool, at) in exhausted.drain(..) {
-                stop_pool_members(store, &pool, at, out);
+                stop_pool_members(store, &pool, at, out, notes);
             }
             t = step_end;
         }
@@ -430,13 +473,31 @@ pub fn quota_of(store: &Store, card: &Card, plan: &Plan) -> Quota {
     usage::own_quota(card, plan)
 }
 
-/// Stops every auto-stop member of a pool that ran dry, collecting the events.
-pub(crate) fn stop_pool_members(store: &Store, pool: &str, now: Timestamp, out: &mut Vec<Event>) {
-    for mut c in store.cards.iter_mut() {
+/// Stops every auto-stop member of a pool that ran dry, collecting the
+/// events and the changed cards (members found through the facet index).
+pub(crate) fn stop_pool_members(
+    store: &Store,
+    pool: &str,
+    now: Timestamp,
+    out: &mut Vec<Event>,
+    notes: &mut Vec<ChangeNote>,
+) {
+    let members = [crate::store::facets::FacetKey::Pool(pool.into())];
+    let mut iccids = Vec::new();
+    store.for_each_matching(&members, |iccid| {
+        iccids.push(iccid.clone());
+        true
+    });
+    for iccid in iccids {
+        let Some(mut c) = store.cards.get_mut(&iccid) else {
+            continue;
+        };
         if c.pool.as_deref() == Some(pool) && c.auto_stop && !c.reasons.contains(Reason::OverQuota)
         {
             let before = c.events.len();
+            let was = Before::of(&c);
             lifecycle::add_reason(&mut c, Reason::OverQuota, now);
+            was.note(store, &c, notes);
             out.extend(take_new_events(&mut c, before));
         }
     }

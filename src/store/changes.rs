@@ -231,6 +231,9 @@ type Row<'a> = ((i64, i32), &'a str);
 #[derive(Default)]
 pub struct ChangeIndex {
     accounts: DashMap<CompactString, RwLock<ChangeLog>>,
+    /// Changes recorded since the start (each an O(1) append, amortised):
+    /// what recording has cost, for tests and benchmarks.
+    touches: std::sync::atomic::AtomicU64,
 }
 
 impl ChangeIndex {
@@ -238,8 +241,15 @@ impl ChangeIndex {
         self.accounts.clear();
     }
 
+    /// Changes recorded so far (see the field).
+    pub fn touches(&self) -> u64 {
+        self.touches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Records that `iccid` of `account` changed at `at`.
     pub fn touch(&self, account: &str, iccid: &str, at: Timestamp) {
+        self.touches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(log) = self.accounts.get(account) {
             log.write().touch(iccid, at);
             return;

@@ -18,8 +18,11 @@ use crate::domain::{Account, Card, CardState, Event, EventKind, Plan, Pool, Reas
 use crate::engine::Engine;
 use crate::fixture::{self, Fixture};
 use crate::journal::Journal;
+use crate::store::facets::{FacetKey, Facets};
 use crate::store::{CardRef, Store};
 
+#[cfg(test)]
+mod index_tests;
 mod ops;
 
 pub use crate::domain::card::attribute_key;
@@ -207,6 +210,7 @@ impl World {
             let now = self.now();
             let mut slot = self.store.cards.get_mut(iccid).ok_or(OpError::NotFound)?;
             let updated_before = slot.updated;
+            let facets_before = Facets::of(&slot);
             let plan = self
                 .plan(&slot.plan)
                 .ok_or_else(|| OpError::NoPlan(slot.plan.to_string()))?;
@@ -234,6 +238,10 @@ impl World {
             if let Some(c) = copy {
                 **slot = c;
             }
+            // Re-filed under the card's lock, so two edits of one card
+            // reach the facet index in the order they were made.
+            self.store
+                .reindex_facets(iccid, &facets_before, &Facets::of(&slot));
             self.journal_under_lock(&mut slot, before);
             let changed =
                 (slot.updated != updated_before).then(|| (slot.account.clone(), slot.updated));
@@ -317,14 +325,14 @@ impl World {
         let due = |c: &Card| {
             c.pool.as_deref() == Some(pool) && c.auto_stop && !c.reasons.contains(Reason::OverQuota)
         };
-        let mut members: Vec<CompactString> = self
-            .store
-            .cards
-            .iter()
-            .filter(|c| due(c))
-            .map(|c| c.iccid.clone())
-            .collect();
-        members.sort();
+        // The pool's members from the facet index (in ICCID order), not the fleet.
+        let mut members: Vec<CompactString> = Vec::new();
+        self.store
+            .for_each_matching(&[FacetKey::Pool(pool.into())], |iccid| {
+                members.push(iccid.clone());
+                true
+            });
+        let mut notes = Vec::new();
         for iccid in members {
             let Some(mut card) = self.store.cards.get_mut(&iccid) else {
                 continue;
@@ -333,10 +341,15 @@ impl World {
                 continue;
             }
             let before = card.events.len();
+            let (state, reasons, updated) = (card.state, card.reasons, card.updated);
             crate::domain::lifecycle::add_reason(&mut card, Reason::OverQuota, now);
+            self.store.reindex_state(&card, state, reasons);
+            if card.updated != updated {
+                notes.push((card.updated, card.account.clone(), card.iccid.clone()));
+            }
             self.journal_under_lock(&mut card, before);
         }
-        self.store.record_changes_since(now);
+        self.store.record_changes(notes);
     }
 
     /// Delivers an SMS to a card's inbox (mobile-terminated): counts against
@@ -447,7 +460,6 @@ impl World {
             crate::journal::append_and_stamp(&self.journal, &self.store, events);
             at = end;
         }
-        self.store.record_changes_since(from);
         *self.now.write() = target;
         self.clock.set_base(target);
         if large || started.elapsed().as_secs() >= 1 {
@@ -468,7 +480,12 @@ impl World {
         }
     }
 
-    /// Cards matching a filter, in ICCID order, paged.
+    /// Cards matching a filter, in ICCID order, paged, and how many match.
+    /// Served from the facet index: O(page) unless the filter has a
+    /// `search` text, which reads the cards the other filters leave (in
+    /// order, to the end, to count them). A card that changed between the
+    /// index read and its own read is checked again and left out when it
+    /// no longer matches.
     pub fn list_cards(
         &self,
         filter: &CardFilter,
@@ -476,10 +493,22 @@ impl World {
         page_size: usize,
     ) -> (Vec<Card>, usize) {
         let _g = self.gate.read();
+        let keys = filter.facet_keys();
+        let skip = page.saturating_sub(1).saturating_mul(page_size);
+        if filter.search.is_none() {
+            let (iccids, total) = self.store.page(&keys, skip, page_size);
+            let items = iccids
+                .iter()
+                .filter_map(|i| {
+                    let c = self.store.cards.get(i.as_str())?;
+                    filter.matches(&c).then(|| (**c).clone())
+                })
+                .collect();
+            return (items, total);
+        }
         let mut total = 0usize;
         let mut items = Vec::new();
-        let skip = page.saturating_sub(1) * page_size;
-        self.store.for_each_iccid(|iccid| {
+        self.store.for_each_matching(&keys, |iccid| {
             if let Some(c) = self.store.cards.get(iccid) {
                 if filter.matches(&c) {
                     if total >= skip && items.len() < page_size {
@@ -491,6 +520,30 @@ impl World {
             true
         });
         (items, total)
+    }
+
+    /// How many cards match a filter (from the facet index unless it has
+    /// a `search` text).
+    pub fn count_cards(&self, filter: &CardFilter) -> usize {
+        if filter.search.is_none() {
+            let _g = self.gate.read();
+            return self.store.count_matching(&filter.facet_keys());
+        }
+        self.list_cards(filter, 1, 0).1
+    }
+
+    /// Visits the cards matching a filter in ICCID order, each read in
+    /// place (no index lock held); O(matching cards).
+    pub fn for_each_card(&self, filter: &CardFilter, mut f: impl FnMut(&Card)) {
+        let _g = self.gate.read();
+        self.store.for_each_matching(&filter.facet_keys(), |iccid| {
+            if let Some(c) = self.store.cards.get(iccid) {
+                if filter.matches(&c) {
+                    f(&c);
+                }
+            }
+            true
+        });
     }
 
     /// One page of an account's card changes in modification order, the
@@ -630,6 +683,19 @@ pub struct CardFilter {
 }
 
 impl CardFilter {
+    /// The facet keys of the filter (every field but `search`).
+    pub fn facet_keys(&self) -> Vec<FacetKey> {
+        let mut keys = Vec::new();
+        keys.extend(self.account.as_deref().map(|a| FacetKey::Account(a.into())));
+        keys.extend(self.carrier.map(FacetKey::Carrier));
+        keys.extend(self.state.map(FacetKey::State));
+        keys.extend(self.reason.map(FacetKey::Reason));
+        keys.extend(self.tag.as_deref().map(|t| FacetKey::Tag(t.into())));
+        keys.extend(self.plan.as_deref().map(|p| FacetKey::Plan(p.into())));
+        keys.extend(self.pool.as_deref().map(|p| FacetKey::Pool(p.into())));
+        keys
+    }
+
     pub fn matches(&self, c: &Card) -> bool {
         self.carrier.is_none_or(|x| c.carrier == x)
             && self.account.as_deref().is_none_or(|a| c.account == a)

@@ -167,3 +167,94 @@ fn serve_answers_health_and_refuses_a_bad_fixture() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cards[0].account: unknown account 'x'"));
 }
+
+/// Starts `serve` with `args`; the child and its base URL (from the banner,
+/// printed once the world is loaded).
+fn serve_with(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = bin()
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, url)
+}
+
+/// `snapshot save` to a `.bin` name writes the compact binary form, and
+/// `serve --snapshot` starts from it: the same clock and cards as the world
+/// that saved it (issue 19, "Fast load and save").
+#[test]
+fn serve_starts_from_a_binary_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().to_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let (mut first, url) = serve_with(&["--snapshot-dir", &snaps]);
+    let saved = rt.block_on(async {
+        let post = |path: &str, body: serde_json::Value| {
+            client.post(format!("{url}{path}")).json(&body).send()
+        };
+        let r = post("/_sim/clock", serde_json::json!({"advance": "40d"}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = post("/_sim/snapshot/save", serde_json::json!({"path": "w.bin"}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{:?}", r.text().await);
+        let export: serde_json::Value = client
+            .get(format!("{url}/_sim/export"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        export
+    });
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let file = dir.path().join("w.bin");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"CSIMSNP1"), "the binary form");
+
+    let (mut second, url) = serve_with(&["--snapshot", file.to_str().unwrap()]);
+    rt.block_on(async {
+        let ready = client
+            .get(format!("{url}/_sim/ready"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), 200);
+        let export: serde_json::Value = client
+            .get(format!("{url}/_sim/export"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(export["now"], saved["now"]);
+        assert_eq!(export["cards"], saved["cards"]);
+        assert_eq!(export["journal"], saved["journal"]);
+    });
+    second.kill().unwrap();
+    second.wait().unwrap();
+
+    // A file that is not a snapshot: refused with its name, exit 1.
+    let bad = dir.path().join("bad.bin");
+    std::fs::write(&bad, b"CSIMSNP1 not zstd").unwrap();
+    let out = bin()
+        .args(["serve", "--bind", "127.0.0.1:0", "--snapshot"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad snapshot"));
+}

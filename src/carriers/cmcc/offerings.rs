@@ -13,6 +13,7 @@ use super::{fmt_opt, pool::owned_pool, Call, Fail, Reply};
 use crate::clock::{cycle_of, cycle_start};
 use crate::domain::money::{kb_2dp, yuan, Fen, MB};
 use crate::domain::{Carrier, LedgerKind};
+use crate::world::CardFilter;
 
 /// The add-on data packages (流量加油包): packageType, offering id, name,
 /// size in MB, price in fen.
@@ -32,14 +33,22 @@ pub fn ordered_offerings(c: &Call) -> Reply {
     let w = c.world();
     let list = match c.p.one_of("queryType", &["1", "2", "3"])? {
         "1" => {
-            let mut plans = BTreeMap::new();
-            for card in w.store.cards.iter() {
-                if card.account == c.account && card.carrier == Carrier::Cmcc {
-                    plans.entry(card.plan.clone()).or_insert(());
-                }
-            }
+            // The plans the enterprise's cards are on: a count per plan
+            // from the facet index, not a scan of the fleet.
+            let ids: Vec<_> = w.store.plans.iter().map(|p| p.key().clone()).collect();
+            let plans: std::collections::BTreeSet<_> = ids
+                .into_iter()
+                .filter(|plan| {
+                    w.count_cards(&CardFilter {
+                        account: Some(c.account.to_string()),
+                        carrier: Some(Carrier::Cmcc),
+                        plan: Some(plan.to_string()),
+                        ..Default::default()
+                    }) > 0
+                })
+                .collect();
             plans
-                .keys()
+                .iter()
                 .filter_map(|id| w.plan(id))
                 .map(|p| offering(&p.offer_id, &p.name, String::new(), String::new()))
                 .collect()
@@ -187,16 +196,18 @@ pub fn ec_bill(c: &Call) -> Reply {
         return Err(Fail::bad("queryDate 不能晚于当前月份"));
     }
     let mut items: BTreeMap<&'static str, Fen> = BTreeMap::new();
-    for card in w.store.cards.iter() {
-        if card.account != c.account || card.carrier != Carrier::Cmcc {
-            continue;
-        }
+    let mine = CardFilter {
+        account: Some(c.account.to_string()),
+        carrier: Some(Carrier::Cmcc),
+        ..Default::default()
+    };
+    w.for_each_card(&mine, |card| {
         for e in card.ledger.iter() {
             if e.amount_fen < 0 && cycle_of(e.time) == cycle {
                 *items.entry(bill_item(e.kind)).or_default() -= e.amount_fen;
             }
         }
-    }
+    });
     let total: Fen = items.values().sum();
     let list: Vec<Value> = items
         .iter()

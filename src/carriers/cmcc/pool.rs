@@ -9,7 +9,7 @@ use super::{Call, Fail, Reply};
 use crate::clock::cycle_of;
 use crate::domain::money::kb_2dp;
 use crate::domain::{Carrier, Pool};
-use crate::world::{OpError, PoolError};
+use crate::world::{CardFilter, OpError, PoolError};
 
 /// The pool named by `groupId`, owned by the caller.
 pub fn owned_pool(c: &Call) -> Result<Pool, Fail> {
@@ -23,6 +23,15 @@ pub fn owned_pool(c: &Call) -> Result<Pool, Fail> {
 /// Used bytes of a pool this cycle.
 fn pool_used(c: &Call, pool: &Pool) -> u64 {
     pool.used_in(cycle_of(c.world().now()))
+}
+
+/// The CMCC members of a group (a filter the facet index serves).
+fn group_filter(pool: &str) -> CardFilter {
+    CardFilter {
+        carrier: Some(Carrier::Cmcc),
+        pool: Some(pool.to_string()),
+        ..Default::default()
+    }
 }
 
 /// Largest `pageSize` of the paged group calls.
@@ -52,14 +61,10 @@ pub fn group_member(c: &Call) -> Reply {
         return Err(Fail::bad("pageSize 不能大于50"));
     }
     let page = page_param(c, "startNum", 1)?;
-    let mut members: Vec<String> = c
-        .world()
-        .store
-        .cards
-        .iter()
-        .filter(|k| k.carrier == Carrier::Cmcc && k.pool.as_deref() == Some(pool.id.as_str()))
-        .map(|k| k.msisdn.to_string())
-        .collect();
+    let mut members: Vec<String> = Vec::new();
+    c.world().for_each_card(&group_filter(&pool.id), |k| {
+        members.push(k.msisdn.to_string())
+    });
     members.sort();
     let list: Vec<_> = members
         .iter()
@@ -98,13 +103,14 @@ pub fn group_info(c: &Call) -> Reply {
         .skip((page - 1).saturating_mul(size))
         .take(size)
         .map(|p| {
-            let plan = w
-                .store
-                .cards
-                .iter()
-                .filter(|k| k.carrier == Carrier::Cmcc && k.pool.as_deref() == Some(p.id.as_str()))
-                .min_by(|a, b| a.msisdn.cmp(&b.msisdn))
-                .and_then(|k| w.plan(&k.plan));
+            // The group's members from the facet index, not the fleet.
+            let mut first: Option<(compact_str::CompactString, compact_str::CompactString)> = None;
+            w.for_each_card(&group_filter(&p.id), |k| {
+                if first.as_ref().is_none_or(|(m, _)| k.msisdn < *m) {
+                    first = Some((k.msisdn.clone(), k.plan.clone()));
+                }
+            });
+            let plan = first.and_then(|(_, plan)| w.plan(&plan));
             json!({
                 "groupId": p.id, "groupName": p.name,
                 "offeringId": plan.as_ref().map(|pl| pl.offer_id.to_string()).unwrap_or_default(),
