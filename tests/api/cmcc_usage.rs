@@ -1,7 +1,7 @@
-//! China Mobile's daily and monthly usage batches agree (issue 15): for
-//! random usage at random moments across a month boundary, the month's
-//! `sim-*-usage-monthly/batch` figure is the sum of its days'
-//! `sim-*-usage-daily/batch` figures, for data, SMS and voice.
+//! China Mobile's usage calls agree (issue 15): for random usage at random
+//! moments across a month boundary, the month's `sim-*-usage-monthly/batch`
+//! figure is the sum of its days' `sim-*-usage-daily/batch` figures and the
+//! month-to-date `sim-*-usage` figure at midnight, for data, SMS and voice.
 //!
 //! Where the rule comes from (docs/protocol-cmcc.md, usage section): the
 //! daily batch serves one past day (`queryDate` yyyyMMdd, the last 7 days,
@@ -107,6 +107,25 @@ async fn month_is_its_days(start_offset_h: i64, uses: Vec<(i64, Use)>, query_min
         }
         record(&env, u).await;
     }
+    // At midnight nothing of Dec 6 is used yet: the month-to-date
+    // single-card calls are the month so far.
+    world.advance_to(ts("2026-12-06T00:00:00+08:00")).unwrap();
+    let token = env.token().await;
+    let mut month_to_date = Vec::new();
+    for (msisdn, _) in NUMBERS {
+        let mut per_kind = Vec::new();
+        for (kind, _, _, field) in KINDS {
+            let r = env
+                .ok(
+                    &token,
+                    &format!("/query/sim-{kind}-usage"),
+                    &[("msisdn", msisdn)],
+                )
+                .await;
+            per_kind.push(r[field].as_str().unwrap().to_string());
+        }
+        month_to_date.push(per_kind);
+    }
     world
         .advance_to(ts("2026-12-06T00:00:00+08:00") + SignedDuration::from_mins(query_min))
         .unwrap();
@@ -117,7 +136,7 @@ async fn month_is_its_days(start_offset_h: i64, uses: Vec<(i64, Use)>, query_min
     for d in 1..=5 {
         let date = format!("202612{d:02}");
         let mut per_kind = Vec::new();
-        for (kind, list, field) in KINDS {
+        for (kind, list, field, _) in KINDS {
             let r = env
                 .ok(
                     &token,
@@ -129,7 +148,7 @@ async fn month_is_its_days(start_offset_h: i64, uses: Vec<(i64, Use)>, query_min
         }
         days.push(per_kind);
     }
-    for (k, (kind, list, field)) in KINDS.iter().enumerate() {
+    for (k, (kind, list, field, _)) in KINDS.iter().enumerate() {
         let month = env
             .ok(
                 &token,
@@ -140,6 +159,12 @@ async fn month_is_its_days(start_offset_h: i64, uses: Vec<(i64, Use)>, query_min
         assert_eq!(month["deadLine"], "20261205", "{month}");
         let month = figures(&month, list, field);
         for (c, month_figure) in month.iter().enumerate() {
+            // The month up to yesterday is what the card had used by midnight.
+            assert_eq!(
+                month_figure, &month_to_date[c][k],
+                "{kind} of {}: monthly batch vs sim-{kind}-usage at midnight",
+                NUMBERS[c].0
+            );
             let day_figures: Vec<&String> = days.iter().map(|d| &d[k][c]).collect();
             let context = format!(
                 "{kind} of {}: days {day_figures:?}, month {month_figure}",
@@ -169,10 +194,12 @@ async fn month_is_its_days(start_offset_h: i64, uses: Vec<(i64, Use)>, query_min
     }
 }
 
-const KINDS: [(&str, &str, &str); 3] = [
-    ("data", "dataAmountList", "dataAmount"),
-    ("sms", "smsAmountList", "sms"),
-    ("voice", "voiceAmountList", "voiceAmount"),
+/// (kind, batch list, batch item field, single-card field), per
+/// docs/protocol-cmcc.md's usage section.
+const KINDS: [(&str, &str, &str, &str); 3] = [
+    ("data", "dataAmountList", "dataAmount", "dataAmount"),
+    ("sms", "smsAmountList", "sms", "smsAmount"),
+    ("voice", "voiceAmountList", "voiceAmount", "voiceAmount"),
 ];
 
 proptest! {
