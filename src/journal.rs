@@ -316,6 +316,17 @@ impl Journal {
         self.shared.inner.lock().cap
     }
 
+    /// Changes how many events are kept (a fixture replaced at run time);
+    /// the oldest beyond the new cap fall out.
+    pub fn set_cap(&self, cap: usize) {
+        let mut g = self.shared.inner.lock();
+        g.cap = cap.max(1);
+        while g.events.len() > g.cap {
+            g.events.pop_front();
+            g.dropped += 1;
+        }
+    }
+
     /// The retention figures.
     pub fn stats(&self) -> JournalStats {
         let g = self.shared.inner.lock();

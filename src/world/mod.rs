@@ -103,6 +103,8 @@ impl World {
         self.store.insert_cards(built.cards);
         self.engine.load(&fx, &self.store);
         *self.now.write() = fx.start;
+        self.journal
+            .set_cap(fx.effective_retention().journal_events);
         self.journal.clear();
         let opening = self.engine.open_fleet(&self.store, fx.start);
         crate::journal::append_and_stamp(&self.journal, &self.store, opening);

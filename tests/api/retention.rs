@@ -429,3 +429,17 @@ fn a_capped_ledger_carries_its_oldest_entries_forward_and_still_sums_to_the_bala
     assert_eq!(c.ledger[0].note, format!("{folded} entries"));
     assert!(folded >= 36, "{folded}");
 }
+
+#[test]
+fn a_replaced_fixture_brings_its_own_journal_retention() {
+    let w = world(&card(1, "plan = \"p1g\"\nbalance_fen = 1000"));
+    assert_eq!(w.journal.cap(), 200_000);
+    let fx = carrier_sim::fixture::load(&small_journal(7)).unwrap();
+    w.replace_fixture(fx);
+    assert_eq!(w.journal.cap(), 7);
+    for _ in 0..20 {
+        w.top_up(&iccid(1), 1).unwrap();
+    }
+    let s = w.journal.stats();
+    assert_eq!((s.retained, s.last_seq - s.oldest_seq + 1), (7, 7));
+}
