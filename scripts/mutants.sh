@@ -5,7 +5,8 @@
 #
 #   scripts/mutants.sh                 every mutant (hours on a 2-core machine)
 #   scripts/mutants.sh --shard 3/8     one of 8 deterministic shards
-#   scripts/mutants.sh --ci            the fixed sample CI runs (.ci/run)
+#   scripts/mutants.sh --ci            the sample CI runs (.ci/run), named in
+#                                      .cargo/mutants-ci.txt
 #   scripts/mutants.sh --list          list the mutants, run nothing
 #   scripts/mutants.sh --file src/domain/billing.rs   one file (repeatable)
 #   scripts/mutants.sh ... -- --baseline skip --timeout 120
@@ -27,13 +28,28 @@ cd "$(dirname "$0")/.."
 # here: a different debug level would rebuild every dependency.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
-# CI's sample: one fixed shard of every mutant the configuration selects,
-# round-robin over the list cargo-mutants makes (so the sample spans the
-# files). CI_SHARDS sets its size: 752 mutants / 94 = 8 mutants, sized so
-# that installing cargo-mutants and testing the sample stay within CI's
-# 10-minute budget on 2 cores (docs/testing.md has the measurements).
-CI_SHARDS="${CI_SHARDS:-94}"
-CI_SHARD="${CI_SHARD:-0}"
+# CI's sample: the mutants named in .cargo/mutants-ci.txt (8, sized so that
+# installing cargo-mutants and testing them fit CI's 10-minute budget on 2
+# cores; docs/testing.md has the measurements). Named, not a shard: a shard
+# of the whole list would change whenever code is added anywhere.
+CI_LIST=.cargo/mutants-ci.txt
+
+# `file: description` → an anchored regex over the mutant's full name.
+ci_regexes() {
+    local line file desc
+    while IFS= read -r line; do
+        case "$line" in ''|'#'*) continue ;; esac
+        file="${line%%: *}"
+        desc="${line#*: }"
+        printf '^%s:[0-9]+:[0-9]+: %s$\n' "$(re_escape "$file")" "$(re_escape "$desc")"
+    done < "$CI_LIST"
+}
+re_escape() { printf '%s' "$1" | sed 's/[][\\.*+?(){}|^$]/\\&/g'; }
+
+if ! command -v cargo-mutants >/dev/null; then
+    echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2
+    exit 69
+fi
 
 args=(--jobs 1 --no-shuffle)
 mode=run
@@ -43,7 +59,15 @@ while [ $# -gt 0 ]; do
         --ci)
             # `cargo test` has just passed in CI: no baseline run, a fixed
             # timeout instead of one measured from it.
-            args+=(--shard "$CI_SHARD/$CI_SHARDS" --sharding round-robin --baseline skip --timeout 120 --build-timeout 900)
+            mapfile -t ci_res < <(ci_regexes)
+            for re in "${ci_res[@]}"; do
+                if ! cargo mutants --list --re "$re" 2>/dev/null | grep -q .; then
+                    echo "mutants: $CI_LIST names a mutant that no longer exists: $re" >&2
+                    exit 65
+                fi
+                args+=(--re "$re")
+            done
+            args+=(--baseline skip --timeout 120 --build-timeout 900)
             shift ;;
         # cargo-mutants' own --file adds to the configuration's files; this
         # narrows to one file by the mutants' names (`path:line:col: ...`).
@@ -53,11 +77,6 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1 (see the top of $0)" >&2; exit 64 ;;
     esac
 done
-
-if ! command -v cargo-mutants >/dev/null; then
-    echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2
-    exit 69
-fi
 
 if [ "$mode" = list ]; then
     exec cargo mutants --list "${args[@]}"
