@@ -31,6 +31,24 @@
 //! # }
 //! ```
 //!
+//! A suite of many tests can share one server instead: [`Simulator::shared`]
+//! gives each test a fresh world on demand in one process-wide server (its
+//! URLs are the world's, `http://127.0.0.1:PORT/w/{id}/...`), and dropping
+//! the handle deletes the world. 200 tests then pay for one server and 200
+//! cheap worlds, each with its own cards, clock, faults and journal:
+//!
+//! ```
+//! use carrier_sim::Simulator;
+//! let a = Simulator::shared();
+//! let b = Simulator::shared();
+//! // One server, two worlds: the same address, different base URLs.
+//! assert_eq!(a.addr(), b.addr());
+//! assert_ne!(a.uri(), b.uri());
+//! assert!(a.cmcc_url().ends_with("/v5/ec"));
+//! a.clock().advance("31d").unwrap();
+//! assert_ne!(a.clock().now(), b.clock().now());
+//! ```
+//!
 //! The handles reach the control plane without HTTP: the clock, cards,
 //! faults, the request journal and snapshots.
 //!
@@ -88,13 +106,113 @@ pub use control::handles;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use control::worlds::WorldHost as _;
 pub use fixture::Fixture;
 pub use server::Settings;
 pub use world::World;
 
-/// A running simulator on a free port; stops when dropped.
+/// A running simulator on a free port, which stops when dropped; or, from
+/// [`Simulator::shared`], a world on demand in the process-wide server,
+/// deleted when dropped. Both answer the same calls: the URLs are the
+/// world's (`/w/{id}/...` for a shared one), the handles act on its state.
 pub struct Simulator {
-    running: server::Running,
+    host: Host,
+}
+
+/// What a [`Simulator`] stands for.
+enum Host {
+    /// A server of its own, with its own listeners.
+    Own(server::Running),
+    /// A world in the process-wide server.
+    Shared(SharedWorld),
+}
+
+/// A world on demand in the process-wide server; deleted when dropped.
+struct SharedWorld {
+    id: String,
+    addr: SocketAddr,
+    ctx: server::AppContext,
+    worlds: Arc<server::worlds::Worlds>,
+}
+
+impl Drop for SharedWorld {
+    fn drop(&mut self) {
+        self.worlds.delete(&self.id);
+    }
+}
+
+/// The process-wide server behind [`Simulator::shared`]: it runs on a
+/// runtime of its own (on its own thread), because a `#[tokio::test]`
+/// runtime ends with its test while the server must outlive every test.
+struct SharedServer {
+    addr: SocketAddr,
+    runtime: tokio::runtime::Handle,
+    worlds: Arc<server::worlds::Worlds>,
+}
+
+/// Worlds the process-wide server holds at once: far more than a test
+/// suite keeps alive together, while still a bound on a runaway loop.
+const SHARED_MAX_WORLDS: usize = 10_000;
+
+static SHARED_SERVER: std::sync::OnceLock<Result<SharedServer, String>> =
+    std::sync::OnceLock::new();
+
+/// Starts the process-wide server once (root world on the default
+/// fixture, no idle TTL: a world lives as long as its handle).
+fn shared_server() -> Result<&'static SharedServer, String> {
+    SHARED_SERVER
+        .get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("carrier-sim-shared".into())
+                .spawn(move || {
+                    let runtime = match tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .thread_name("carrier-sim-shared")
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(rt) => rt,
+                        Err(e) => {
+                            let _ = tx.send(Err(format!("shared server runtime: {e}")));
+                            return;
+                        }
+                    };
+                    let settings = Settings {
+                        max_worlds: SHARED_MAX_WORLDS,
+                        world_ttl: None,
+                        ..Settings::default()
+                    };
+                    let world = World::new(fixture::default_fixture());
+                    let running = match runtime.block_on(server::start(world, settings)) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let _ = tx.send(Err(format!("shared server: {e}")));
+                            return;
+                        }
+                    };
+                    let worlds = running
+                        .ctx
+                        .worlds
+                        .clone()
+                        .expect("the root server has worlds");
+                    let _ = tx.send(Ok(SharedServer {
+                        addr: running.addr,
+                        runtime: runtime.handle().clone(),
+                        worlds,
+                    }));
+                    // Serves until the process exits; `running` stays alive.
+                    runtime.block_on(std::future::pending::<()>());
+                    drop(running);
+                });
+            if let Err(e) = spawned {
+                return Err(format!("shared server thread: {e}"));
+            }
+            rx.recv()
+                .unwrap_or_else(|_| Err("shared server thread ended".to_string()))
+        })
+        .as_ref()
+        .map_err(|e| e.clone())
 }
 
 /// Configures a [`Simulator`] before starting it.
@@ -175,12 +293,65 @@ impl SimulatorBuilder {
         let running = server::start(world, self.settings)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Simulator { running })
+        Ok(Simulator {
+            host: Host::Own(running),
+        })
     }
 
     /// Like `try_start`, panicking on error (for tests).
     pub async fn start(self) -> Simulator {
         self.try_start().await.expect("carrier-sim failed to start")
+    }
+
+    /// A world of this fixture, seed and start time in the process-wide
+    /// server (see [`Simulator::shared`]); the run-time settings belong to
+    /// that server and cannot be chosen per world.
+    pub fn try_shared(self) -> Result<Simulator, String> {
+        if self.settings.admin_token.is_some() || self.settings.bind != Settings::default().bind {
+            return Err(
+                "a shared world runs in the process-wide server, whose settings are fixed: use try_start for a server of your own"
+                    .to_string(),
+            );
+        }
+        let mut fx = match self.fixture {
+            Some(f) => f?,
+            None => fixture::default_fixture(),
+        };
+        if let Some(s) = self.seed {
+            fx.seed = s;
+        }
+        if let Some(t) = self.start {
+            fx.start = t;
+        }
+        let server = shared_server()?;
+        // A world starts its delivery tasks on the server's runtime, which
+        // outlives the caller's.
+        let _inside = server.runtime.enter();
+        let id = server
+            .worlds
+            .create(control::worlds::NewWorld {
+                fixture: fx,
+                ttl: None,
+            })
+            .map_err(|e| e.1)?;
+        let ctx = server
+            .worlds
+            .context_of(&id)
+            .ok_or_else(|| format!("world {id} vanished"))?;
+        Ok(Simulator {
+            host: Host::Shared(SharedWorld {
+                id,
+                addr: server.addr,
+                ctx,
+                worlds: server.worlds.clone(),
+            }),
+        })
+    }
+
+    /// Like `try_shared`, panicking on error (for tests).
+    pub fn shared(self) -> Simulator {
+        self.try_shared()
+            .expect("carrier-sim: no world in the shared server")
     }
 }
 
@@ -201,13 +372,44 @@ impl Simulator {
         Self::builder().start().await
     }
 
-    /// `http://127.0.0.1:PORT`.
-    pub fn uri(&self) -> String {
-        format!("http://{}", self.running.addr)
+    /// A fresh world on the default fixture in one process-wide server,
+    /// started by the first call (later calls only add a world, well under
+    /// a millisecond's work): a test suite pays for one server. The URLs
+    /// are the world's (`http://127.0.0.1:PORT/w/{id}`); the handles act on
+    /// its cards, clock, faults and journal; dropping the handle deletes
+    /// the world. No `.await` is needed, so a synchronous test can use it,
+    /// and the server outlives each test's runtime. The world has no idle
+    /// TTL. The server has no SMPP or modem listeners; for those, and for
+    /// settings of your own, use [`Simulator::start`] or the builder.
+    pub fn shared() -> Simulator {
+        Self::builder().shared()
     }
 
+    /// The base URL: `http://127.0.0.1:PORT`, or for a shared world
+    /// `http://127.0.0.1:PORT/w/{id}`. Every carrier API and `/_sim` are
+    /// under it.
+    pub fn uri(&self) -> String {
+        match &self.host {
+            Host::Own(r) => format!("http://{}", r.addr),
+            Host::Shared(w) => format!("http://{}/w/{}", w.addr, w.id),
+        }
+    }
+
+    /// The server's socket address (for a shared world, the process-wide
+    /// server's: paths must carry the world's prefix, see [`Self::uri`]).
     pub fn addr(&self) -> SocketAddr {
-        self.running.addr
+        match &self.host {
+            Host::Own(r) => r.addr,
+            Host::Shared(w) => w.addr,
+        }
+    }
+
+    /// The id of a shared world (`None` for a server of its own).
+    pub fn world_id(&self) -> Option<&str> {
+        match &self.host {
+            Host::Own(_) => None,
+            Host::Shared(w) => Some(&w.id),
+        }
     }
 
     /// Base URL of China Mobile OneLink v5 (`…/v5/ec`).
@@ -226,11 +428,14 @@ impl Simulator {
     }
 
     pub fn world(&self) -> &Arc<World> {
-        &self.running.ctx.world
+        &self.context().world
     }
 
     pub fn context(&self) -> &server::AppContext {
-        &self.running.ctx
+        match &self.host {
+            Host::Own(r) => &r.ctx,
+            Host::Shared(w) => &w.ctx,
+        }
     }
 
     /// Advances the simulated clock (`"40d"`, `"1h"`).
@@ -252,7 +457,7 @@ impl Simulator {
 
     /// The control plane (faults, request journal, metrics, snapshots).
     pub fn plane(&self) -> &Arc<control::Plane> {
-        &self.running.ctx.plane
+        &self.context().plane
     }
 
     /// The simulated clock.
@@ -290,8 +495,11 @@ impl Simulator {
         }
     }
 
-    /// Stops the listeners and waits for them.
+    /// Stops the listeners and waits for them; a shared world is deleted.
     pub async fn stop(self) {
-        self.running.stop().await
+        match self.host {
+            Host::Own(r) => r.stop().await,
+            Host::Shared(w) => drop(w),
+        }
     }
 }

@@ -169,7 +169,11 @@ pub async fn start_on(
     };
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
-    crate::devices::start(&ctx.shared(), ctx.plane.clone(), rx.clone()).await?;
+    let directory = ctx
+        .worlds
+        .clone()
+        .map(|w| w as Arc<dyn crate::devices::WorldDirectory>);
+    crate::devices::start(&ctx.shared(), ctx.plane.clone(), directory, rx.clone()).await?;
     let app = app(&ctx);
     let limits = Limits {
         max_connections: ctx
@@ -203,6 +207,9 @@ pub async fn start_on(
                                 worlds.reap();
                             }
                             running.extend(worlds.running());
+                            if worlds.take_freed() {
+                                let _ = tokio::task::spawn_blocking(worlds::release_freed_memory).await;
+                            }
                         }
                         if !running.is_empty() {
                             let _ = tokio::task::spawn_blocking(move || {

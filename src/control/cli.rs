@@ -3,6 +3,9 @@
 //! `/_sim` admin API, so QA can script it from a shell. Answers are printed
 //! as pretty JSON on stdout; an error answer prints `{"error": ...}` on
 //! stderr and exits with status 1 (2 when the server cannot be reached).
+//! `carrier-sim world create|list|show|delete` manages the worlds on demand
+//! of the server at `--url`; any admin command acts on one world when
+//! `--url` is that world's base URL (`http://HOST:PORT/w/{id}`).
 
 use std::process::ExitCode;
 
@@ -140,6 +143,41 @@ pub enum FaultCmd {
     },
 }
 
+#[derive(Subcommand, Clone, Debug)]
+pub enum WorldCmd {
+    /// Create a world (default fixture unless --fixture or --builtin); prints
+    /// its id and base URLs.
+    Create {
+        /// A fixture file (TOML or JSON), sent as the world's fixture.
+        #[arg(long, conflicts_with = "builtin")]
+        fixture: Option<std::path::PathBuf>,
+        /// A built-in fixture by name (`default`).
+        #[arg(long)]
+        builtin: Option<String>,
+        /// Seed of the world's random draws.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Simulated start time, RFC 3339 (e.g. `2026-03-01T00:00:00+08:00`).
+        #[arg(long)]
+        start: Option<String>,
+        /// Idle time after which the server deletes the world (`30m`, `2h`).
+        #[arg(long)]
+        ttl: Option<String>,
+    },
+    /// List the worlds.
+    List,
+    /// Show one world.
+    Show {
+        /// World id (`w1`).
+        id: String,
+    },
+    /// Delete a world.
+    Delete {
+        /// World id (`w1`).
+        id: String,
+    },
+}
+
 /// The admin subcommands.
 #[derive(Subcommand, Clone, Debug)]
 pub enum AdminCmd {
@@ -161,6 +199,9 @@ pub enum AdminCmd {
     /// Fault injection.
     #[command(subcommand)]
     Fault(FaultCmd),
+    /// Worlds on demand: create, list, show, delete (`world create --seed 3`).
+    #[command(subcommand)]
+    World(WorldCmd),
     /// The carrier-API request journal (`--carrier cmcc --limit 20`).
     Requests {
         /// Only this carrier's requests: `cmcc`, `cucc` or `ctcc`.
@@ -215,6 +256,7 @@ pub fn request_of(cmd: &AdminCmd) -> Result<AdminRequest, String> {
         ),
         Snapshot(c) => snapshot_request(c),
         Fault(c) => fault_request(c)?,
+        World(c) => world_request(c)?,
         Requests {
             carrier,
             card,
@@ -340,6 +382,41 @@ fn fault_request(cmd: &FaultCmd) -> Result<AdminRequest, String> {
     })
 }
 
+fn world_request(cmd: &WorldCmd) -> Result<AdminRequest, String> {
+    Ok(match cmd {
+        WorldCmd::Create {
+            fixture,
+            builtin,
+            seed,
+            start,
+            ttl,
+        } => {
+            let mut body = serde_json::Map::new();
+            if let Some(path) = fixture {
+                // The server parses it and reports its problems by line.
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("--fixture {}: {e}", path.display()))?;
+                body.insert("fixture".into(), Value::from(text));
+            }
+            let optional = [
+                ("builtin", builtin.clone().map(Value::from)),
+                ("seed", seed.map(Value::from)),
+                ("start", start.clone().map(Value::from)),
+                ("ttl", ttl.clone().map(Value::from)),
+            ];
+            for (key, value) in optional {
+                if let Some(v) = value {
+                    body.insert(key.into(), v);
+                }
+            }
+            ("POST", "/_sim/worlds".into(), Some(Value::Object(body)))
+        }
+        WorldCmd::List => ("GET", "/_sim/worlds".into(), None),
+        WorldCmd::Show { id } => ("GET", format!("/_sim/worlds/{}", enc(id)), None),
+        WorldCmd::Delete { id } => ("DELETE", format!("/_sim/worlds/{}", enc(id)), None),
+    })
+}
+
 /// Runs one admin command against `target`.
 pub fn run(target: &Target, cmd: &AdminCmd) -> ExitCode {
     let (method, path, body) = match request_of(cmd) {
@@ -423,5 +500,17 @@ mod tests {
         .unwrap();
         assert_eq!(p, "/_sim/cards?carrier=ctcc&page_size=5");
         assert!(request_of(&AdminCmd::Fault(FaultCmd::Add { json: "{".into() })).is_err());
+        let (m, p, b) = request_of(&AdminCmd::World(WorldCmd::Create {
+            fixture: None,
+            builtin: None,
+            seed: Some(3),
+            start: None,
+            ttl: Some("10m".into()),
+        }))
+        .unwrap();
+        assert_eq!((m, p.as_str()), ("POST", "/_sim/worlds"));
+        assert_eq!(b.unwrap(), json!({"seed": 3, "ttl": "10m"}));
+        let (m, p, _) = request_of(&AdminCmd::World(WorldCmd::Delete { id: "w1".into() })).unwrap();
+        assert_eq!((m, p.as_str()), ("DELETE", "/_sim/worlds/w1"));
     }
 }

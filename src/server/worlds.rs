@@ -5,7 +5,9 @@
 //! world is shared with another or with the root world at `/`; a request of
 //! one world takes no lock of another. A world unused for its idle TTL is
 //! deleted by the ticker; deleting drops the last reference to its state,
-//! which stops its delivery tasks (they end when the journal closes).
+//! which stops its delivery tasks (they end when the journal closes), and
+//! the ticker then hands the freed pages back to the system
+//! ([`Worlds::release_freed_memory`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -42,6 +44,8 @@ pub struct Worlds {
     next: AtomicU64,
     settings: Arc<Settings>,
     epoch: Instant,
+    /// A world was deleted since the freed memory was last released.
+    freed: AtomicBool,
 }
 
 impl Worlds {
@@ -51,6 +55,7 @@ impl Worlds {
             next: AtomicU64::new(1),
             settings,
             epoch: Instant::now(),
+            freed: AtomicBool::new(false),
         })
     }
 
@@ -58,15 +63,16 @@ impl Worlds {
         self.epoch.elapsed().as_millis() as u64
     }
 
+    /// The application context of world `id` (its world, clock and control
+    /// plane), for an in-process handle such as `Simulator::shared()`.
+    pub fn context_of(&self, id: &str) -> Option<AppContext> {
+        self.entries.get(id).map(|e| e.ctx.clone())
+    }
+
     fn get(&self, id: &str) -> Option<Arc<Entry>> {
         let e = self.entries.get(id)?.clone();
         e.last_used.store(self.now_ms(), Ordering::Relaxed);
         Some(e)
-    }
-
-    /// The worlds (for the ticker).
-    pub fn worlds(&self) -> Vec<Arc<World>> {
-        self.entries.iter().map(|e| e.ctx.world.clone()).collect()
     }
 
     /// The worlds whose clock runs at a speed (the ticker's, every 200 ms):
@@ -91,9 +97,16 @@ impl Worlds {
         });
         let gone = before.saturating_sub(self.entries.len());
         if gone > 0 {
+            self.freed.store(true, Ordering::Release);
             tracing::info!("worlds: {gone} idle world(s) deleted");
         }
         gone
+    }
+
+    /// Whether a world was deleted since the last call (the ticker then
+    /// calls [`release_freed_memory`] off the async threads).
+    pub fn take_freed(&self) -> bool {
+        self.freed.swap(false, Ordering::AcqRel)
     }
 
     fn view(&self, id: &str, e: &Entry) -> Value {
@@ -173,7 +186,40 @@ impl WorldHost for Worlds {
     }
 
     fn delete(&self, id: &str) -> bool {
-        self.entries.remove(id).is_some()
+        let gone = self.entries.remove(id).is_some();
+        if gone {
+            self.freed.store(true, Ordering::Release);
+        }
+        gone
+    }
+}
+
+impl crate::devices::WorldDirectory for Worlds {
+    fn world(&self, id: &str) -> Option<(Arc<World>, Arc<control::Plane>)> {
+        self.get(id)
+            .map(|e| (e.ctx.world.clone(), e.ctx.plane.clone()))
+    }
+
+    fn holds(&self, id: &str, world: &Arc<World>) -> bool {
+        self.entries
+            .get(id)
+            .is_some_and(|e| Arc::ptr_eq(&e.ctx.world, world))
+    }
+}
+
+/// Hands the memory of deleted worlds back to the system. glibc's malloc
+/// keeps freed chunks in its arenas for reuse and gives back only the top
+/// of a heap by itself, so after a world (its cards, journal and channels:
+/// megabytes) is dropped the process's RSS would stay at its peak;
+/// `malloc_trim` returns every wholly free page. The ticker calls this at
+/// most five times a second and only after deletions, because a trim walks
+/// every arena.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free pages of the allocator's own
+    // arenas; no live allocation is touched.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

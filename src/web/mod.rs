@@ -54,9 +54,10 @@ pub async fn index() -> Response {
     serve(&ASSETS[0])
 }
 
-/// `GET /_sim/ui/`: the page lives at `/_sim/ui`.
+/// `GET /_sim/ui/`: the page lives at `/_sim/ui`. The target is relative,
+/// so that a world's dashboard (`/w/{id}/_sim/ui/`) stays in its world.
 pub async fn to_index() -> Redirect {
-    Redirect::permanent("/_sim/ui")
+    Redirect::permanent("../ui")
 }
 
 /// `GET /_sim/ui/{file}`: one embedded file, or a JSON 404.
@@ -112,14 +113,19 @@ mod tests {
     #[test]
     fn index_links_only_embedded_same_origin_assets() {
         let html = std::str::from_utf8(ASSETS[0].body).unwrap();
+        // Relative to the page (`/_sim/ui` or a world's `/w/{id}/_sim/ui`).
         for needed in [
-            "/_sim/ui/zh-CN.js",
-            "/_sim/ui/app.js",
-            "/_sim/ui/app.css",
-            "/_sim/ui/favicon.svg",
+            "\"ui/zh-CN.js\"",
+            "\"ui/app.js\"",
+            "\"ui/app.css\"",
+            "\"ui/favicon.svg\"",
         ] {
             assert!(html.contains(needed), "index.html misses {needed}");
         }
+        assert!(
+            !html.contains("\"/_sim/"),
+            "an absolute path leaves a world"
+        );
         assert!(!html.contains("http://") && !html.contains("https://"));
     }
 }

@@ -258,3 +258,127 @@ fn serve_starts_from_a_binary_snapshot() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad snapshot"));
 }
+
+/// `carrier-sim world create|list|show|delete` against a running server,
+/// and an admin command aimed at a world by its base URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn world_commands_create_list_show_and_delete() {
+    let sim = carrier_sim::Simulator::start().await;
+    let root = sim.uri();
+    let run = |args: Vec<String>| async move {
+        tokio::task::spawn_blocking(move || {
+            bin()
+                .args(&args)
+                .env_remove("CARRIER_SIM_ADMIN_TOKEN")
+                .env_remove("CARRIER_SIM_URL")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let args = |a: &[&str], url: &str| {
+        let mut v: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+        v.extend(["--url".to_string(), url.to_string()]);
+        v
+    };
+    let json = |out: &std::process::Output| -> serde_json::Value {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+
+    // A fixture file, a start time and a TTL.
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = dir.path().join("solo.toml");
+    std::fs::write(
+        &fixture,
+        r#"
+start = "2026-03-01T00:00:00+08:00"
+[[accounts]]
+id = "solo"
+name = "Solo"
+carrier = "cmcc"
+[accounts.credentials]
+appid = "200001"
+password = "solo-pass"
+[[plans]]
+id = "p"
+name = "1GB"
+carrier = "cmcc"
+data = "1GB"
+[[cards]]
+iccid = "89860000000000000019"
+imsi = "460040000000001"
+msisdn = "1440000000001"
+account = "solo"
+plan = "p"
+"#,
+    )
+    .unwrap();
+    let created = json(
+        &run(args(
+            &[
+                "world",
+                "create",
+                "--fixture",
+                fixture.to_str().unwrap(),
+                "--seed",
+                "4",
+                "--ttl",
+                "10m",
+            ],
+            &root,
+        ))
+        .await,
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["accounts"], 1, "{created}");
+    assert_eq!(created["ttl_seconds"], 600);
+    let base = created["urls"]["base"].as_str().unwrap().to_string();
+    assert_eq!(base, format!("{root}/w/{id}"));
+
+    // Any admin command acts on the world when --url is its base URL.
+    let moved = json(&run(args(&["clock", "advance", "2d"], &base)).await);
+    assert!(
+        moved["now"].as_str().unwrap().starts_with("2026-03-03"),
+        "{moved}"
+    );
+    let shown = json(&run(args(&["world", "show", &id], &root)).await);
+    assert_eq!(shown["id"], id.as_str());
+    assert_eq!(shown["now"], moved["now"]);
+    let listed = json(&run(args(&["world", "list"], &root)).await);
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["id"] == id.as_str()),
+        "{listed}"
+    );
+
+    // Refusals: an unknown builtin (400 from the server), a fixture file
+    // that does not exist (the client's own error), worlds inside a world.
+    let out = run(args(&["world", "create", "--builtin", "huge"], &root)).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("builtin"));
+    let out = run(args(
+        &["world", "create", "--fixture", "/no/such/file.toml"],
+        &root,
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/file.toml"));
+    let out = run(args(&["world", "list"], &base)).await;
+    assert_eq!(out.status.code(), Some(1));
+
+    // Deleted once; a second delete is a 404 (exit 1).
+    let deleted = json(&run(args(&["world", "delete", &id], &root)).await);
+    assert_eq!(deleted["deleted"], id.as_str());
+    let out = run(args(&["world", "delete", &id], &root)).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&id));
+}

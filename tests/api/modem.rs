@@ -579,3 +579,70 @@ async fn pdu_mode_real_shape_of_a_mobile_reply() {
         "{text}"
     );
 }
+
+/// Worlds on demand over the one modem port (docs/sms.md, "Virtual AT
+/// modem"): `AT+SIMSEL="w{id}:<iccid>"` selects a card of that world, whose
+/// clock and inbox the modem then sees; an unknown world is no SIM; a
+/// selection without a prefix goes back to the root world.
+#[tokio::test]
+async fn simsel_with_a_world_prefix_selects_a_card_of_that_world() {
+    let sim = sim().await;
+    let admin = Admin::new(&sim);
+    let (s, w) = admin
+        .call(
+            reqwest::Method::POST,
+            "/_sim/worlds",
+            Some(serde_json::json!({"fixture": fleet_with_simulated_texts()})),
+        )
+        .await;
+    assert_eq!(s, 201, "{w}");
+    let id = w["id"].as_str().unwrap().to_string();
+    let world = Admin::at(w["urls"]["base"].as_str().unwrap());
+    // The world is a day ahead of the root.
+    let (s, _) = world
+        .call(
+            reqwest::Method::POST,
+            "/_sim/clock",
+            Some(serde_json::json!({"advance": "1d"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let iccid = admin.iccid_by_tag("cucc", "normal").await;
+
+    let mut t = Term::open(&sim).await;
+    assert_eq!(t.cmd(&format!("AT+SIMSEL=\"{id}:{iccid}\"")).await, ["OK"]);
+    assert_eq!(
+        t.cmd("AT+SIMSEL?").await,
+        [format!("+SIMSEL: \"{id}:{iccid}\""), "OK".to_string()]
+    );
+    assert_eq!(t.cmd("AT+CMGF=1").await, ["OK"]);
+    assert_eq!(t.cmgs("\"10010\"", "CXLL").await, ["+CMGS: 0", "OK"]);
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
+    // Stamped on the world's clock (25 November), in the world's inbox.
+    let r = t.cmd("AT+CMGR=1").await;
+    assert!(r[0].contains("\"26/11/25,"), "{r:?}");
+    let inbox = world.get(&format!("/_sim/handsets/{iccid}/inbox")).await;
+    assert_eq!(inbox["messages"].as_array().unwrap().len(), 1, "{inbox}");
+    let root_inbox = admin.get(&format!("/_sim/handsets/{iccid}/inbox")).await;
+    assert!(
+        root_inbox["messages"].as_array().unwrap().is_empty(),
+        "{root_inbox}"
+    );
+
+    // No such world: like no such card.
+    assert_eq!(
+        t.cmd(&format!("AT+SIMSEL=\"w999:{iccid}\"")).await,
+        ["+CME ERROR: 10"]
+    );
+    // Back to the root world.
+    assert_eq!(t.cmd(&format!("AT+SIMSEL=\"{iccid}\"")).await, ["OK"]);
+    assert_eq!(
+        t.cmd("AT+SIMSEL?").await,
+        [format!("+SIMSEL: \"{iccid}\""), "OK".to_string()]
+    );
+    // The message reference counts on per modem (TS 27.005 `<mr>`).
+    assert_eq!(t.cmgs("\"10010\"", "CXLL").await, ["+CMGS: 1", "OK"]);
+    assert_eq!(t.urc().await, "+CMTI: \"ME\",1");
+    let r = t.cmd("AT+CMGR=1").await;
+    assert!(r[0].contains("\"26/11/24,"), "{r:?}");
+}

@@ -1094,3 +1094,73 @@ async fn a_receiver_that_never_acknowledges_has_a_bounded_backlog() {
     assert!(texts.len() <= 2 + 5, "{texts:?}");
     assert_eq!(texts.last().map(String::as_str), Some("m39"), "{texts:?}");
 }
+
+/// Worlds on demand over the one SMSC (docs/smpp.md, "Worlds on demand"):
+/// `w{id}:` before the system_id binds to that world's accounts; a submit
+/// lands in that world's card only; MO messages of that world come back to
+/// its ESME; an unknown or deleted world is an unknown system_id.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_system_id_prefix_binds_to_a_world_on_demand() {
+    let sim = sim().await;
+    let admin = Admin::new(&sim);
+    let (s, w) = admin
+        .call(reqwest::Method::POST, "/_sim/worlds", Some(json!({})))
+        .await;
+    assert_eq!(s, 201, "{w}");
+    let id = w["id"].as_str().unwrap().to_string();
+    let world = Admin::at(w["urls"]["base"].as_str().unwrap());
+    let (iccid, msisdn) = card(&sim, "cmcc", "normal");
+
+    // The world's ESME: its submit reaches the world's card, not the root's.
+    let mut e = Esme::bound(&sim, BIND_TRANSCEIVER, &format!("{id}:cmccesme")).await;
+    let r = e.submit(&sm_to(&msisdn, "CFG:world")).await;
+    assert_eq!(r.status, ROK);
+    let inbox_of_world = world.get(&format!("/_sim/handsets/{iccid}/inbox")).await;
+    assert!(
+        inbox_of_world["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["text"] == "CFG:world"),
+        "{inbox_of_world}"
+    );
+    assert!(!inbox(&sim, &iccid).iter().any(|(_, t)| t == "CFG:world"));
+
+    // A card of the world sends to the account's short code: the world's
+    // ESME gets it as deliver_sm.
+    let (s, v) = world
+        .call(
+            reqwest::Method::POST,
+            &format!("/_sim/handsets/{iccid}/sms"),
+            Some(json!({"to": "1065000000", "text": "MO from the world"})),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let mo = e.deliver().await;
+    assert_eq!(mo.short_message, "MO from the world".as_bytes());
+
+    // Unknown world, and the world after its deletion: ESME_RINVSYSID.
+    let mut other = Esme::connect(&sim).await;
+    assert_eq!(
+        other
+            .bind(BIND_TRANSMITTER, "w999:cmccesme", "smpp1234")
+            .await,
+        RINVSYSID
+    );
+    let (s, _) = admin
+        .call(reqwest::Method::DELETE, &format!("/_sim/worlds/{id}"), None)
+        .await;
+    assert_eq!(s, 200);
+    let mut late = Esme::connect(&sim).await;
+    assert_eq!(
+        late.bind(BIND_TRANSMITTER, &format!("{id}:cmccesme"), "smpp1234")
+            .await,
+        RINVSYSID
+    );
+    // The root world's ESME is unchanged.
+    let mut root = Esme::connect(&sim).await;
+    assert_eq!(
+        root.bind(BIND_TRANSMITTER, "cmccesme", "smpp1234").await,
+        ROK
+    );
+}

@@ -80,7 +80,8 @@ async fn assets_have_their_types_and_unknown_files_are_404_json() {
     assert!(body["error"].as_str().unwrap().contains("nothing.js"));
     let r = get(&format!("{}/_sim/ui/", sim.uri())).await;
     assert!(r.status().is_redirection());
-    assert_eq!(r.headers()["location"], "/_sim/ui");
+    // Relative, so that a world's dashboard stays under its prefix.
+    assert_eq!(r.headers()["location"], "../ui");
 }
 
 #[tokio::test]
@@ -91,7 +92,10 @@ async fn the_script_only_calls_the_admin_api() {
         .text()
         .await
         .unwrap();
-    assert!(js.contains("const API = '/_sim';"));
+    // The API base is the page's own `/_sim` (tests/api/worlds.rs checks a
+    // world's dashboard), never a fixed root path.
+    assert!(js.contains("const API = location.pathname.replace("));
+    assert!(!js.contains("'/_sim"), "a fixed admin path");
     // Every endpoint the page uses answers on a fresh simulator.
     for path in [
         "/_sim/cards?page_size=1",

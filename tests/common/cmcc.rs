@@ -10,6 +10,7 @@ use carrier_sim::Simulator;
 use serde_json::{json, Value};
 
 use super::admin::Admin;
+use super::BaseUrl;
 
 /// The default fixture's `cmcc-demo` credentials.
 pub const APPID: &str = "100001";
@@ -38,10 +39,11 @@ pub async fn envelope(resp: reqwest::Response) -> Value {
     v
 }
 
-/// A started simulator seen by a CMCC v5 client, with its admin plane.
+/// A started simulator seen by a CMCC v5 client, with its admin plane;
+/// the client calls are [`CmccApi`]'s (reached through `Deref`).
 pub struct Cmcc {
     pub sim: Simulator,
-    pub http: reqwest::Client,
+    pub api: CmccApi,
     pub admin: Admin,
 }
 
@@ -54,14 +56,38 @@ impl Cmcc {
     pub fn with(sim: Simulator) -> Cmcc {
         Cmcc {
             admin: Admin::new(&sim),
+            api: CmccApi::at(&sim),
             sim,
+        }
+    }
+}
+
+impl std::ops::Deref for Cmcc {
+    type Target = CmccApi;
+    fn deref(&self) -> &CmccApi {
+        &self.api
+    }
+}
+
+/// A CMCC v5 client of the default fixture's demo account at a base URL.
+pub struct CmccApi {
+    /// The base URL (`/v5/ec` is added).
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl CmccApi {
+    /// The client of a simulator, a shared world or a world's base URL.
+    pub fn at(base: &(impl BaseUrl + ?Sized)) -> CmccApi {
+        CmccApi {
+            base: base.base_url(),
             http: reqwest::Client::new(),
         }
     }
 
     /// A path under `/v5/ec`.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.sim.cmcc_url())
+        format!("{}/v5/ec{path}", self.base)
     }
 
     /// GET with a query string; asserts HTTP 200 and the envelope shape.

@@ -9,6 +9,7 @@ use carrier_sim::Simulator;
 use serde_json::Value;
 
 use super::admin::Admin;
+use super::BaseUrl;
 
 /// The default fixture's `ctcc-demo` legacy credentials and DES key.
 pub const USER: &str = "testuser";
@@ -18,11 +19,11 @@ pub const KEY: &str = "abcdefghi";
 pub const APP_KEY: &str = "ctcc-5g-demo";
 pub const SECRET: &str = "testsecret";
 
-/// A started simulator seen by a CTCC client, with its admin plane.
+/// A started simulator seen by a CTCC client, with its admin plane; the
+/// client calls are [`CtccApi`]'s (reached through `Deref`).
 pub struct Ctcc {
     pub sim: Simulator,
-    pub http: reqwest::Client,
-    pub key: TripleKey,
+    pub api: CtccApi,
     pub admin: Admin,
 }
 
@@ -35,7 +36,32 @@ impl Ctcc {
     pub fn with(sim: Simulator) -> Ctcc {
         Ctcc {
             admin: Admin::new(&sim),
+            api: CtccApi::at(&sim),
             sim,
+        }
+    }
+}
+
+impl std::ops::Deref for Ctcc {
+    type Target = CtccApi;
+    fn deref(&self) -> &CtccApi {
+        &self.api
+    }
+}
+
+/// A CTCC client of the default fixture's demo credentials at a base URL.
+pub struct CtccApi {
+    /// The base URL (paths such as `/m2m_ec/query.do` are added).
+    pub base: String,
+    pub http: reqwest::Client,
+    pub key: TripleKey,
+}
+
+impl CtccApi {
+    /// The client of a simulator, a shared world or a world's base URL.
+    pub fn at(base: &(impl BaseUrl + ?Sized)) -> CtccApi {
+        CtccApi {
+            base: base.base_url(),
             http: reqwest::Client::new(),
             key: TripleKey::from_key(KEY),
         }
@@ -75,7 +101,7 @@ impl Ctcc {
     pub async fn raw_get(&self, path: &str, q: &[(&str, &str)]) -> String {
         let resp = self
             .http
-            .get(format!("{}{path}", self.sim.uri()))
+            .get(format!("{}{path}", self.base))
             .query(q)
             .send()
             .await
@@ -129,7 +155,7 @@ impl Ctcc {
                 } else {
                     reqwest::Method::GET
                 },
-                format!("{}{path}", self.sim.uri()),
+                format!("{}{path}", self.base),
             )
             .query(query)
             .header("AppKey", app_key)
@@ -152,7 +178,7 @@ impl Ctcc {
         let sign = g5_sign(&format!("{raw}{SECRET}{ts}"));
         let resp = self
             .http
-            .post(format!("{}{path}", self.sim.uri()))
+            .post(format!("{}{path}", self.base))
             .header("AppKey", APP_KEY)
             .header("Timestamp", ts)
             .header("Sign", sign)

@@ -3,7 +3,7 @@
 //! gateway under `/api/...` whose envelope carries an SM3 token over
 //! app_id, timestamp, trans_id and the app secret (docs/protocol-cucc.md).
 
-use carrier_sim::Simulator;
+use super::BaseUrl;
 use serde_json::{json, Value};
 use sm3::{Digest, Sm3};
 
@@ -18,14 +18,24 @@ pub const APP_ID: &str = "cucc-app-demo";
 pub const APP_SECRET: &str = "cucc-app-secret";
 pub const OPEN_ID: &str = "cucc-openid-demo";
 
+/// `…/rws/api/v1` of a simulator or world.
+pub fn cucc_url(base: &(impl BaseUrl + ?Sized)) -> String {
+    format!("{}/rws/api/v1", base.base_url())
+}
+
 /// GET under `/rws/api/v1` as the demo user: (status, body).
-pub async fn get(sim: &Simulator, path: &str) -> (u16, Value) {
+pub async fn get(sim: &(impl BaseUrl + ?Sized), path: &str) -> (u16, Value) {
     get_as(sim, path, USER, KEY).await
 }
 
-pub async fn get_as(sim: &Simulator, path: &str, user: &str, key: &str) -> (u16, Value) {
+pub async fn get_as(
+    sim: &(impl BaseUrl + ?Sized),
+    path: &str,
+    user: &str,
+    key: &str,
+) -> (u16, Value) {
     let r = reqwest::Client::new()
-        .get(format!("{}{path}", sim.cucc_url()))
+        .get(format!("{}{path}", cucc_url(sim)))
         .basic_auth(user, Some(key))
         .header("Accept", "application/json")
         .send()
@@ -35,9 +45,9 @@ pub async fn get_as(sim: &Simulator, path: &str, user: &str, key: &str) -> (u16,
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-pub async fn put(sim: &Simulator, iccid: &str, body: Value) -> (u16, Value) {
+pub async fn put(sim: &(impl BaseUrl + ?Sized), iccid: &str, body: Value) -> (u16, Value) {
     let r = reqwest::Client::new()
-        .put(format!("{}/devices/{iccid}", sim.cucc_url()))
+        .put(format!("{}/devices/{iccid}", cucc_url(sim)))
         .basic_auth(USER, Some(KEY))
         .json(&body)
         .send()
@@ -48,13 +58,13 @@ pub async fn put(sim: &Simulator, iccid: &str, body: Value) -> (u16, Value) {
 }
 
 pub async fn raw(
-    sim: &Simulator,
+    sim: &(impl BaseUrl + ?Sized),
     method: reqwest::Method,
     path: &str,
     body: Vec<u8>,
 ) -> (u16, Value) {
     let r = reqwest::Client::new()
-        .request(method, format!("{}{path}", sim.cucc_url()))
+        .request(method, format!("{}{path}", cucc_url(sim)))
         .basic_auth(USER, Some(KEY))
         .header("Content-Type", "application/json")
         .body(body)
@@ -74,9 +84,9 @@ pub fn envelope(app_id: &str, secret: &str, data: Value) -> Value {
     json!({"app_id": app_id, "timestamp": ts, "trans_id": tid, "token": token, "data": data})
 }
 
-pub async fn cmp(sim: &Simulator, api: &str, body: Value) -> (u16, Value) {
+pub async fn cmp(sim: &(impl BaseUrl + ?Sized), api: &str, body: Value) -> (u16, Value) {
     let r = reqwest::Client::new()
-        .post(format!("{}/api/{api}/V1/1Main/vV1.1", sim.uri()))
+        .post(format!("{}/api/{api}/V1/1Main/vV1.1", sim.base_url()))
         .json(&body)
         .send()
         .await
@@ -85,7 +95,7 @@ pub async fn cmp(sim: &Simulator, api: &str, body: Value) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-pub async fn cmp_details(sim: &Simulator, iccid: &str) -> Value {
+pub async fn cmp_details(sim: &(impl BaseUrl + ?Sized), iccid: &str) -> Value {
     let (s, v) = cmp(
         sim,
         "wsGetTerminalDetails",
@@ -147,13 +157,13 @@ pub fn sch(name: &str, text: &str) -> String {
 /// POSTs an envelope with the SOAPAction the Java clients send: (status,
 /// content type, body).
 pub async fn soap_post(
-    sim: &Simulator,
+    sim: &(impl BaseUrl + ?Sized),
     path: &str,
     action: &str,
     envelope: String,
 ) -> (u16, String, String) {
     let r = reqwest::Client::new()
-        .post(format!("{}{path}", sim.uri()))
+        .post(format!("{}{path}", sim.base_url()))
         .header("Content-Type", "text/xml; charset=utf-8")
         .header("SOAPAction", action)
         .body(envelope)

@@ -5,6 +5,9 @@
 //! - a signed client per dialect: [`cmcc`] (v5 token), [`cucc`] (Basic auth
 //!   and the CMP gateway's SM3 envelope), [`ctcc`] (DES `passWord`/`sign`
 //!   and the 5G `Sign` header);
+//! - [`BaseUrl`]: what the clients are pointed at: a [`Simulator`] (its
+//!   `uri()`, a shared world's included) or any base URL, such as a world's
+//!   `urls.base` from `POST /_sim/worlds`;
 //! - [`devices`]: settings that open the modem and SMPP ports, a default
 //!   fleet card by tag before the start, the CUCC service-number replies;
 //! - below: a small rule-test fixture and a [`World`] built from it, for the
@@ -22,7 +25,30 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use carrier_sim::{fixture, World};
+use carrier_sim::{fixture, Simulator, World};
+
+/// The base URL every carrier path and `/_sim` hang under.
+pub trait BaseUrl {
+    fn base_url(&self) -> String;
+}
+
+impl BaseUrl for Simulator {
+    fn base_url(&self) -> String {
+        self.uri()
+    }
+}
+
+impl BaseUrl for str {
+    fn base_url(&self) -> String {
+        self.trim_end_matches('/').to_string()
+    }
+}
+
+impl BaseUrl for String {
+    fn base_url(&self) -> String {
+        self.as_str().base_url()
+    }
+}
 
 /// One CMCC account, a 1 GB plan (10 yuan/month, 12 months, 2 fen/MB
 /// overage, 120 yuan renewal) in both renewal flavours, and no cards;

@@ -1,6 +1,7 @@
 //! The virtual AT-command modem: a TCP listener (`serve --modem-bind ADDR`)
 //! where one connection is one modem whose card is chosen with
-//! `AT+SIMSEL="<iccid|msisdn>"`, and one pseudo-terminal per card named by
+//! `AT+SIMSEL="<iccid|msisdn>"` (a card of world `w3` on demand:
+//! `AT+SIMSEL="w3:<iccid|msisdn>"`), and one pseudo-terminal per card named by
 //! `serve --modem-pty <iccid>` (its `/dev/pts/N` path printed at start and
 //! listed by `GET /_sim/modems`). The command set is in `session.rs`, the
 //! PDU codec in `pdu.rs`, result codes in `codes.rs`.
@@ -15,11 +16,19 @@ use std::io;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use std::sync::Arc;
+
+use super::WorldDirectory;
 use crate::context::Context;
 use crate::store::CardRef;
 
-/// Starts the TCP listener and the pseudo-terminals the settings ask for.
-pub async fn start(ctx: &Context, shutdown: watch::Receiver<bool>) -> io::Result<()> {
+/// Starts the TCP listener and the pseudo-terminals the settings ask for;
+/// `worlds` are the worlds on demand a TCP modem may select.
+pub async fn start(
+    ctx: &Context,
+    worlds: Option<Arc<dyn WorldDirectory>>,
+    shutdown: watch::Receiver<bool>,
+) -> io::Result<()> {
     let state = crate::sms::state(&ctx.world);
     if let Some(addr) = ctx.settings.modem_bind {
         let listener = TcpListener::bind(addr)
@@ -37,7 +46,8 @@ pub async fn start(ctx: &Context, shutdown: watch::Receiver<bool>) -> io::Result
                     r = listener.accept() => {
                         let Ok((sock, _)) = r else { continue };
                         let _ = sock.set_nodelay(true);
-                        tokio::spawn(session::serve(world.clone(), sock, None, for_sessions.clone()));
+                        let modem = session::Modem::new(world.clone(), None).with_worlds(worlds.clone());
+                        tokio::spawn(session::serve_modem(modem, sock, for_sessions.clone()));
                     }
                     _ = stop.wait_for(|v| *v) => break,
                 }

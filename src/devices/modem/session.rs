@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use super::codes::{self, Cme, Cms};
 use super::pdu::{self, Scts, Segment};
 use crate::clock::local;
+use crate::devices::WorldDirectory;
 use crate::domain::card::Message;
 use crate::domain::Card;
 use crate::sms::ivr::{self, CallError};
@@ -68,6 +69,12 @@ enum Body {
 /// The modem's state.
 pub struct Modem {
     world: Arc<World>,
+    /// The world the modem started in (`AT+SIMSEL` without a prefix).
+    home: Arc<World>,
+    /// The worlds on demand `AT+SIMSEL="w3:<card>"` may select.
+    worlds: Option<Arc<dyn WorldDirectory>>,
+    /// The selected world on demand (`None`: the world the modem started in).
+    world_id: Option<String>,
     iccid: Option<String>,
     echo: bool,
     cmee: u8,
@@ -91,7 +98,10 @@ impl Modem {
     /// A modem, optionally with its card already inserted.
     pub fn new(world: Arc<World>, iccid: Option<String>) -> Modem {
         let mut m = Modem {
+            home: world.clone(),
             world,
+            worlds: None,
+            world_id: None,
             iccid: None,
             echo: true,
             cmee: 1,
@@ -114,6 +124,21 @@ impl Modem {
             m.insert_card(i);
         }
         m
+    }
+
+    /// Lets `AT+SIMSEL` select cards of the worlds on demand.
+    pub fn with_worlds(mut self, worlds: Option<Arc<dyn WorldDirectory>>) -> Modem {
+        self.worlds = worlds;
+        self
+    }
+
+    /// The world of the selected card.
+    pub fn world(&self) -> &Arc<World> {
+        &self.world
+    }
+
+    fn home_world(&self) -> Arc<World> {
+        self.home.clone()
     }
 
     /// The selected card's ICCID.
@@ -574,8 +599,13 @@ impl Modem {
     fn simsel(&mut self, op: Op, info: &mut Vec<String>) -> Done {
         match op {
             Op::Read => {
+                let prefix = self
+                    .world_id
+                    .as_ref()
+                    .map(|w| format!("{w}:"))
+                    .unwrap_or_default();
                 info.push(format!(
-                    "+SIMSEL: \"{}\"",
+                    "+SIMSEL: \"{prefix}{}\"",
                     self.iccid.clone().unwrap_or_default()
                 ));
                 Ok(())
@@ -583,14 +613,27 @@ impl Modem {
             Op::Test => Ok(()),
             Op::Set(a) => {
                 let id = a.first().ok_or(Fail::Cme(Cme::IncorrectParameters))?;
-                let iccid = self
-                    .world
-                    .resolve(CardRef::Any(id))
+                // `w3:<card>` is a card of world w3 (docs/modem.md); an
+                // unknown world is like an unknown card: no SIM.
+                let (world_id, card) = super::super::split_world(id);
+                let world = match world_id {
+                    None => self.home_world(),
+                    Some(w) => self
+                        .worlds
+                        .as_ref()
+                        .and_then(|d| d.world(w))
+                        .map(|(world, _)| world)
+                        .ok_or(Fail::Cme(Cme::SimNotInserted))?,
+                };
+                let iccid = world
+                    .resolve(CardRef::Any(card))
                     .ok_or(Fail::Cme(Cme::SimNotInserted))?;
                 if let Some(old) = self.iccid.take() {
                     ussd::end(&self.world, &old);
                     ivr::hang_up(&self.world, &old);
                 }
+                self.world = world;
+                self.world_id = world_id.map(str::to_string);
                 self.insert_card(iccid.to_string());
                 Ok(())
             }
@@ -1296,14 +1339,23 @@ const INPUT_QUIET: Duration = Duration::from_millis(100);
 /// Runs a modem over a byte stream until it closes or shutdown is asked.
 pub async fn serve<S>(
     world: Arc<World>,
-    mut stream: S,
+    stream: S,
     iccid: Option<String>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut feed = world.messages.subscribe();
-    let mut modem = Modem::new(world, iccid);
+    serve_modem(Modem::new(world, iccid), stream, shutdown).await
+}
+
+/// Runs a modem already made (e.g. one that may select worlds on demand)
+/// over a byte stream until it closes or shutdown is asked.
+pub async fn serve_modem<S>(mut modem: Modem, mut stream: S, mut shutdown: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut feed_world = modem.world().clone();
+    let mut feed = feed_world.messages.subscribe();
     let mut buf = [0u8; 1024];
     // Unsolicited results waiting, each with the instant it may go out
     // (parts paced in real time when the fixture asks for real delays).
@@ -1337,6 +1389,12 @@ pub async fn serve<S>(
             },
             _ = shutdown.wait_for(|v| *v) => break,
         };
+        if !Arc::ptr_eq(&feed_world, modem.world()) {
+            // AT+SIMSEL moved to another world: listen to its messages.
+            feed_world = modem.world().clone();
+            feed = feed_world.messages.subscribe();
+            pending.clear();
+        }
         if !out.is_empty() && stream.write_all(&out).await.is_err() {
             break;
         }

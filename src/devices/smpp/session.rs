@@ -78,6 +78,8 @@ enum FaultAction {
 struct Session {
     plane: Arc<Plane>,
     smsc: Arc<Smsc>,
+    /// The worlds on demand a bind may name (`w3:cmccesme`).
+    worlds: Option<Arc<super::WorldSmscs>>,
     id: u64,
     state: BindState,
     account: Option<Account>,
@@ -95,6 +97,7 @@ struct Session {
 pub async fn serve(
     plane: Arc<Plane>,
     smsc: Arc<Smsc>,
+    worlds: Option<Arc<super::WorldSmscs>>,
     sock: TcpStream,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -108,6 +111,7 @@ pub async fn serve(
         id: smsc.session_id(),
         plane,
         smsc,
+        worlds,
         state: BindState::Open,
         account: None,
         limits: Limits::default(),
@@ -486,7 +490,18 @@ impl Session {
         if self.state != BindState::Open {
             return fail(status::ESME_RALYBND);
         }
-        let Some(account) = self.smsc.account_by_system_id(&b.system_id) else {
+        // `w3:cmccesme` binds to world w3's SMSC as `cmccesme` (docs/smpp.md);
+        // an unknown world is an unknown system_id.
+        let (world_id, system_id) = crate::devices::split_world(&b.system_id);
+        if let Some(w) = world_id {
+            let Some((smsc, plane)) = self.worlds.as_ref().and_then(|ws| ws.of(w)) else {
+                return fail(status::ESME_RINVSYSID);
+            };
+            self.smsc = smsc;
+            self.plane = plane;
+            self.id = self.smsc.session_id();
+        }
+        let Some(account) = self.smsc.account_by_system_id(system_id) else {
             return fail(status::ESME_RINVSYSID);
         };
         let creds = account.credentials.smpp.as_ref().expect("found by smpp");

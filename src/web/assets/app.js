@@ -3,7 +3,9 @@
 // Pages: #/overview, #/fleet?…, #/card/<iccid>, #/clock, #/faults.
 'use strict';
 
-const API = '/_sim';
+// The admin API is the page's own /_sim: `/_sim` for the page at /_sim/ui,
+// `/w/{id}/_sim` for a world's dashboard at /w/{id}/_sim/ui.
+const API = location.pathname.replace(/\/ui(\/[^/]*)?$/, '');
 const CARRIERS = ['cmcc', 'cucc', 'ctcc'];
 const CARRIER_NAMES = { cmcc: 'China Mobile', cucc: 'China Unicom', ctcc: 'China Telecom' };
 const CARRIER_NAMES_ZH = { cmcc: '中国移动', cucc: '中国联通', ctcc: '中国电信' };
