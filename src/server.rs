@@ -174,6 +174,7 @@ pub async fn start_on(
         .clone()
         .map(|w| w as Arc<dyn crate::devices::WorldDirectory>);
     crate::devices::start(&ctx.shared(), ctx.plane.clone(), directory, rx.clone()).await?;
+    crate::sms::notices::start(&ctx.world);
     let app = app(&ctx);
     let limits = Limits {
         max_connections: ctx

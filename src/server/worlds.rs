@@ -140,6 +140,7 @@ impl WorldHost for Worlds {
         let id = format!("w{}", self.next.fetch_add(1, Ordering::Relaxed));
         let world = World::new(new.fixture);
         let outbound = crate::outbound::Outbound::start(&world.journal);
+        crate::sms::notices::start(&world);
         let ctx = AppContext {
             plane: control::Plane::new(world.clone(), outbound),
             world,

@@ -13,6 +13,7 @@
 pub mod format;
 pub mod forms;
 pub mod ivr;
+pub mod notices;
 pub mod numbers;
 pub mod parts;
 pub mod profile;

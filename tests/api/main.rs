@@ -35,6 +35,7 @@ mod rules;
 mod smpp;
 mod smpp_client;
 mod sms;
+mod sms_parsers;
 mod soak;
 mod web_ui;
 mod wire_errors;

@@ -884,3 +884,91 @@ async fn ussd_can_fail_like_the_real_networks() {
     let (s, b) = post(&sim, &path, json!({"code": "*100#"})).await;
     assert_eq!((s, b["more"].clone()), (200, json!(true)), "{b}");
 }
+
+/// Push notices (issue 25, docs/sms.md "Push notices"): with `notices =
+/// true` a card's carrier texts it unasked when its use crosses the
+/// engine's 80 % and 100 % marks, in the real forms; they reach the card
+/// like replies (the handset's inbox here). Off by default: the same use
+/// without the switch sends nothing.
+#[tokio::test]
+async fn push_notices_on_the_engine_thresholds() {
+    let fx = format!(
+        "{}\n[dialects.sms.cucc]\nnotices = true\n",
+        carrier_sim::fixture::DEFAULT_FIXTURE
+    );
+    let sim = Simulator::builder().fixture_str(&fx).start().await;
+    let admin = Admin::new(&sim);
+    let iccid = admin.iccid_by_tag("cucc", "normal").await;
+    let quota = |sim: &Simulator| {
+        let card = sim.cards().get(&iccid).unwrap();
+        let plan = sim.world().plan(&card.plan).unwrap();
+        carrier_sim::engine::quota_of(&sim.world().store, &card, &plan)
+    };
+    let q = quota(&sim);
+    assert!(q.used < q.allowance * 8 / 10, "the card starts below 80 %");
+    // Up to 85 % of the allowance: the 80 % notice.
+    let to_85 = q.allowance * 85 / 100 - q.used;
+    admin
+        .card_action(&iccid, json!({"action": "use_data", "bytes": to_85}))
+        .await;
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        got = inbox_of(&admin, &iccid).await;
+        if !got.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(got.len(), 1, "{got:?}");
+    let used = quota(&sim).used;
+    let mb1 = |b: u64| format!("{:.1}MB", b as f64 / (1024.0 * 1024.0));
+    let when = carrier_sim::clock::fmt_local(sim.clock().now(), "%m月%d日%H时%M分");
+    assert_eq!(got[0]["from"], "10010");
+    assert_eq!(
+        got[0]["text"],
+        format!(
+            "【流量不足预警】截至{when}，“限量流量”部分：国内通用流量已用{}，剩余{}；使用情况请登录中国联通APP或拨打10010客服热线查询。【中国联通】",
+            mb1(used),
+            mb1(q.allowance - used)
+        )
+    );
+    // Past the allowance: the used-up notice (90 % is crossed on the way).
+    admin
+        .card_action(
+            &iccid,
+            json!({"action": "use_data", "bytes": q.allowance / 5}),
+        )
+        .await;
+    for _ in 0..50 {
+        got = inbox_of(&admin, &iccid).await;
+        if got.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let texts: Vec<&str> = got.iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("【中国联通】流量用尽提醒：截至")),
+        "{texts:?}"
+    );
+
+    // Without the switch: nothing.
+    let plain = Simulator::start().await;
+    let admin = Admin::new(&plain);
+    let q = quota(&plain);
+    admin
+        .card_action(&iccid, json!({"action": "use_data", "bytes": q.allowance}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(inbox_of(&admin, &iccid).await.is_empty());
+}
+
+/// A card's handset inbox.
+async fn inbox_of(admin: &Admin, iccid: &str) -> Vec<Value> {
+    admin.get(&format!("/_sim/handsets/{iccid}/inbox")).await["messages"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
