@@ -4,8 +4,7 @@
 
 use std::time::Instant;
 
-use carrier_sim::engine::traces::{Selector, Size, Trace, TraceKind};
-use carrier_sim::fixture::generate::large_fleet_groups;
+use carrier_sim::fixture::generate::{large_fleet_groups, large_fleet_traces};
 use carrier_sim::{fixture, World};
 use jiff::SignedDuration;
 
@@ -18,44 +17,6 @@ fn rss_mib() -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
-}
-
-fn mixed_traces() -> Vec<Trace> {
-    let t = |id: &str, carrier: &str, kind: TraceKind| Trace {
-        id: id.into(),
-        applies_to: Selector {
-            carrier: carrier_sim::domain::Carrier::parse(carrier),
-            ..Default::default()
-        },
-        kind,
-        from: None,
-        until: None,
-    };
-    vec![
-        t(
-            "c",
-            "cmcc",
-            TraceKind::Constant {
-                per_day: Size(30 << 20),
-            },
-        ),
-        t(
-            "d",
-            "cucc",
-            TraceKind::DailyProfile {
-                per_day: Size(40 << 20),
-                hours: (0..24).map(|h| 1.0 + (h % 6) as f64).collect(),
-            },
-        ),
-        t(
-            "r",
-            "ctcc",
-            TraceKind::RandomWalk {
-                per_day: Size(35 << 20),
-                spread: 0.5,
-            },
-        ),
-    ]
 }
 
 fn main() {
@@ -123,7 +84,7 @@ fn main() {
         vec![engine_cards, big]
     } {
         let mut fx = large_fleet_groups(n, 2);
-        fx.traces = mixed_traces();
+        fx.traces = large_fleet_traces();
         let world = World::new(fx);
         let t = Instant::now();
         world.advance(SignedDuration::from_hours(24 * 30)).unwrap();

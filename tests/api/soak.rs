@@ -10,8 +10,7 @@
 //! `serve --retention`) change the run.
 
 use carrier_sim::clock::{cycle_of, cycle_start};
-use carrier_sim::engine::traces::{Selector, Size, Trace, TraceKind};
-use carrier_sim::fixture::generate::large_fleet_groups;
+use carrier_sim::fixture::generate::{large_fleet_groups, large_fleet_traces};
 use carrier_sim::World;
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -30,47 +29,6 @@ fn rss_mib() -> f64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// Hourly usage on every card: constant, a daily profile and a random walk
-/// by carrier (the engine benchmark's traces), so every card has hourly
-/// and daily history, threshold events and overage charges.
-fn hourly_traces() -> Vec<Trace> {
-    let t = |id: &str, carrier: &str, kind: TraceKind| Trace {
-        id: id.into(),
-        applies_to: Selector {
-            carrier: carrier_sim::domain::Carrier::parse(carrier),
-            ..Default::default()
-        },
-        kind,
-        from: None,
-        until: None,
-    };
-    vec![
-        t(
-            "c",
-            "cmcc",
-            TraceKind::Constant {
-                per_day: Size(30 << 20),
-            },
-        ),
-        t(
-            "d",
-            "cucc",
-            TraceKind::DailyProfile {
-                per_day: Size(40 << 20),
-                hours: (0..24).map(|h| 1.0 + (h % 6) as f64).collect(),
-            },
-        ),
-        t(
-            "r",
-            "ctcc",
-            TraceKind::RandomWalk {
-                per_day: Size(35 << 20),
-                spread: 0.5,
-            },
-        ),
-    ]
 }
 
 /// Average entries per card in each history.
@@ -112,7 +70,7 @@ fn a_large_fleet_for_a_simulated_year_stays_under_the_memory_goal() {
     let limit = env_or("SOAK_RSS_LIMIT_MIB", 1536) as f64;
     let started = std::time::Instant::now();
     let mut fx = large_fleet_groups(cards, 1);
-    fx.traces = hourly_traces();
+    fx.traces = large_fleet_traces();
     if let Ok(items) = std::env::var("SOAK_RETENTION") {
         for item in items.split(',').filter(|i| !i.trim().is_empty()) {
             let (k, v) = item.split_once('=').expect("SOAK_RETENTION: key=value,...");
